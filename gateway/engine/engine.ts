@@ -1,0 +1,790 @@
+// One session's sockets and the calls made on them, one system call per step, each reported as trace
+// events (call-started, call-blocked, call-returned/failed, data, state-changed). Knows the OS only
+// through SyscallPort/NamePort and time only through the injected clock; knows nothing of WebSockets.
+//
+// Blocking, as Python's socket module does it: every fd is non-blocking in the kernel; a call that
+// would block (EAGAIN, EINPROGRESS) on a socket in blocking mode is reported as blocked, waits for
+// readiness on Node's loop, and is retried. So one student's accept() never stalls anyone else.
+
+import { randomBytes } from 'node:crypto';
+import { isIP } from 'node:net';
+import { explainError } from '../protocol/explain.js';
+import {
+  type Address,
+  type Call,
+  type CallError,
+  type CallResult,
+  type Family,
+  fromBase64,
+  type KernelSocket,
+  type ServerMessage,
+  type SockType,
+  toBase64,
+} from '../protocol/messages.js';
+import type { KernelTable } from './kernel-table.js';
+import { NameError, type NamePort } from './name-port.js';
+import { type Policy, RefusedError } from './policy.js';
+import { type Disposable, SyscallError, type SyscallPort } from './syscall-port.js';
+
+export type TraceMessage = Extract<ServerMessage, { seq: number }>;
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+export type TraceBody = DistributiveOmit<TraceMessage, 'seq' | 't'>;
+
+export interface EngineOptions {
+  sys: SyscallPort;
+  names: NamePort;
+  policy: Policy;
+  kernelTable: KernelTable;
+  /** Monotonic milliseconds. */
+  clock: () => number;
+  emit: (msg: TraceMessage) => void;
+}
+
+interface SocketRecord {
+  handle: string;
+  fd: number;
+  program: string;
+  family: Family;
+  type: SockType;
+  /** Python's view: null blocks forever, 0 is non-blocking, > 0 gives up after that many seconds. */
+  timeout: number | null;
+  pending: Set<Pending>;
+  listening: boolean;
+  /** Bytes already reported as arrived in the receive queue and not yet recv'd. */
+  seenQ: number;
+  last: string;
+  observer: Disposable | null;
+  local: Address | null;
+  remote: Address | null;
+}
+
+interface Ghost {
+  key: string;
+  program: string;
+  local: Address;
+  remote: Address;
+  last: string;
+}
+
+/** A call that is waiting on the kernel; cancel() makes its await reject. */
+interface Pending {
+  id: string;
+  /** call-blocked is reported once per call, however many times it waits. */
+  blocked: boolean;
+  cancel(err: Error): void;
+}
+
+const QUIET_TICK_MS = 250;
+const GHOST_TICK_MS = 1000;
+const MAX_PEEK = 64 * 1024;
+const NAME_TIMEOUT_MS = 5000;
+
+export class Engine {
+  private readonly sockets = new Map<string, SocketRecord>();
+  /** Handles closed by this session, so using one again answers EBADF as Python would. */
+  private readonly closed = new Set<string>();
+  private readonly pending = new Map<string, Pending>();
+  /** TCP connections this session closed that the kernel may still hold (FIN_WAIT, TIME_WAIT...). */
+  private readonly closedTuples = new Map<string, { program: string; local: Address; remote: Address }>();
+  private readonly ghosts = new Map<string, Ghost>();
+  private seq = 0;
+  private readonly t0: number;
+  private tick: ReturnType<typeof setTimeout> | null = null;
+  private ghostTick: ReturnType<typeof setTimeout> | null = null;
+  private disposed = false;
+
+  constructor(private readonly o: EngineOptions) {
+    this.t0 = o.clock();
+  }
+
+  get socketCount(): number {
+    return this.sockets.size;
+  }
+
+  private send(body: TraceBody): TraceMessage {
+    const msg = { ...body, seq: ++this.seq, t: Math.round((this.o.clock() - this.t0) * 1000) / 1000 } as TraceMessage;
+    if (!this.disposed) this.o.emit(msg);
+    return msg;
+  }
+
+  /** A lesson server's call on a connection with one of this session's sockets. */
+  serverCall(body: Extract<TraceBody, { type: 'server-call' }>): void {
+    this.send(body);
+  }
+
+  notice(level: 'info' | 'warning', message: string): void {
+    this.send({ type: 'notice', level, message });
+  }
+
+  /** Runs one call to completion; the returned message is both the reply and a trace event. */
+  async call(id: string, program: string, call: Call): Promise<TraceMessage> {
+    if (this.pending.has(id)) {
+      return this.failed(id, program, call, gatewayError('EGW_PROTO', call.op, `request id ${id} is already in use`));
+    }
+    this.send({ type: 'call-started', id, program, call });
+    const p: Pending = { id, blocked: false, cancel: () => {} };
+    this.pending.set(id, p);
+    try {
+      const rate = this.o.policy.checkRate(call.op === 'connect' || call.op === 'connect_ex' ? 'connect' : 'call');
+      if (rate) throw new RefusedError(rate);
+      const result = await this.run(p, program, call);
+      return this.send({ type: 'call-returned', id, program, call, result });
+    } catch (err) {
+      return this.failed(id, program, call, this.toCallError(err, call));
+    } finally {
+      this.pending.delete(id);
+      // What the call did to the kernel's state is reported right after its result.
+      this.refresh();
+    }
+  }
+
+  private failed(id: string, program: string, call: Call, error: CallError): TraceMessage {
+    return this.send({ type: 'call-failed', id, program, call, error });
+  }
+
+  /** Stops waiting for a blocked call (Ctrl-C). Returns false when no such call is waiting. */
+  cancel(callId: string): boolean {
+    const p = this.pending.get(callId);
+    if (!p) return false;
+    p.cancel(new GatewayFailure('EGW_CANCELLED', 'interrupted: the call was cancelled before the kernel was ready'));
+    return true;
+  }
+
+  /** Every socket this session holds and every one the kernel still keeps for it. */
+  snapshot(): KernelSocket[] {
+    const out: KernelSocket[] = [];
+    for (const rec of this.sockets.values()) out.push(this.kernelView(rec));
+    for (const g of this.ghosts.values()) out.push(JSON.parse(g.last) as KernelSocket);
+    return out;
+  }
+
+  /** Closes every fd this session owns. The engine cannot be used afterwards. */
+  dispose(): void {
+    if (this.disposed) return;
+    for (const p of this.pending.values()) p.cancel(new GatewayFailure('EGW_CANCELLED', 'the session ended'));
+    for (const rec of this.sockets.values()) this.release(rec);
+    this.sockets.clear();
+    this.disposed = true;
+    if (this.tick) clearTimeout(this.tick);
+    if (this.ghostTick) clearTimeout(this.ghostTick);
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // The calls
+
+  private async run(p: Pending, program: string, call: Call): Promise<CallResult> {
+    const { sys } = this.o;
+    switch (call.op) {
+      case 'socket': {
+        if (this.sockets.size >= this.o.policy.maxSockets) throw this.limit();
+        const fd = sys.socket(call.family, call.type);
+        const rec = this.adopt(fd, program, call.family, call.type);
+        return { op: 'socket', socket: rec.handle, fd, family: call.family, type: call.type };
+      }
+      case 'setsockopt':
+        this.on(call.socket, (r) => sys.setsockopt(r.fd, call.option, call.value));
+        return { op: 'setsockopt' };
+      case 'getsockopt':
+        return { op: 'getsockopt', value: this.on(call.socket, (r) => sys.getsockopt(r.fd, call.option)) };
+      case 'bind': {
+        const rec = this.get(call.socket);
+        const host = await this.resolve(call.address[0], rec.family, 'bind');
+        const refused = this.o.policy.checkBind(host, call.address[1], proto(rec));
+        if (refused) throw new RefusedError(refused);
+        sys.bind(rec.fd, [host, call.address[1]]);
+        rec.local = sys.getsockname(rec.fd);
+        return { op: 'bind' };
+      }
+      case 'listen': {
+        const rec = this.get(call.socket);
+        // listen() on an unbound socket makes the kernel bind it to every interface on a random port:
+        // the playground only lets students bind loopback, so it asks for an explicit bind first.
+        if (proto(rec) === 'tcp' && sys.getsockname(rec.fd)[1] === 0) {
+          throw new RefusedError({
+            code: 'EGW_BIND_DENIED',
+            message: 'listen() on an unbound socket would bind it to all interfaces; bind() it to a loopback address first',
+            option: '--lan',
+          });
+        }
+        sys.listen(rec.fd, call.backlog);
+        rec.listening = true;
+        rec.local = sys.getsockname(rec.fd);
+        return { op: 'listen' };
+      }
+      case 'accept': {
+        const rec = this.get(call.socket);
+        if (this.sockets.size >= this.o.policy.maxSockets) throw this.limit();
+        const got = await this.blocking(p, rec, 'readable', () => sys.accept(rec.fd));
+        const child = this.adopt(got.fd, rec.program, rec.family, 'SOCK_STREAM');
+        child.local = sys.getsockname(got.fd);
+        child.remote = got.address;
+        return { op: 'accept', socket: child.handle, fd: got.fd, address: got.address, local: child.local };
+      }
+      case 'connect':
+      case 'connect_ex': {
+        const rec = this.get(call.socket);
+        const host = await this.resolve(call.address[0], rec.family, 'connect');
+        const refused = this.o.policy.checkConnect(host, call.address[1], proto(rec), this.ownPorts());
+        if (refused) throw new RefusedError(refused);
+        try {
+          await this.connect(p, rec, [host, call.address[1]]);
+        } catch (err) {
+          if (call.op === 'connect_ex' && err instanceof SyscallError) {
+            return { op: 'connect_ex', errno: err.errno, errnoName: err.code };
+          }
+          throw err;
+        }
+        rec.local = sys.getsockname(rec.fd);
+        rec.remote = sys.getpeername(rec.fd);
+        return call.op === 'connect_ex' ? { op: 'connect_ex', errno: 0, errnoName: null } : { op: 'connect' };
+      }
+      case 'send':
+      case 'sendall': {
+        const rec = this.get(call.socket);
+        const data = fromBase64(call.data);
+        // A blocking send on Linux TCP waits until every byte is queued, as sendall does; with a
+        // timeout (or non-blocking) one send may take only part: that is when sendall matters.
+        const all = call.op === 'sendall' || rec.timeout === null;
+        const bytes = await this.sendBytes(p, rec, data, all);
+        return { op: call.op, bytes };
+      }
+      case 'sendto': {
+        const rec = this.get(call.socket);
+        const host = await this.resolve(call.address[0], rec.family, 'sendto');
+        const refused = this.o.policy.checkConnect(host, call.address[1], proto(rec), this.ownPorts());
+        if (refused) throw new RefusedError(refused);
+        this.bindLoopbackIfUnbound(rec);
+        const data = fromBase64(call.data);
+        const bytes = await this.blocking(p, rec, 'writable', () => sys.sendto(rec.fd, data, [host, call.address[1]]));
+        this.send({ type: 'data', socket: rec.handle, program: rec.program, direction: 'out', data: call.data, bytes, peer: [host, call.address[1]] });
+        return { op: 'sendto', bytes };
+      }
+      case 'recv': {
+        const rec = this.get(call.socket);
+        const flags = call.flags ?? [];
+        const peek = flags.includes('MSG_PEEK');
+        const once = flags.includes('MSG_DONTWAIT');
+        const read = () => sys.recv(rec.fd, call.bufsize, peek);
+        let data = once ? read() : await this.blocking(p, rec, 'readable', read);
+        if (flags.includes('MSG_WAITALL') && !peek) data = await this.recvAll(p, rec, data, call.bufsize);
+        if (!peek) rec.seenQ = Math.max(0, rec.seenQ - data.length);
+        return { op: 'recv', data: toBase64(data), bytes: data.length };
+      }
+      case 'recvfrom': {
+        const rec = this.get(call.socket);
+        const flags = call.flags ?? [];
+        const peek = flags.includes('MSG_PEEK');
+        const read = () => sys.recvfrom(rec.fd, call.bufsize, peek);
+        const d = flags.includes('MSG_DONTWAIT') ? read() : await this.blocking(p, rec, 'readable', read);
+        if (!peek) rec.seenQ = 0;
+        return {
+          op: 'recvfrom',
+          data: toBase64(d.data),
+          bytes: d.data.length,
+          address: d.from,
+          truncated: d.size > d.data.length,
+          datagramBytes: d.size,
+        };
+      }
+      case 'shutdown':
+        this.on(call.socket, (r) => sys.shutdown(r.fd, call.how));
+        return { op: 'shutdown' };
+      case 'close': {
+        const rec = this.get(call.socket);
+        this.closeSocket(rec);
+        return { op: 'close' };
+      }
+      case 'getsockname':
+        return { op: 'getsockname', address: this.on(call.socket, (r) => sys.getsockname(r.fd)) };
+      case 'getpeername':
+        return { op: 'getpeername', address: this.on(call.socket, (r) => sys.getpeername(r.fd)) };
+      case 'settimeout':
+        this.get(call.socket).timeout = call.seconds;
+        return { op: 'settimeout' };
+      case 'setblocking':
+        this.get(call.socket).timeout = call.blocking ? null : 0;
+        return { op: 'setblocking' };
+      case 'gethostname':
+        return { op: 'gethostname', name: this.o.names.hostname() };
+      case 'gethostbyname': {
+        const found = await this.named(p, this.o.names.lookup(call.name, 'AF_INET'));
+        return { op: 'gethostbyname', address: found[0]!.address };
+      }
+      case 'getaddrinfo': {
+        const found = await this.named(p, this.o.names.lookup(call.host, call.family ?? null));
+        const types: SockType[] = call.type ? [call.type] : ['SOCK_STREAM', 'SOCK_DGRAM'];
+        return {
+          op: 'getaddrinfo',
+          entries: found.flatMap((a) => types.map((type) => ({ family: a.family, type, address: [a.address, call.port ?? 0] as Address }))),
+        };
+      }
+      case 'gethostbyaddr': {
+        const address = isIP(call.address)
+          ? call.address
+          : (await this.named(p, this.o.names.lookup(call.address, null)))[0]!.address;
+        const name = await this.named(p, this.o.names.reverse(address));
+        return { op: 'gethostbyaddr', name, aliases: [], addresses: [address] };
+      }
+      case 'getservbyname': {
+        const port = await this.o.names.getservbyname(call.name, call.proto);
+        if (port === null) throw new NameError('getservbyname', 'ENOENT', null, 'service/proto not found');
+        return { op: 'getservbyname', port };
+      }
+      case 'getservbyport': {
+        const name = await this.o.names.getservbyport(call.port, call.proto);
+        if (name === null) throw new NameError('getservbyport', 'ENOENT', null, 'port/proto not found');
+        return { op: 'getservbyport', name };
+      }
+      default: {
+        const unhandled: never = call;
+        throw new Error(`unhandled call ${JSON.stringify(unhandled)}`);
+      }
+    }
+  }
+
+  private async connect(p: Pending, rec: SocketRecord, address: Address): Promise<void> {
+    try {
+      this.o.sys.connect(rec.fd, address);
+      return;
+    } catch (err) {
+      if (!(err instanceof SyscallError) || err.code !== 'EINPROGRESS' || rec.timeout === 0) throw err;
+    }
+    // The handshake is under way in the kernel: the SYN is out, the socket is in SYN_SENT.
+    this.refresh();
+    await this.waitFor(p, rec, 'writable', deadline(rec, this.o.clock()));
+    const failure = this.o.sys.connectResult(rec.fd);
+    if (failure) {
+      throw new SyscallError('connect', failure, this.o.sys.errnoNumber(failure) ?? 0);
+    }
+  }
+
+  private async sendBytes(p: Pending, rec: SocketRecord, data: Uint8Array, all: boolean): Promise<number> {
+    const due = deadline(rec, this.o.clock());
+    let sent = 0;
+    while (sent < data.length || (data.length === 0 && sent === 0)) {
+      let n: number;
+      try {
+        n = this.o.sys.send(rec.fd, data.subarray(sent));
+      } catch (err) {
+        if (!(err instanceof SyscallError) || err.code !== 'EAGAIN' || rec.timeout === 0) {
+          if (sent > 0 && err instanceof SyscallError && !all) break;
+          throw err;
+        }
+        await this.waitFor(p, rec, 'writable', due);
+        continue;
+      }
+      if (n > 0) {
+        this.send({
+          type: 'data',
+          socket: rec.handle,
+          program: rec.program,
+          direction: 'out',
+          data: toBase64(data.subarray(sent, sent + n)),
+          bytes: n,
+          peer: rec.remote,
+        });
+      }
+      sent += n;
+      if (!all || data.length === 0) break;
+    }
+    return sent;
+  }
+
+  private async recvAll(p: Pending, rec: SocketRecord, first: Uint8Array, want: number): Promise<Uint8Array> {
+    const parts = [first];
+    let have = first.length;
+    while (have < want && parts[parts.length - 1]!.length > 0) {
+      const more = await this.blocking(p, rec, 'readable', () => this.o.sys.recv(rec.fd, want - have, false));
+      if (more.length === 0) break;
+      parts.push(more);
+      have += more.length;
+    }
+    return Buffer.concat(parts);
+  }
+
+  /** Try the call; while the kernel says EAGAIN and the socket blocks, wait for readiness and retry. */
+  private async blocking<T>(p: Pending, rec: SocketRecord, interest: 'readable' | 'writable', attempt: () => T): Promise<T> {
+    const due = deadline(rec, this.o.clock());
+    for (;;) {
+      try {
+        return attempt();
+      } catch (err) {
+        if (!(err instanceof SyscallError) || err.code !== 'EAGAIN' || rec.timeout === 0) throw err;
+      }
+      await this.waitFor(p, rec, interest, due);
+    }
+  }
+
+  private waitFor(p: Pending, rec: SocketRecord, interest: 'readable' | 'writable', due: number | null): Promise<void> {
+    if (!p.blocked) {
+      p.blocked = true;
+      this.send({ type: 'call-blocked', id: p.id, program: rec.program, waitingFor: interest });
+    }
+    return new Promise<void>((resolve, reject) => {
+      let timer: ReturnType<typeof setTimeout> | null = null;
+      const finish = (err: Error | null) => {
+        watch.dispose();
+        if (timer) clearTimeout(timer);
+        rec.pending.delete(p);
+        p.cancel = () => {};
+        if (err) reject(err);
+        else resolve();
+      };
+      const watch = this.o.sys.wait(rec.fd, interest, () => finish(null));
+      rec.pending.add(p);
+      p.cancel = finish;
+      if (due !== null) {
+        timer = setTimeout(() => finish(new GatewayFailure('EGW_TIMEOUT', 'timed out')), Math.max(0, due - this.o.clock()));
+      }
+    });
+  }
+
+  private async named<T>(p: Pending, work: Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new GatewayFailure('EGW_TIMEOUT', 'the resolver did not answer in time')), NAME_TIMEOUT_MS);
+      p.cancel = (err) => {
+        clearTimeout(timer);
+        reject(err);
+      };
+      work.then(
+        (v) => {
+          clearTimeout(timer);
+          resolve(v);
+        },
+        (e) => {
+          clearTimeout(timer);
+          reject(e);
+        },
+      );
+    });
+  }
+
+  /** Python resolves names before bind/connect; the kernel only ever sees the numeric address. */
+  private async resolve(host: string, family: Family, syscall: string): Promise<string> {
+    if (host === '') return family === 'AF_INET6' ? '::' : '0.0.0.0';
+    if (isIP(host)) return host;
+    if (/^[0-9a-fx.:]+$/i.test(host) && !/[g-wyz]/i.test(host)) {
+      // 127.1, 0x7f.1, 2130706433: inet_aton accepts them, which is how filters get bypassed.
+      throw new RefusedError({
+        code: 'EGW_BAD_ADDRESS',
+        message: `${host} is not a canonical address: write it as four decimal numbers (127.0.0.1) or as IPv6 (::1)`,
+      });
+    }
+    try {
+      const found = await this.o.names.lookup(host, family);
+      if (found.length === 0) throw new NameError(syscall, 'EAI_NONAME', -2, 'Name or service not known');
+      return found[0]!.address;
+    } catch (err) {
+      if (err instanceof NameError) throw new NameError(syscall, err.code, err.errno, err.message);
+      throw err;
+    }
+  }
+
+  /** The kernel would bind an unbound UDP socket to 0.0.0.0 on its first sendto; bind it to loopback. */
+  private bindLoopbackIfUnbound(rec: SocketRecord): void {
+    if (this.o.sys.getsockname(rec.fd)[1] !== 0) return;
+    this.o.sys.bind(rec.fd, [rec.family === 'AF_INET6' ? '::1' : '127.0.0.1', 0]);
+    rec.local = this.o.sys.getsockname(rec.fd);
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Sockets
+
+  private adopt(fd: number, program: string, family: Family, type: SockType): SocketRecord {
+    const rec: SocketRecord = {
+      handle: `s_${randomBytes(16).toString('base64url')}`,
+      fd,
+      program,
+      family,
+      type,
+      timeout: null,
+      pending: new Set(),
+      listening: false,
+      seenQ: 0,
+      last: '',
+      observer: null,
+      local: null,
+      remote: null,
+    };
+    this.sockets.set(rec.handle, rec);
+    return rec;
+  }
+
+  private get(handle: string): SocketRecord {
+    const rec = this.sockets.get(handle);
+    if (rec) return rec;
+    if (this.closed.has(handle)) {
+      throw new SyscallError('socket', 'EBADF', this.o.sys.errnoNumber('EBADF') ?? 9, 'Bad file descriptor');
+    }
+    // The same answer for a handle that never existed and one owned by another session.
+    throw new GatewayFailure('EGW_NO_SUCH_HANDLE', `no socket named ${handle.slice(0, 24)} in this session`);
+  }
+
+  private on<T>(handle: string, fn: (rec: SocketRecord) => T): T {
+    return fn(this.get(handle));
+  }
+
+  private ownPorts(): Set<number> {
+    const ports = new Set<number>();
+    for (const rec of this.sockets.values()) if (rec.local) ports.add(rec.local[1]);
+    return ports;
+  }
+
+  /** Local addresses of this session's sockets, so lesson servers' calls can be routed to it. */
+  localAddresses(): Address[] {
+    const out: Address[] = [];
+    for (const rec of this.sockets.values()) if (rec.local) out.push(rec.local);
+    return out;
+  }
+
+  private limit(): RefusedError {
+    return new RefusedError({
+      code: 'EGW_LIMIT',
+      message: `this session already holds ${this.sockets.size} sockets, the most it may hold`,
+      option: '--max-sockets',
+    });
+  }
+
+  private closeSocket(rec: SocketRecord): void {
+    // Calls blocked on this socket in other programs wake with EBADF, as a thread would in Python.
+    for (const p of [...rec.pending]) {
+      p.cancel(new SyscallError('close', 'EBADF', this.o.sys.errnoNumber('EBADF') ?? 9, 'Bad file descriptor'));
+    }
+    const view = this.kernelView(rec);
+    if (view.proto === 'tcp' && rec.local && rec.remote && view.state !== 'CLOSED' && view.state !== 'LISTEN') {
+      // The kernel keeps the connection after close(): FIN_WAIT, TIME_WAIT... shown from /proc.
+      this.closedTuples.set(tupleKey(rec.local, rec.remote), { program: rec.program, local: rec.local, remote: rec.remote });
+    }
+    this.release(rec);
+    this.sockets.delete(rec.handle);
+    this.closed.add(rec.handle);
+    if (this.closed.size > 1024) this.closed.delete(this.closed.values().next().value!);
+    this.send({
+      type: 'state-changed',
+      kernel: { ...view, fd: null, state: 'CLOSED', recvQ: 0, sendQ: 0, gone: true },
+    });
+    this.scheduleGhosts(0);
+  }
+
+  private release(rec: SocketRecord): void {
+    rec.observer?.dispose();
+    rec.observer = null;
+    try {
+      this.o.sys.close(rec.fd);
+    } catch (err) {
+      console.error(`[engine] close(${rec.fd}) failed`, err);
+    }
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Kernel state: read after every call, and while anything is in motion.
+
+  private kernelView(rec: SocketRecord): KernelSocket {
+    const st = this.o.sys.inspect(rec.fd);
+    const view: KernelSocket = {
+      socket: rec.handle,
+      fd: rec.fd,
+      program: rec.program,
+      proto: proto(rec),
+      state: st?.state ?? 'CLOSED',
+      local: rec.local,
+      remote: rec.remote,
+      recvQ: st?.recvQ ?? 0,
+      sendQ: st?.sendQ ?? 0,
+    };
+    if (st?.acceptQ !== undefined) {
+      view.acceptQ = st.acceptQ;
+      view.backlog = st.backlog ?? 0;
+    }
+    return view;
+  }
+
+  /** Reads every socket's state from the kernel and reports what changed. */
+  refresh(): void {
+    if (this.disposed) return;
+    let moving = false;
+    let listenerQueue = false;
+    for (const rec of this.sockets.values()) {
+      const view = this.kernelView(rec);
+      if (view.proto === 'tcp' && view.state !== 'LISTEN' && view.recvQ > rec.seenQ) this.reportArrival(rec, view.recvQ);
+      else if (view.recvQ < rec.seenQ) rec.seenQ = view.recvQ;
+      const key = JSON.stringify(view);
+      if (key !== rec.last) {
+        rec.last = key;
+        this.send({ type: 'state-changed', kernel: view });
+      }
+      const quiet = isQuiet(view);
+      if (!quiet) moving = true;
+      if ((view.acceptQ ?? 0) > 0) listenerQueue = true;
+      if (quiet && !rec.observer && (view.state === 'ESTABLISHED' || view.state === 'LISTEN' || view.proto === 'udp')) {
+        rec.observer = this.o.sys.wait(rec.fd, 'readable', () => {
+          rec.observer = null;
+          this.refresh();
+        });
+      }
+    }
+    if (moving && !this.tick) {
+      this.tick = setTimeout(() => {
+        this.tick = null;
+        this.refresh();
+      }, QUIET_TICK_MS);
+    }
+    if (listenerQueue || this.closedTuples.size > 0 || this.ghosts.size > 0) this.scheduleGhosts(GHOST_TICK_MS);
+  }
+
+  /** New bytes waiting in the kernel's receive queue: peek at them without taking them. */
+  private reportArrival(rec: SocketRecord, recvQ: number): void {
+    let bytes: Uint8Array;
+    try {
+      bytes = this.o.sys.recv(rec.fd, Math.min(recvQ, MAX_PEEK), true);
+    } catch {
+      return;
+    }
+    const fresh = bytes.subarray(Math.min(rec.seenQ, bytes.length));
+    rec.seenQ = recvQ;
+    if (fresh.length === 0) return;
+    this.send({
+      type: 'data',
+      socket: rec.handle,
+      program: rec.program,
+      direction: 'in',
+      data: toBase64(fresh),
+      bytes: fresh.length,
+      peer: rec.remote,
+    });
+  }
+
+  private scheduleGhosts(delay: number): void {
+    if (this.disposed || this.ghostTick) return;
+    this.ghostTick = setTimeout(() => {
+      this.ghostTick = null;
+      void this.readGhosts();
+    }, delay);
+  }
+
+  /**
+   * Sockets with no fd, seen only in the kernel's table: connections in a listener's accept queue,
+   * and the FIN_WAIT/TIME_WAIT/LAST_ACK that outlive close().
+   */
+  private async readGhosts(): Promise<void> {
+    const rows = await this.o.kernelTable.read();
+    if (this.disposed || rows === null) return;
+    const listeners = new Map<string, SocketRecord>();
+    for (const rec of this.sockets.values()) if (rec.listening && rec.local) listeners.set(addrKey(rec.local), rec);
+    const seen = new Set<string>();
+    for (const row of rows) {
+      if (row.inode !== 0 || row.state === 'LISTEN') continue;
+      const key = tupleKey(row.local, row.remote);
+      const closed = this.closedTuples.get(key);
+      const listener = listeners.get(addrKey(row.local)) ?? listeners.get(addrKey([anyAddr(row.local[0]), row.local[1]]));
+      const program = closed?.program ?? listener?.program;
+      if (program === undefined) continue;
+      const ghostKey = `k:tcp:${key}`;
+      seen.add(ghostKey);
+      const view: KernelSocket = {
+        socket: ghostKey,
+        fd: null,
+        program,
+        proto: 'tcp',
+        state: row.state,
+        local: row.local,
+        remote: row.remote,
+        recvQ: row.recvQ,
+        sendQ: row.sendQ,
+      };
+      const last = JSON.stringify(view);
+      const g = this.ghosts.get(ghostKey);
+      if (g?.last === last) continue;
+      this.ghosts.set(ghostKey, { key: ghostKey, program, local: row.local, remote: row.remote, last });
+      this.send({ type: 'state-changed', kernel: view });
+    }
+    for (const [key, g] of this.ghosts) {
+      if (seen.has(key)) continue;
+      this.ghosts.delete(key);
+      this.closedTuples.delete(tupleKey(g.local, g.remote));
+      const view = JSON.parse(g.last) as KernelSocket;
+      this.send({ type: 'state-changed', kernel: { ...view, state: 'CLOSED', recvQ: 0, sendQ: 0, gone: true } });
+    }
+    // A closed connection the kernel already forgot before we looked has nothing to show.
+    for (const [key] of this.closedTuples) if (!seen.has(`k:tcp:${key}`)) this.closedTuples.delete(key);
+    const listenerQueue = [...this.sockets.values()].some((r) => r.listening);
+    if (this.ghosts.size > 0 || (listenerQueue && rows.some((r) => r.inode === 0 && listeners.has(addrKey(r.local))))) {
+      this.scheduleGhosts(GHOST_TICK_MS);
+    }
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Errors
+
+  private toCallError(err: unknown, call: Call): CallError {
+    const address = 'address' in call && Array.isArray(call.address) ? (call.address as Address) : undefined;
+    const ctx = { syscall: call.op, host: address?.[0], port: address?.[1] };
+    if (err instanceof SyscallError) {
+      const errno = err.errno || this.o.sys.errnoNumber(err.code);
+      return {
+        code: err.code,
+        errno,
+        syscall: call.op,
+        message: `[Errno ${errno}] ${this.o.sys.strerror(err.code)}`,
+        explain: explainError(err.code, ctx),
+        ...(address ? { address } : {}),
+      };
+    }
+    if (err instanceof RefusedError) {
+      return {
+        code: err.refusal.code,
+        errno: null,
+        syscall: call.op,
+        message: err.refusal.message,
+        explain: explainError(err.refusal.code, ctx),
+        ...(address ? { address } : {}),
+        ...(err.refusal.option ? { option: err.refusal.option } : {}),
+      };
+    }
+    if (err instanceof NameError) {
+      return {
+        code: err.code,
+        errno: err.errno,
+        syscall: err.syscall,
+        message: err.errno === null ? err.message : `[Errno ${err.errno}] ${err.message}`,
+        explain: explainError('EGW_NAME', ctx),
+      };
+    }
+    if (err instanceof GatewayFailure) {
+      return { code: err.code, errno: null, syscall: call.op, message: err.message, explain: explainError(err.code, ctx) };
+    }
+    console.error(`[engine] ${call.op} failed unexpectedly`, err);
+    return gatewayError('EGW_INTERNAL', call.op, 'internal error in the gateway (logged)');
+  }
+}
+
+/** A failure decided by the gateway, not the kernel (cancelled, timed out, unknown handle). */
+export class GatewayFailure extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+function gatewayError(code: string, syscall: string, message: string): CallError {
+  return { code, errno: null, syscall, message, explain: explainError(code, { syscall }) };
+}
+
+const proto = (rec: SocketRecord): 'tcp' | 'udp' => (rec.type === 'SOCK_DGRAM' ? 'udp' : 'tcp');
+const addrKey = (a: Address) => `${a[0]}:${a[1]}`;
+const tupleKey = (l: Address, r: Address) => `${addrKey(l)}>${addrKey(r)}`;
+const anyAddr = (host: string) => (host.includes(':') ? '::' : '0.0.0.0');
+
+function deadline(rec: SocketRecord, now: number): number | null {
+  return rec.timeout === null || rec.timeout === 0 ? null : now + rec.timeout * 1000;
+}
+
+/** Nothing will change without a new event: safe to stop polling and watch for readability instead. */
+function isQuiet(v: KernelSocket): boolean {
+  if (v.proto === 'udp') return v.recvQ === 0;
+  if (v.state === 'LISTEN') return (v.acceptQ ?? 0) === 0;
+  if (v.state === 'ESTABLISHED') return v.recvQ === 0 && v.sendQ === 0;
+  return v.state === 'CLOSED';
+}

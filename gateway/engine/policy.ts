@@ -1,0 +1,27 @@
+// The rules a session's calls must follow before they reach the kernel: which addresses it may bind and
+// connect to, and how many sockets it may hold. The engine asks; the session's configuration answers.
+
+export interface Refusal {
+  code: 'EGW_DENIED' | 'EGW_BIND_DENIED' | 'EGW_LIMIT' | 'EGW_BAD_ADDRESS' | 'EGW_RATE_LIMITED';
+  /** What rule refused, in a sentence that names the address. */
+  message: string;
+  /** The option an instructor would change to allow it. */
+  option?: string;
+}
+
+export interface Policy {
+  /** host is numeric (already resolved); proto tells TCP from UDP. */
+  checkBind(host: string, port: number, proto: 'tcp' | 'udp'): Refusal | null;
+  /** ownPorts: the local ports this session's sockets are bound to right now. */
+  checkConnect(host: string, port: number, proto: 'tcp' | 'udp', ownPorts: ReadonlySet<number>): Refusal | null;
+  /** Called before each call reaches the kernel; may refuse for rate. */
+  checkRate(kind: 'call' | 'connect'): Refusal | null;
+  readonly maxSockets: number;
+}
+
+export class RefusedError extends Error {
+  constructor(readonly refusal: Refusal) {
+    super(refusal.message);
+    this.name = 'RefusedError';
+  }
+}

@@ -1,0 +1,87 @@
+// The engine's only way to reach the operating system. Implementations live in gateway/syscalls/:
+// the real one calls libc through koffi; the fallback one models the calls on node:net/node:dgram.
+// Every method is non-blocking: a call that would block throws SyscallError EAGAIN/EINPROGRESS and the
+// engine waits for readiness with `wait()`. Nothing here may block Node's event loop.
+
+import type { Address, EngineInfo, Family, OptionValue, ShutdownHow, SockType, SocketOption, TcpState } from '../protocol/messages.js';
+
+/** A system call that failed, with the kernel's own errno name and number. */
+export class SyscallError extends Error {
+  constructor(
+    readonly syscall: string,
+    readonly code: string,
+    readonly errno: number,
+    message?: string,
+  ) {
+    super(message ?? `${syscall}: ${code}`);
+    this.name = 'SyscallError';
+  }
+}
+
+export interface Datagram {
+  data: Uint8Array;
+  from: Address;
+  /** The datagram's real size: larger than data.length when recvfrom truncated it. */
+  size: number;
+}
+
+/** What the kernel says about one socket we hold an fd for. */
+export interface FdState {
+  proto: 'tcp' | 'udp';
+  state: TcpState;
+  recvQ: number;
+  sendQ: number;
+  acceptQ?: number;
+  backlog?: number;
+}
+
+/** One row of the kernel's socket table, including sockets nobody holds an fd for. */
+export interface KernelRow {
+  proto: 'tcp';
+  state: TcpState;
+  local: Address;
+  remote: Address;
+  recvQ: number;
+  sendQ: number;
+  /** 0 when no process holds the socket (TIME_WAIT, or waiting in a listener's accept queue). */
+  inode: number;
+}
+
+export interface Disposable {
+  dispose(): void;
+}
+
+export interface SyscallPort {
+  readonly info: EngineInfo;
+
+  socket(family: Family, type: SockType): number;
+  setsockopt(fd: number, option: SocketOption, value: OptionValue): void;
+  getsockopt(fd: number, option: SocketOption): OptionValue;
+  bind(fd: number, address: Address): void;
+  listen(fd: number, backlog: number): void;
+  /** Returns the new fd (already non-blocking and close-on-exec) and the peer's address. */
+  accept(fd: number): { fd: number; address: Address };
+  /** Starts a connect; throws EINPROGRESS when it continues in the kernel (check with connectResult). */
+  connect(fd: number, address: Address): void;
+  /** After a connect in progress became writable: 0, or the errno name of why it failed (SO_ERROR). */
+  connectResult(fd: number): string | null;
+  send(fd: number, data: Uint8Array): number;
+  sendto(fd: number, data: Uint8Array, address: Address): number;
+  recv(fd: number, bufsize: number, peek: boolean): Uint8Array;
+  recvfrom(fd: number, bufsize: number, peek: boolean): Datagram;
+  shutdown(fd: number, how: ShutdownHow): void;
+  close(fd: number): void;
+  getsockname(fd: number): Address;
+  getpeername(fd: number): Address;
+
+  /** Calls `ready` once, on Node's event loop, when fd is readable (or writable). Never blocks. */
+  wait(fd: number, interest: 'readable' | 'writable', ready: () => void): Disposable;
+  /** The kernel's view of a socket we hold, or null when it cannot say. */
+  inspect(fd: number): FdState | null;
+  /** The kernel's TCP table (for sockets without an fd), or null where the platform cannot list it. */
+  kernelTable(): Promise<KernelRow[] | null>;
+  /** The errno number on this host for a name, for messages that print it as Python does. */
+  errnoNumber(code: string): number | null;
+  /** The C library's own text for an errno name ("Connection refused"). */
+  strerror(code: string): string;
+}

@@ -1,0 +1,317 @@
+// The composition root: the HTTP server that serves the page, the one WebSocket endpoint (/ws) and
+// its gatekeeping (Host, Origin, token, limits, heartbeat). The only importer of `ws`.
+
+import { timingSafeEqual } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { extname, join, normalize, resolve, sep } from 'node:path';
+import { type RawData, type WebSocket, WebSocketServer } from 'ws';
+import type { GatewayConfig } from './config.js';
+import { KernelTable } from './engine/kernel-table.js';
+import type { NamePort } from './engine/name-port.js';
+import type { SyscallPort } from './engine/syscall-port.js';
+import { type LessonServerInfo, MAX_MESSAGE_BYTES, type ServerMessage, toBase64 } from './protocol/messages.js';
+import type { Session, Transport } from './session/session.js';
+import { Sessions } from './session/sessions.js';
+import { isLoopback } from './session/rules.js';
+
+export interface GatewayDeps {
+  sys: SyscallPort;
+  names: NamePort;
+  lessonServers: () => LessonServerInfo[];
+}
+
+export interface Gateway {
+  url: string;
+  port: number;
+  sessions: Sessions;
+  /** Draws a lesson server's call in the diagram of the session whose socket it talks to. */
+  lessonTrace(ev: LessonTrace): void;
+  close(): Promise<void>;
+}
+
+export interface LessonTrace {
+  server: string;
+  kind: 'accept' | 'recv' | 'send' | 'close' | 'recvfrom' | 'sendto';
+  local: readonly [string, number];
+  remote: readonly [string, number];
+  bytes?: Uint8Array;
+}
+
+const HEARTBEAT_MS = 15_000;
+/** Unsent bytes to one tab beyond which it is cut off (it stopped reading). */
+const MAX_BUFFERED = 4 * 1024 * 1024;
+const LOOPBACK_HOSTNAMES = new Set(['localhost', '127.0.0.1', '[::1]']);
+const MIME: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.json': 'application/json',
+  '.woff2': 'font/woff2',
+  '.ico': 'image/x-icon',
+};
+const SECURITY_HEADERS = {
+  'Content-Security-Policy':
+    "default-src 'self'; connect-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'",
+  'X-Content-Type-Options': 'nosniff',
+  'Referrer-Policy': 'no-referrer',
+};
+
+export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Promise<Gateway> {
+  const webRoot = config.webRoot ?? resolve(import.meta.dirname, '..', '..', 'web', 'dist');
+  const hasWeb = existsSync(join(webRoot, 'index.html'));
+  const sessions = new Sessions({
+    sys: deps.sys,
+    names: deps.names,
+    kernelTable: new KernelTable(() => deps.sys.kernelTable(), () => performance.now()),
+    lessonServers: deps.lessonServers,
+    allow: config.allow,
+    bindHosts: [],
+    studentPorts: config.studentPorts,
+    portsPerSession: config.portsPerSession,
+    maxSockets: config.maxSockets,
+    maxSessions: config.maxSessions,
+    maxSessionsPerAddress: config.maxSessionsPerAddress,
+    callsPerSecond: config.callsPerSecond,
+    connectsPerSecond: config.connectsPerSecond,
+    graceMs: config.graceSeconds * 1000,
+  });
+  const badTokens = new Map<string, number[]>();
+
+  const http: Server = createServer(
+    { headersTimeout: 10_000, requestTimeout: 30_000, maxHeaderSize: 16 * 1024 },
+    (req, res) => {
+      void serveHttp(req, res).catch((err) => {
+        console.error('[http]', err);
+        if (!res.headersSent) res.writeHead(500).end('internal error');
+      });
+    },
+  );
+  http.maxHeadersCount = 100;
+
+  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES, perMessageDeflate: false, clientTracking: true });
+
+  function tokenOf(req: IncomingMessage): string | null {
+    const url = new URL(req.url ?? '/', 'http://x');
+    const q = url.searchParams.get('token');
+    if (q) return q;
+    const auth = req.headers.authorization;
+    if (auth?.startsWith('Bearer ')) return auth.slice(7);
+    const cookie = /(?:^|;\s*)playground_token=([^;]+)/.exec(req.headers.cookie ?? '');
+    return cookie ? decodeURIComponent(cookie[1]!) : null;
+  }
+
+  function tokenOk(given: string | null): boolean {
+    if (config.token === null) return true;
+    if (given === null) return false;
+    const a = Buffer.from(given);
+    const b = Buffer.from(config.token);
+    return a.length === b.length && timingSafeEqual(a, b);
+  }
+
+  /** Two bad tokens a minute per address, then 429: guessing is not an option. */
+  function tooManyBadTokens(addr: string): boolean {
+    const now = Date.now();
+    const recent = (badTokens.get(addr) ?? []).filter((t) => now - t < 60_000);
+    badTokens.set(addr, recent);
+    return recent.length >= 2;
+  }
+
+  function noteBadToken(addr: string): void {
+    badTokens.get(addr)?.push(Date.now()) ?? badTokens.set(addr, [Date.now()]);
+  }
+
+  /** Checks that guard the WebSocket: DNS rebinding (Host), cross-site hijacking (Origin), the token. */
+  function gatekeep(req: IncomingMessage): { status: number; reason: string } | null {
+    const host = req.headers.host ?? '';
+    const hostname = host.replace(/:\d+$/, '');
+    if (config.token === null && !LOOPBACK_HOSTNAMES.has(hostname)) {
+      return { status: 403, reason: `Host ${host || '(none)'} is not a loopback name` };
+    }
+    const origin = req.headers.origin;
+    if (origin !== undefined) {
+      const allowed = origin === `http://${host}` || origin === `https://${host}` || config.origins.includes(origin);
+      if (!allowed) return { status: 403, reason: `Origin ${origin} is not this gateway's page` };
+    } else if (config.token !== null && !tokenOk(tokenOf(req))) {
+      return { status: 401, reason: 'a token is required' };
+    }
+    if (config.token !== null) {
+      const addr = req.socket.remoteAddress ?? '?';
+      if (tooManyBadTokens(addr)) return { status: 429, reason: 'too many bad tokens; wait a minute' };
+      if (!tokenOk(tokenOf(req))) {
+        noteBadToken(addr);
+        return { status: 401, reason: 'missing or wrong access token' };
+      }
+    }
+    return null;
+  }
+
+  http.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
+    socket.on('error', () => socket.destroy());
+    const path = new URL(req.url ?? '/', 'http://x').pathname;
+    const refusal = path === '/ws' ? gatekeep(req) : { status: 404, reason: 'the WebSocket lives at /ws' };
+    if (refusal) {
+      socket.end(`HTTP/1.1 ${refusal.status} ${refusal.reason}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+      socket.destroy();
+      return;
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => attach(ws, req.socket.remoteAddress ?? '?'));
+  });
+
+  function attach(ws: WebSocket, address: string): void {
+    const transport: Transport = {
+      send(msg: ServerMessage) {
+        if (ws.readyState !== ws.OPEN) return;
+        if (ws.bufferedAmount > MAX_BUFFERED) {
+          ws.close(1008, 'the page stopped reading');
+          return;
+        }
+        ws.send(JSON.stringify(msg));
+      },
+      close(code, reason) {
+        ws.close(code, reason);
+      },
+      get isOpen() {
+        return ws.readyState === ws.OPEN;
+      },
+    };
+    const opened = sessions.open(transport, address);
+    if (typeof opened === 'string') {
+      transport.send({ type: 'error', id: null, code: 'EGW_RATE_LIMITED', message: opened });
+      ws.close(1013, 'too many sessions');
+      return;
+    }
+    let session: Session = opened;
+    let alive = true;
+    ws.on('pong', () => {
+      alive = true;
+    });
+    const heartbeat = setInterval(() => {
+      if (!alive) {
+        ws.terminate();
+        return;
+      }
+      alive = false;
+      ws.ping();
+    }, HEARTBEAT_MS);
+    ws.on('message', (data: RawData, isBinary: boolean) => {
+      if (isBinary) {
+        transport.send({ type: 'error', id: null, code: 'EGW_PROTO', message: 'messages are JSON text frames, not binary' });
+        return;
+      }
+      try {
+        session = session.receive(data.toString(), transport);
+      } catch (err) {
+        console.error('[gateway] message handling failed', err);
+        transport.send({ type: 'error', id: null, code: 'EGW_INTERNAL', message: 'internal error in the gateway (logged)' });
+      }
+    });
+    ws.on('close', () => {
+      clearInterval(heartbeat);
+      session.detach(transport);
+    });
+    ws.on('error', (err) => console.error('[gateway] websocket error', err.message));
+  }
+
+  async function serveHttp(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://x');
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.writeHead(405, { Allow: 'GET, HEAD' }).end();
+      return;
+    }
+    if (config.token !== null) {
+      const given = url.searchParams.get('token');
+      if (given !== null) {
+        const addr = req.socket.remoteAddress ?? '?';
+        if (tooManyBadTokens(addr)) {
+          res.writeHead(429, { 'Content-Type': 'text/plain' }).end('Too many wrong tokens. Wait a minute.\n');
+          return;
+        }
+        if (!tokenOk(given)) {
+          noteBadToken(addr);
+          res.writeHead(401, { 'Content-Type': 'text/plain' }).end('Wrong access token.\n');
+          return;
+        }
+        // Swap the token for a cookie and take it out of the address bar, which a projector shows.
+        url.searchParams.delete('token');
+        res
+          .writeHead(303, {
+            Location: url.pathname + url.search,
+            'Set-Cookie': `playground_token=${encodeURIComponent(given)}; HttpOnly; SameSite=Strict; Path=/`,
+          })
+          .end();
+        return;
+      }
+    }
+    if (url.pathname === '/healthz') {
+      res
+        .writeHead(200, { 'Content-Type': 'application/json', ...SECURITY_HEADERS })
+        .end(JSON.stringify({ ok: true, sessions: sessions.size, engine: deps.sys.info.kind }));
+      return;
+    }
+    if (!hasWeb) {
+      res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8', ...SECURITY_HEADERS }).end(placeholderPage(deps));
+      return;
+    }
+    // Static files of the built web app; anything else is the app (its own router reads the hash).
+    const rel = normalize(decodeURIComponent(url.pathname)).replace(/^(\.\.[/\\])+/, '');
+    let file = join(webRoot, rel);
+    if (!file.startsWith(webRoot + sep) || !existsSync(file) || rel === '/' || rel.endsWith('/')) file = join(webRoot, 'index.html');
+    const body = await readFile(file);
+    res.writeHead(200, {
+      'Content-Type': MIME[extname(file)] ?? 'application/octet-stream',
+      'Cache-Control': file.includes(`${sep}assets${sep}`) ? 'public, max-age=31536000, immutable' : 'no-cache',
+      ...SECURITY_HEADERS,
+    });
+    res.end(req.method === 'HEAD' ? undefined : body);
+  }
+
+  await new Promise<void>((ok, fail) => {
+    http.once('error', fail);
+    http.listen(config.port, config.host, () => {
+      http.off('error', fail);
+      ok();
+    });
+  });
+  const port = (http.address() as AddressInfo).port;
+  const shownHost = isLoopback(config.host) ? 'localhost' : config.host.includes(':') ? `[${config.host}]` : config.host;
+  return {
+    url: `http://${shownHost}:${port}/`,
+    port,
+    sessions,
+    lessonTrace(ev) {
+      const owner = sessions.owner([ev.remote[0], ev.remote[1]]);
+      if (!owner) return;
+      owner.engine.serverCall({
+        type: 'server-call',
+        server: ev.server,
+        syscall: ev.kind,
+        local: [ev.local[0], ev.local[1]],
+        remote: [ev.remote[0], ev.remote[1]],
+        ...(ev.bytes ? { data: toBase64(ev.bytes), bytes: ev.bytes.length } : {}),
+      });
+    },
+    async close() {
+      sessions.closeAll();
+      for (const ws of wss.clients) ws.terminate();
+      wss.close();
+      await new Promise<void>((ok) => http.close(() => ok()));
+      http.closeAllConnections();
+    },
+  };
+}
+
+function placeholderPage(deps: GatewayDeps): string {
+  const rows = deps
+    .lessonServers()
+    .map((l) => `<li><code>${l.name}</code> ${l.proto} ${l.host}:${l.port}</li>`)
+    .join('');
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Socket playground</title></head>
+<body><h1>Socket playground gateway</h1>
+<p>The gateway is running with the <strong>${deps.sys.info.kind}</strong> engine. The web app has not been built yet
+(<code>npm run build</code>); its WebSocket is at <code>/ws</code>.</p><h2>Lesson servers</h2><ul>${rows}</ul></body></html>`;
+}

@@ -1,0 +1,215 @@
+// One browser tab: decodes its messages, drives its engine, and owns every socket it opened until
+// the tab is gone for longer than the grace period. Sees the WebSocket only as a Transport.
+
+import { randomBytes } from 'node:crypto';
+import type { Engine, TraceMessage } from '../engine/engine.js';
+import {
+  type ClientMessage,
+  type EngineInfo,
+  type LessonServerInfo,
+  MAX_MESSAGE_BYTES,
+  PROTOCOL_VERSION,
+  ProtocolError,
+  parseClientMessage,
+  type ServerMessage,
+} from '../protocol/messages.js';
+
+export interface Transport {
+  send(msg: ServerMessage): void;
+  close(code: number, reason: string): void;
+  readonly isOpen: boolean;
+}
+
+export interface SessionContext {
+  engineInfo: EngineInfo;
+  lessonServers: () => LessonServerInfo[];
+  bindHosts: readonly string[];
+  limits: { sockets: number; callsPerSecond: number };
+  graceMs: number;
+  /** Messages per second a tab may send before it is told to slow down. */
+  messagesPerSecond: number;
+  resume(token: string, transport: Transport): Session | null;
+  ended(session: Session): void;
+}
+
+/** Messages kept while the tab is away, replayed when it comes back within the grace period. */
+const MAX_HELD = 512;
+
+export class Session {
+  readonly id = randomBytes(8).toString('hex');
+  readonly resumeToken = randomBytes(24).toString('base64url');
+  private transport: Transport | null;
+  private greeted = false;
+  private held: ServerMessage[] = [];
+  private heldDropped = 0;
+  private graceTimer: ReturnType<typeof setTimeout> | null = null;
+  private ended = false;
+  private window = { start: 0, count: 0 };
+  engine!: Engine;
+
+  constructor(
+    private readonly ctx: SessionContext,
+    transport: Transport,
+    readonly ports: readonly number[],
+    readonly address: string,
+  ) {
+    this.transport = transport;
+  }
+
+  /** Where the engine's trace events go: to the tab, or held for it while it reloads. */
+  emit = (msg: TraceMessage | ServerMessage): void => {
+    if (this.transport?.isOpen) {
+      this.transport.send(msg);
+      return;
+    }
+    if (this.held.length < MAX_HELD) this.held.push(msg);
+    else this.heldDropped++;
+  };
+
+  get isEnded(): boolean {
+    return this.ended;
+  }
+
+  /** One text frame from the tab. Never throws: a bad message gets an error reply. */
+  receive(text: string, transport: Transport): Session {
+    if (text.length > MAX_MESSAGE_BYTES) {
+      transport.send({ type: 'error', id: null, code: 'EGW_TOO_BIG', message: `message larger than ${MAX_MESSAGE_BYTES} bytes` });
+      return this;
+    }
+    let msg: ClientMessage;
+    try {
+      msg = parseClientMessage(text);
+    } catch (err) {
+      if (err instanceof ProtocolError) {
+        transport.send({ type: 'error', id: err.id, code: err.code, message: err.message });
+        return this;
+      }
+      throw err;
+    }
+    if (!this.allow()) {
+      transport.send({ type: 'error', id: msg.id, code: 'EGW_RATE_LIMITED', message: 'too many messages per second; slow down' });
+      return this;
+    }
+    return this.handle(msg, transport);
+  }
+
+  private handle(msg: ClientMessage, transport: Transport): Session {
+    if (msg.type === 'hello') return this.hello(msg, transport);
+    if (!this.greeted) {
+      transport.send({ type: 'error', id: msg.id, code: 'EGW_NOT_READY', message: 'send hello first' });
+      return this;
+    }
+    switch (msg.type) {
+      case 'call':
+        // The engine emits the reply (call-returned or call-failed) itself, as a trace event.
+        void this.engine.call(msg.id, msg.program, msg.call).catch((err) => {
+          console.error('[session] call crashed', err);
+          this.emit({ type: 'error', id: msg.id, code: 'EGW_INTERNAL', message: 'internal error in the gateway (logged)' });
+        });
+        return this;
+      case 'cancel':
+        if (this.engine.cancel(msg.call)) this.emit({ type: 'ack', id: msg.id });
+        else this.emit({ type: 'error', id: msg.id, code: 'EGW_NO_SUCH_CALL', message: `no call ${msg.call} is waiting` });
+        return this;
+      case 'sockets':
+        this.emit({ type: 'sockets', id: msg.id, sockets: this.engine.snapshot() });
+        return this;
+      case 'ping':
+        this.emit({ type: 'pong', id: msg.id, t: performance.now() });
+        return this;
+      default: {
+        const unhandled: never = msg;
+        throw new Error(`unhandled message ${JSON.stringify(unhandled)}`);
+      }
+    }
+  }
+
+  private hello(msg: Extract<ClientMessage, { type: 'hello' }>, transport: Transport): Session {
+    if (msg.protocol !== PROTOCOL_VERSION) {
+      transport.send({
+        type: 'error',
+        id: msg.id,
+        code: 'EGW_PROTOCOL_VERSION',
+        message: `this gateway speaks protocol ${PROTOCOL_VERSION}, the page speaks ${msg.protocol}: reload the page`,
+      });
+      transport.close(1002, 'protocol version mismatch');
+      return this;
+    }
+    if (this.greeted) {
+      transport.send({ type: 'error', id: msg.id, code: 'EGW_PROTO', message: 'hello was already sent on this connection' });
+      return this;
+    }
+    if (msg.resume) {
+      const old = this.ctx.resume(msg.resume, transport);
+      if (old) {
+        // This fresh session was never greeted and owns nothing: drop it and carry on with the old one.
+        this.end();
+        old.welcome(msg.id, true);
+        return old;
+      }
+    }
+    this.welcome(msg.id, false);
+    return this;
+  }
+
+  private welcome(id: string, resumed: boolean): void {
+    this.greeted = true;
+    this.emit({
+      type: 'welcome',
+      id,
+      protocol: PROTOCOL_VERSION,
+      session: this.id,
+      resumeToken: this.resumeToken,
+      resumed,
+      engine: this.ctx.engineInfo,
+      ports: [...this.ports],
+      bindHosts: [...this.ctx.bindHosts],
+      lessonServers: this.ctx.lessonServers(),
+      limits: { sockets: this.ctx.limits.sockets, messageBytes: MAX_MESSAGE_BYTES, callsPerSecond: this.ctx.limits.callsPerSecond },
+    });
+    if (resumed) {
+      const held = this.held;
+      this.held = [];
+      for (const m of held) this.emit(m);
+      if (this.heldDropped > 0) {
+        this.engine.notice('warning', `${this.heldDropped} events happened while the page was away and were not kept`);
+        this.heldDropped = 0;
+      }
+    }
+  }
+
+  /** The tab's WebSocket closed: keep the sockets for the grace period in case it reloads. */
+  detach(transport: Transport): void {
+    if (this.transport !== transport || this.ended) return;
+    this.transport = null;
+    if (!this.greeted) {
+      this.end();
+      return;
+    }
+    this.graceTimer = setTimeout(() => this.end(), this.ctx.graceMs);
+  }
+
+  /** A reload within the grace period: the new WebSocket takes over. */
+  attach(transport: Transport): void {
+    if (this.graceTimer) clearTimeout(this.graceTimer);
+    this.graceTimer = null;
+    const previous = this.transport;
+    this.transport = transport;
+    if (previous && previous !== transport && previous.isOpen) previous.close(4000, 'the session was resumed elsewhere');
+  }
+
+  /** Closes every fd the session owns. */
+  end(): void {
+    if (this.ended) return;
+    this.ended = true;
+    if (this.graceTimer) clearTimeout(this.graceTimer);
+    this.engine.dispose();
+    this.ctx.ended(this);
+  }
+
+  private allow(): boolean {
+    const now = performance.now();
+    if (now - this.window.start >= 1000) this.window = { start: now, count: 0 };
+    return ++this.window.count <= this.ctx.messagesPerSecond;
+  }
+}

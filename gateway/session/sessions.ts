@@ -1,0 +1,115 @@
+// Every live session: creates them with their own block of ports, finds one again for a reload within
+// the grace period, enforces how many sessions a client address and the whole gateway may hold.
+
+import { Engine } from '../engine/engine.js';
+import type { KernelTable } from '../engine/kernel-table.js';
+import type { NamePort } from '../engine/name-port.js';
+import type { SyscallPort } from '../engine/syscall-port.js';
+import type { Address, LessonServerInfo } from '../protocol/messages.js';
+import { PortPool, SessionRules } from './rules.js';
+import { Session, type SessionContext, type Transport } from './session.js';
+
+export interface SessionsOptions {
+  sys: SyscallPort;
+  names: NamePort;
+  kernelTable: KernelTable;
+  lessonServers: () => LessonServerInfo[];
+  allow: readonly { proto: 'tcp' | 'udp'; host: string; port: number }[];
+  bindHosts: readonly string[];
+  studentPorts: [number, number];
+  portsPerSession: number;
+  maxSockets: number;
+  maxSessions: number;
+  maxSessionsPerAddress: number;
+  callsPerSecond: number;
+  connectsPerSecond: number;
+  graceMs: number;
+}
+
+export class Sessions {
+  private readonly live = new Set<Session>();
+  private readonly byToken = new Map<string, Session>();
+  private readonly perAddress = new Map<string, number>();
+  private readonly pool: PortPool;
+  private readonly ctx: SessionContext;
+
+  constructor(private readonly o: SessionsOptions) {
+    this.pool = new PortPool(o.studentPorts[0], o.studentPorts[1], o.portsPerSession);
+    this.ctx = {
+      engineInfo: o.sys.info,
+      lessonServers: o.lessonServers,
+      bindHosts: ['127.0.0.1', '::1', ...o.bindHosts],
+      limits: { sockets: o.maxSockets, callsPerSecond: o.callsPerSecond },
+      graceMs: o.graceMs,
+      messagesPerSecond: o.callsPerSecond * 2,
+      resume: (token, transport) => {
+        const s = this.byToken.get(token);
+        if (!s || s.isEnded) return null;
+        s.attach(transport);
+        return s;
+      },
+      ended: (s) => this.forget(s),
+    };
+  }
+
+  get size(): number {
+    return this.live.size;
+  }
+
+  /** A new WebSocket: a new session, or a refusal naming the limit. */
+  open(transport: Transport, address: string): Session | string {
+    if (this.live.size >= this.o.maxSessions) return `the gateway already serves ${this.o.maxSessions} sessions (--max-sessions)`;
+    const n = this.perAddress.get(address) ?? 0;
+    if (n >= this.o.maxSessionsPerAddress) {
+      return `${address} already has ${n} sessions open (--max-sessions-per-address)`;
+    }
+    const ports = this.pool.take();
+    const session = new Session(this.ctx, transport, ports, address);
+    const targets = [
+      ...this.o.allow,
+      ...this.o.lessonServers().map((l) => ({ proto: l.proto, host: l.host, port: l.port })),
+    ];
+    session.engine = new Engine({
+      sys: this.o.sys,
+      names: this.o.names,
+      kernelTable: this.o.kernelTable,
+      clock: () => performance.now(),
+      emit: session.emit,
+      policy: new SessionRules(
+        {
+          extraBindHosts: this.o.bindHosts,
+          targets,
+          maxSockets: this.o.maxSockets,
+          callsPerSecond: this.o.callsPerSecond,
+          connectsPerSecond: this.o.connectsPerSecond,
+        },
+        () => session.ports,
+      ),
+    });
+    this.live.add(session);
+    this.byToken.set(session.resumeToken, session);
+    this.perAddress.set(address, n + 1);
+    return session;
+  }
+
+  /** The session, if any, holding a socket bound to this local address (for lesson server traces). */
+  owner(local: Address): Session | null {
+    for (const s of this.live) {
+      if (s.engine.localAddresses().some((a) => a[1] === local[1] && a[0] === local[0])) return s;
+    }
+    return null;
+  }
+
+  closeAll(): void {
+    for (const s of [...this.live]) s.end();
+  }
+
+  private forget(s: Session): void {
+    if (!this.live.delete(s)) return;
+    this.byToken.delete(s.resumeToken);
+    this.pool.give(s.ports);
+    const n = (this.perAddress.get(s.address) ?? 1) - 1;
+    if (n <= 0) this.perAddress.delete(s.address);
+    else this.perAddress.set(s.address, n);
+  }
+}

@@ -1,0 +1,388 @@
+// The real engine: every method is the libc system call of the same name, made through koffi on
+// Node's main thread with non-blocking fds, so it returns at once. Readiness comes from libuv's own
+// poller (koffi.node.poll), used one-shot. The only file that touches koffi.
+
+import { readFile } from 'node:fs/promises';
+import { constants as osConstants } from 'node:os';
+import { createRequire } from 'node:module';
+import type { Disposable, FdState, KernelRow, SyscallPort, Datagram } from '../engine/syscall-port.js';
+import { SyscallError } from '../engine/syscall-port.js';
+import type { Address, EngineInfo, Family, OptionValue, ShutdownHow, SockType, SocketOption } from '../protocol/messages.js';
+import { LINUX, SOCKOPT_NUMBERS, TCP_STATES } from './platform-linux.js';
+import { parseProcNetTcp } from './proc-net-tcp.js';
+import { decodeSockaddr, encodeSockaddr } from './sockaddr.js';
+
+const require = createRequire(import.meta.url);
+
+type Fn = (...args: unknown[]) => number;
+interface PollHandle {
+  start(opts: { readable?: boolean; writable?: boolean }, cb: (status: number, ev: PollEvents) => void): void;
+  stop(): void;
+  close(): void;
+}
+interface PollEvents {
+  readable: boolean;
+  writable: boolean;
+  disconnect: boolean;
+}
+interface Koffi {
+  load(path: string | null): { func(decl: string): Fn };
+  errno(): number;
+  node: {
+    poll(fd: number, opts: { readable?: boolean; writable?: boolean }, cb: (status: number, ev: PollEvents) => void): PollHandle;
+  };
+}
+
+// errno numbers -> names, from Node's table for this host. Where two names share a number, the one a
+// textbook uses wins.
+const ERRNO_NAMES = new Map<number, string>();
+for (const [name, num] of Object.entries(osConstants.errno)) {
+  const had = ERRNO_NAMES.get(num);
+  if (had === undefined || name === 'EAGAIN' || name === 'EOPNOTSUPP' || name === 'EDEADLK') ERRNO_NAMES.set(num, name);
+}
+const errnoName = (n: number) => ERRNO_NAMES.get(n) ?? `E${n}`;
+
+/** Thrown when koffi or libc cannot be loaded: the gateway falls back to node:net. */
+export class EngineUnavailable extends Error {}
+
+export function loadLibcPort(): SyscallPort {
+  if (process.platform !== 'linux') throw new EngineUnavailable(`the real engine supports Linux; this is ${process.platform}`);
+  let koffi: Koffi;
+  try {
+    koffi = require('koffi') as Koffi;
+  } catch (err) {
+    throw new EngineUnavailable(`koffi could not load: ${(err as Error).message}`);
+  }
+  return new LibcPort(koffi);
+}
+
+class LibcPort implements SyscallPort {
+  readonly info: EngineInfo = { kind: 'libc', platform: `${process.platform}-${process.arch}`, merges: [] };
+  private readonly c: Record<string, Fn>;
+  private readonly strerrorFn: (n: number) => string;
+  private readonly reactor: Reactor;
+  private readonly lenBuf = Buffer.alloc(4);
+  private readonly intBuf = Buffer.alloc(8);
+  private readonly addrBuf = Buffer.alloc(LINUX.SOCKADDR_STORAGE_SIZE);
+  private readonly tcpInfo = Buffer.alloc(LINUX.TCP_INFO_SIZE);
+  /** fd -> family, to build the right sockaddr, and SOCK_STREAM/DGRAM for inspect. */
+  private readonly kinds = new Map<number, { family: Family; type: SockType }>();
+
+  constructor(private readonly koffi: Koffi) {
+    const lib = koffi.load(null);
+    const decls = [
+      'int socket(int, int, int)',
+      'int bind(int, const void *, uint32_t)',
+      'int listen(int, int)',
+      'int accept4(int, void *, void *, int)',
+      'int connect(int, const void *, uint32_t)',
+      'intptr_t send(int, const void *, size_t, int)',
+      'intptr_t sendto(int, const void *, size_t, int, const void *, uint32_t)',
+      'intptr_t recv(int, void *, size_t, int)',
+      'intptr_t recvfrom(int, void *, size_t, int, void *, void *)',
+      'int shutdown(int, int)',
+      'int close(int)',
+      'int getsockname(int, void *, void *)',
+      'int getpeername(int, void *, void *)',
+      'int setsockopt(int, int, int, const void *, uint32_t)',
+      'int getsockopt(int, int, int, void *, void *)',
+      // Variadic, as the headers declare them: Apple arm64 passes varargs differently.
+      'int ioctl(int, unsigned long, ...)',
+      'int fcntl(int, int, ...)',
+    ];
+    this.strerrorFn = lib.func('const char *strerror(int)') as unknown as (n: number) => string;
+    this.c = {};
+    for (const d of decls) {
+      const name = /\s(\w+)\(/.exec(d)![1]!;
+      this.c[name] = lib.func(d);
+    }
+    this.reactor = new Reactor(koffi, (fd) => this.c.fcntl!(fd, LINUX.F_GETFD) >= 0);
+  }
+
+  /** Reads errno at once: any other call (even Node's own, on this thread) may overwrite it. */
+  private fail(syscall: string): never {
+    const n = this.koffi.errno();
+    throw new SyscallError(syscall, errnoName(n), n);
+  }
+
+  errnoNumber(code: string): number | null {
+    return (osConstants.errno as Record<string, number>)[code] ?? null;
+  }
+
+  strerror(code: string): string {
+    const n = this.errnoNumber(code);
+    return n === null ? code : this.strerrorFn(n);
+  }
+
+  socket(family: Family, type: SockType): number {
+    const af = family === 'AF_INET6' ? LINUX.AF_INET6 : LINUX.AF_INET;
+    const st = type === 'SOCK_DGRAM' ? LINUX.SOCK_DGRAM : LINUX.SOCK_STREAM;
+    const fd = this.c.socket!(af, st | LINUX.SOCK_NONBLOCK | LINUX.SOCK_CLOEXEC, 0);
+    if (fd < 0) this.fail('socket');
+    this.kinds.set(fd, { family, type });
+    return fd;
+  }
+
+  setsockopt(fd: number, option: SocketOption, value: OptionValue): void {
+    const [level, name] = SOCKOPT_NUMBERS[option];
+    let buf: Buffer;
+    if (option === 'SO_LINGER') {
+      const v = typeof value === 'number' ? { onoff: value ? 1 : 0, linger: value } : value;
+      buf = Buffer.alloc(8);
+      buf.writeInt32LE(v.onoff, 0);
+      buf.writeInt32LE(v.linger, 4);
+    } else {
+      if (typeof value !== 'number') throw new SyscallError('setsockopt', 'EINVAL', this.errnoNumber('EINVAL') ?? 22);
+      buf = Buffer.alloc(4);
+      buf.writeInt32LE(value, 0);
+    }
+    if (this.c.setsockopt!(fd, level, name, buf, buf.length) < 0) this.fail('setsockopt');
+  }
+
+  getsockopt(fd: number, option: SocketOption): OptionValue {
+    const [level, name] = SOCKOPT_NUMBERS[option];
+    this.lenBuf.writeUInt32LE(8, 0);
+    this.intBuf.fill(0);
+    if (this.c.getsockopt!(fd, level, name, this.intBuf, this.lenBuf) < 0) this.fail('getsockopt');
+    if (option === 'SO_LINGER') return { onoff: this.intBuf.readInt32LE(0), linger: this.intBuf.readInt32LE(4) };
+    return this.intBuf.readInt32LE(0);
+  }
+
+  bind(fd: number, address: Address): void {
+    const sa = this.sockaddr(fd, address, 'bind');
+    if (this.c.bind!(fd, sa, sa.length) < 0) this.fail('bind');
+  }
+
+  listen(fd: number, backlog: number): void {
+    if (this.c.listen!(fd, backlog) < 0) this.fail('listen');
+  }
+
+  accept(fd: number): { fd: number; address: Address } {
+    this.lenBuf.writeUInt32LE(LINUX.SOCKADDR_STORAGE_SIZE, 0);
+    const nfd = this.c.accept4!(fd, this.addrBuf, this.lenBuf, LINUX.SOCK_NONBLOCK | LINUX.SOCK_CLOEXEC);
+    if (nfd < 0) this.fail('accept');
+    const parent = this.kinds.get(fd);
+    this.kinds.set(nfd, { family: parent?.family ?? 'AF_INET', type: 'SOCK_STREAM' });
+    return { fd: nfd, address: decodeSockaddr(this.addrBuf) };
+  }
+
+  connect(fd: number, address: Address): void {
+    const sa = this.sockaddr(fd, address, 'connect');
+    if (this.c.connect!(fd, sa, sa.length) < 0) this.fail('connect');
+  }
+
+  connectResult(fd: number): string | null {
+    const err = this.getsockopt(fd, 'SO_ERROR') as number;
+    return err === 0 ? null : errnoName(err);
+  }
+
+  send(fd: number, data: Uint8Array): number {
+    const n = this.c.send!(fd, data, data.length, LINUX.MSG_NOSIGNAL);
+    if (n < 0) this.fail('send');
+    return n;
+  }
+
+  sendto(fd: number, data: Uint8Array, address: Address): number {
+    const sa = this.sockaddr(fd, address, 'sendto');
+    const n = this.c.sendto!(fd, data, data.length, LINUX.MSG_NOSIGNAL, sa, sa.length);
+    if (n < 0) this.fail('sendto');
+    return n;
+  }
+
+  recv(fd: number, bufsize: number, peek: boolean): Uint8Array {
+    const buf = Buffer.allocUnsafe(bufsize);
+    const n = this.c.recv!(fd, buf, bufsize, peek ? LINUX.MSG_PEEK : 0);
+    if (n < 0) this.fail('recv');
+    return buf.subarray(0, n);
+  }
+
+  recvfrom(fd: number, bufsize: number, peek: boolean): Datagram {
+    const buf = Buffer.allocUnsafe(bufsize);
+    this.lenBuf.writeUInt32LE(LINUX.SOCKADDR_STORAGE_SIZE, 0);
+    this.addrBuf.fill(0);
+    // MSG_TRUNC makes the kernel return the datagram's real length even when it did not fit: the rest
+    // is discarded either way, this only lets the student see how much was lost.
+    const flags = (peek ? LINUX.MSG_PEEK : 0) | (this.kinds.get(fd)?.type === 'SOCK_DGRAM' ? LINUX.MSG_TRUNC : 0);
+    const n = this.c.recvfrom!(fd, buf, bufsize, flags, this.addrBuf, this.lenBuf);
+    if (n < 0) this.fail('recvfrom');
+    const from: Address = this.lenBuf.readUInt32LE(0) > 0 ? decodeSockaddr(this.addrBuf) : ['', 0];
+    return { data: buf.subarray(0, Math.min(n, bufsize)), from, size: n };
+  }
+
+  shutdown(fd: number, how: ShutdownHow): void {
+    if (this.c.shutdown!(fd, LINUX[how]) < 0) this.fail('shutdown');
+  }
+
+  close(fd: number): void {
+    // The poll handle must go before the fd: libuv aborts on a handle whose fd number was reused.
+    this.reactor.forget(fd);
+    this.kinds.delete(fd);
+    if (this.c.close!(fd) < 0) this.fail('close');
+  }
+
+  getsockname(fd: number): Address {
+    this.lenBuf.writeUInt32LE(LINUX.SOCKADDR_STORAGE_SIZE, 0);
+    this.addrBuf.fill(0);
+    if (this.c.getsockname!(fd, this.addrBuf, this.lenBuf) < 0) this.fail('getsockname');
+    return decodeSockaddr(this.addrBuf, this.kinds.get(fd)?.family);
+  }
+
+  getpeername(fd: number): Address {
+    this.lenBuf.writeUInt32LE(LINUX.SOCKADDR_STORAGE_SIZE, 0);
+    if (this.c.getpeername!(fd, this.addrBuf, this.lenBuf) < 0) this.fail('getpeername');
+    return decodeSockaddr(this.addrBuf);
+  }
+
+  wait(fd: number, interest: 'readable' | 'writable', ready: () => void): Disposable {
+    return this.reactor.wait(fd, interest, ready);
+  }
+
+  inspect(fd: number): FdState | null {
+    const kind = this.kinds.get(fd);
+    if (!kind) return null;
+    const recvQ = this.ioctlInt(fd, LINUX.FIONREAD);
+    const sendQ = this.ioctlInt(fd, LINUX.SIOCOUTQ);
+    if (kind.type === 'SOCK_DGRAM') {
+      let connected = true;
+      this.lenBuf.writeUInt32LE(LINUX.SOCKADDR_STORAGE_SIZE, 0);
+      if (this.c.getpeername!(fd, this.addrBuf, this.lenBuf) < 0) connected = false;
+      return { proto: 'udp', state: connected ? 'ESTABLISHED' : 'UNCONN', recvQ, sendQ };
+    }
+    this.lenBuf.writeUInt32LE(LINUX.TCP_INFO_SIZE, 0);
+    if (this.c.getsockopt!(fd, LINUX.IPPROTO_TCP, LINUX.TCP_INFO, this.tcpInfo, this.lenBuf) < 0) return null;
+    const state = TCP_STATES[this.tcpInfo[LINUX.TCPI_STATE]!] ?? 'CLOSED';
+    if (state === 'LISTEN') {
+      return {
+        proto: 'tcp',
+        state,
+        recvQ: 0,
+        sendQ: 0,
+        acceptQ: this.tcpInfo.readUInt32LE(LINUX.TCPI_UNACKED),
+        backlog: this.tcpInfo.readUInt32LE(LINUX.TCPI_SACKED),
+      };
+    }
+    return { proto: 'tcp', state, recvQ, sendQ };
+  }
+
+  async kernelTable(): Promise<KernelRow[]> {
+    const [v4, v6] = await Promise.all([
+      readFile('/proc/net/tcp', 'latin1').catch(() => ''),
+      readFile('/proc/net/tcp6', 'latin1').catch(() => ''),
+    ]);
+    return [...parseProcNetTcp(v4, 4), ...parseProcNetTcp(v6, 6)];
+  }
+
+  private ioctlInt(fd: number, request: number): number {
+    this.intBuf.writeInt32LE(0, 0);
+    if (this.c.ioctl!(fd, request, 'void *', this.intBuf) < 0) return 0;
+    return this.intBuf.readInt32LE(0);
+  }
+
+  private sockaddr(fd: number, [host, port]: Address, syscall: string): Buffer {
+    const family = this.kinds.get(fd)?.family ?? 'AF_INET';
+    const sa = encodeSockaddr(family, host, port);
+    if (!sa) {
+      // The kernel never sees a name: the engine resolves first. A string that is not an address of
+      // this socket's family is what inet_pton rejects.
+      throw new SyscallError(syscall, 'EAFNOSUPPORT', this.errnoNumber('EAFNOSUPPORT') ?? 97,
+        `${host} is not an ${family === 'AF_INET6' ? 'IPv6' : 'IPv4'} address`);
+    }
+    return sa;
+  }
+}
+
+/**
+ * One-shot readiness on Node's own loop. uv_poll is level-triggered: left armed on a listener with a
+ * connection waiting, it fires hundreds of thousands of times a second. So each handle is stopped in
+ * its callback and re-armed only for waiters that still want it. One handle per fd, always closed
+ * before the fd is (koffi aborts the process on a handle whose fd is gone or reused).
+ */
+class Reactor {
+  private readonly watches = new Map<number, Watch>();
+
+  constructor(
+    private readonly koffi: Koffi,
+    private readonly fdIsOpen: (fd: number) => boolean,
+  ) {}
+
+  wait(fd: number, interest: 'readable' | 'writable', ready: () => void): Disposable {
+    let w = this.watches.get(fd);
+    if (!w) {
+      if (!this.fdIsOpen(fd)) throw new SyscallError('poll', 'EBADF', osConstants.errno.EBADF);
+      w = { fd, handle: null, readers: new Set(), writers: new Set(), armed: '' };
+      this.watches.set(fd, w);
+    }
+    const watch = w;
+    const waiter = { ready };
+    (interest === 'readable' ? watch.readers : watch.writers).add(waiter);
+    this.arm(watch);
+    return {
+      dispose: () => {
+        if (watch.readers.delete(waiter) || watch.writers.delete(waiter)) {
+          if (this.watches.get(watch.fd) === watch) this.arm(watch);
+        }
+      },
+    };
+  }
+
+  forget(fd: number): void {
+    const w = this.watches.get(fd);
+    if (!w) return;
+    this.watches.delete(fd);
+    w.handle?.close();
+    w.handle = null;
+    w.readers.clear();
+    w.writers.clear();
+  }
+
+  private arm(w: Watch): void {
+    const readable = w.readers.size > 0;
+    const writable = w.writers.size > 0;
+    const want = `${readable ? 'r' : ''}${writable ? 'w' : ''}`;
+    if (want === w.armed) return;
+    if (want === '') {
+      w.handle?.stop();
+      w.armed = '';
+      return;
+    }
+    const cb = (status: number, ev: PollEvents) => this.fire(w, status, ev);
+    if (w.handle) w.handle.start({ readable, writable }, cb);
+    else w.handle = this.koffi.node.poll(w.fd, { readable, writable }, cb);
+    w.armed = want;
+  }
+
+  private fire(w: Watch, status: number, ev: PollEvents): void {
+    w.handle?.stop();
+    w.armed = '';
+    // An error status (the fd broke) wakes everyone: their retried call will meet the real errno.
+    const failed = status < 0;
+    const due: Waiter[] = [];
+    if (failed || ev.readable || ev.disconnect) {
+      due.push(...w.readers);
+      w.readers.clear();
+    }
+    if (failed || ev.writable) {
+      due.push(...w.writers);
+      w.writers.clear();
+    }
+    for (const waiter of due) {
+      try {
+        waiter.ready();
+      } catch (err) {
+        console.error('[reactor] a readiness callback threw', err);
+      }
+    }
+    if (this.watches.get(w.fd) === w) this.arm(w);
+  }
+}
+
+interface Waiter {
+  ready(): void;
+}
+interface Watch {
+  fd: number;
+  handle: PollHandle | null;
+  readers: Set<Waiter>;
+  writers: Set<Waiter>;
+  armed: string;
+}

@@ -1,0 +1,88 @@
+// Linux facts in one place: constants, struct layouts and state numbers (x86_64 and arm64 agree on
+// all of them). macOS differs in almost every number and in the sockaddr layout (see
+// shared/notes/syscall-engine.md section 5): a platform-darwin.ts with the same shape would follow.
+
+import type { TcpState } from '../protocol/messages.js';
+
+export const LINUX = {
+  AF_INET: 2,
+  AF_INET6: 10,
+  SOCK_STREAM: 1,
+  SOCK_DGRAM: 2,
+  // Every fd is created non-blocking (the engine waits with uv_poll, never in the kernel) and
+  // close-on-exec (a spawned child must never inherit a student's listener and keep its port alive).
+  SOCK_NONBLOCK: 0o4000,
+  SOCK_CLOEXEC: 0o2000000,
+
+  SOL_SOCKET: 1,
+  IPPROTO_TCP: 6,
+  IPPROTO_IPV6: 41,
+
+  SO_REUSEADDR: 2,
+  SO_TYPE: 3,
+  SO_ERROR: 4,
+  SO_BROADCAST: 6,
+  SO_SNDBUF: 7,
+  SO_RCVBUF: 8,
+  SO_KEEPALIVE: 9,
+  SO_LINGER: 13,
+  SO_REUSEPORT: 15,
+  SO_ACCEPTCONN: 30,
+  TCP_NODELAY: 1,
+  TCP_INFO: 11,
+  IPV6_V6ONLY: 26,
+
+  MSG_PEEK: 0x2,
+  MSG_TRUNC: 0x20,
+  MSG_DONTWAIT: 0x40,
+  // Linux delivers SIGPIPE on a send to a closed peer unless told not to. Node ignores SIGPIPE
+  // already, but the flag makes EPIPE the answer regardless of who set the signal mask.
+  MSG_NOSIGNAL: 0x4000,
+
+  SHUT_RD: 0,
+  SHUT_WR: 1,
+  SHUT_RDWR: 2,
+
+  FIONREAD: 0x541b,
+  SIOCOUTQ: 0x5411,
+  F_GETFD: 1,
+
+  SOCKADDR_IN_SIZE: 16,
+  SOCKADDR_IN6_SIZE: 28,
+  SOCKADDR_STORAGE_SIZE: 128,
+  TCP_INFO_SIZE: 232,
+  /** struct tcp_info offsets: state is byte 0; on a listener unacked is the accept queue, sacked the backlog. */
+  TCPI_STATE: 0,
+  TCPI_UNACKED: 24,
+  TCPI_SACKED: 28,
+} as const;
+
+/** include/net/tcp_states.h; the same numbers appear in /proc/net/tcp's `st` column. */
+export const TCP_STATES: Record<number, TcpState> = {
+  1: 'ESTABLISHED',
+  2: 'SYN_SENT',
+  3: 'SYN_RECV',
+  4: 'FIN_WAIT1',
+  5: 'FIN_WAIT2',
+  6: 'TIME_WAIT',
+  7: 'CLOSED',
+  8: 'CLOSE_WAIT',
+  9: 'LAST_ACK',
+  10: 'LISTEN',
+  11: 'CLOSING',
+  12: 'NEW_SYN_RECV',
+};
+
+export const SOCKOPT_NUMBERS = {
+  SO_REUSEADDR: [LINUX.SOL_SOCKET, LINUX.SO_REUSEADDR],
+  SO_REUSEPORT: [LINUX.SOL_SOCKET, LINUX.SO_REUSEPORT],
+  SO_RCVBUF: [LINUX.SOL_SOCKET, LINUX.SO_RCVBUF],
+  SO_SNDBUF: [LINUX.SOL_SOCKET, LINUX.SO_SNDBUF],
+  SO_KEEPALIVE: [LINUX.SOL_SOCKET, LINUX.SO_KEEPALIVE],
+  SO_LINGER: [LINUX.SOL_SOCKET, LINUX.SO_LINGER],
+  SO_BROADCAST: [LINUX.SOL_SOCKET, LINUX.SO_BROADCAST],
+  SO_ERROR: [LINUX.SOL_SOCKET, LINUX.SO_ERROR],
+  SO_TYPE: [LINUX.SOL_SOCKET, LINUX.SO_TYPE],
+  SO_ACCEPTCONN: [LINUX.SOL_SOCKET, LINUX.SO_ACCEPTCONN],
+  TCP_NODELAY: [LINUX.IPPROTO_TCP, LINUX.TCP_NODELAY],
+} as const;

@@ -1,0 +1,112 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { createServer, type Server } from 'node:net';
+import type { CallResult } from '../../gateway/protocol/messages.js';
+import { Harness } from '../support/engine-harness.js';
+
+type Sock = Extract<CallResult, { op: 'socket' }>;
+
+const made: Harness[] = [];
+function harness(o?: ConstructorParameters<typeof Harness>[0]): Harness {
+  const h = new Harness(o);
+  made.push(h);
+  return h;
+}
+afterEach(() => {
+  for (const h of made.splice(0)) h.dispose();
+});
+
+/** A loopback listener that nobody is allowed to reach: it counts what reaches it anyway. */
+async function canary(): Promise<{ server: Server; port: number; accepts: () => number }> {
+  let n = 0;
+  const server = createServer((s) => {
+    n++;
+    s.destroy();
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  return { server, port: (server.address() as { port: number }).port, accepts: () => n };
+}
+
+describe('connect rules', () => {
+  it('refuses targets that are not allowed, and no packet reaches them', async () => {
+    const c = await canary();
+    const h = harness();
+    const s = (await h.call<Sock>('client', { op: 'socket', family: 'AF_INET', type: 'SOCK_STREAM' })).socket;
+    for (const host of ['127.0.0.1', '127.1', '2130706433', '0x7f.1', '0177.0.0.1', '0.0.0.0', '169.254.169.254', '10.0.0.1']) {
+      const err = await h.fails('client', { op: 'connect', socket: s, address: [host, c.port] });
+      expect(['EGW_DENIED', 'EGW_BAD_ADDRESS'], host).toContain(err.code);
+    }
+    const v6 = (await h.call<Sock>('client', { op: 'socket', family: 'AF_INET6', type: 'SOCK_STREAM' })).socket;
+    for (const host of ['::', '::ffff:169.254.169.254', '::ffff:127.0.0.1']) {
+      const err = await h.fails('client', { op: 'connect', socket: v6, address: [host, c.port] });
+      expect(['EGW_DENIED', 'EGW_BAD_ADDRESS'], host).toContain(err.code);
+    }
+    expect(c.accepts()).toBe(0);
+    c.server.close();
+  });
+
+  it('names the option an instructor would change', async () => {
+    const h = harness();
+    const s = (await h.call<Sock>('client', { op: 'socket', family: 'AF_INET', type: 'SOCK_STREAM' })).socket;
+    const err = await h.fails('client', { op: 'connect', socket: s, address: ['127.0.0.1', 22] });
+    expect(err.code).toBe('EGW_DENIED');
+    expect(err.option).toBe('--allow');
+    expect(err.message).toContain('127.0.0.1:22');
+  });
+
+  it('allows an allowed target', async () => {
+    const c = await canary();
+    const h = harness({ targets: [{ proto: 'tcp', host: '127.0.0.1', port: c.port }] });
+    const s = (await h.call<Sock>('client', { op: 'socket', family: 'AF_INET', type: 'SOCK_STREAM' })).socket;
+    await h.call('client', { op: 'connect', socket: s, address: ['127.0.0.1', c.port] });
+    await new Promise((r) => setTimeout(r, 50));
+    expect(c.accepts()).toBe(1);
+    c.server.close();
+  });
+
+  it("refuses another session's ports", async () => {
+    const a = harness();
+    const b = harness();
+    const s = (await a.call<Sock>('server', { op: 'socket', family: 'AF_INET', type: 'SOCK_STREAM' })).socket;
+    await a.call('server', { op: 'bind', socket: s, address: ['127.0.0.1', a.ports[0]!] });
+    await a.call('server', { op: 'listen', socket: s, backlog: 1 });
+    const c = (await b.call<Sock>('client', { op: 'socket', family: 'AF_INET', type: 'SOCK_STREAM' })).socket;
+    expect((await b.fails('client', { op: 'connect', socket: c, address: ['127.0.0.1', a.ports[0]!] })).code).toBe('EGW_DENIED');
+  });
+});
+
+describe('bind rules', () => {
+  it('refuses every-interface and non-loopback addresses, naming --lan', async () => {
+    const h = harness();
+    const s = (await h.call<Sock>('server', { op: 'socket', family: 'AF_INET', type: 'SOCK_STREAM' })).socket;
+    for (const host of ['0.0.0.0', '']) {
+      const err = await h.fails('server', { op: 'bind', socket: s, address: [host, h.ports[0]!] });
+      expect(err.code).toBe('EGW_BIND_DENIED');
+      expect(err.option).toBe('--lan');
+    }
+  });
+
+  it("refuses ports outside this session's block, naming --ports", async () => {
+    const h = harness();
+    const s = (await h.call<Sock>('server', { op: 'socket', family: 'AF_INET', type: 'SOCK_STREAM' })).socket;
+    const err = await h.fails('server', { op: 'bind', socket: s, address: ['127.0.0.1', 5220] });
+    expect(err.code).toBe('EGW_BIND_DENIED');
+    expect(err.option).toBe('--ports');
+    expect(err.message).toContain(String(h.ports[0]));
+  });
+
+  it('refuses listen on an unbound socket (the kernel would bind every interface)', async () => {
+    const h = harness();
+    const s = (await h.call<Sock>('server', { op: 'socket', family: 'AF_INET', type: 'SOCK_STREAM' })).socket;
+    expect((await h.fails('server', { op: 'listen', socket: s, backlog: 1 })).code).toBe('EGW_BIND_DENIED');
+  });
+});
+
+describe('limits', () => {
+  it('refuses a socket beyond the session limit', async () => {
+    const h = harness({ maxSockets: 3 });
+    for (let i = 0; i < 3; i++) await h.call('client', { op: 'socket', family: 'AF_INET', type: 'SOCK_STREAM' });
+    const err = await h.fails('client', { op: 'socket', family: 'AF_INET', type: 'SOCK_STREAM' });
+    expect(err.code).toBe('EGW_LIMIT');
+    expect(err.option).toBe('--max-sockets');
+  });
+});

@@ -1,0 +1,292 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { CallResult } from '../../gateway/protocol/messages.js';
+import { b64, eventually, Harness, openFds, text } from '../support/engine-harness.js';
+
+type Sock = Extract<CallResult, { op: 'socket' }>;
+type Accepted = Extract<CallResult, { op: 'accept' }>;
+type Recv = Extract<CallResult, { op: 'recv' }>;
+
+const made: Harness[] = [];
+function harness(): Harness {
+  const h = new Harness();
+  made.push(h);
+  return h;
+}
+afterEach(() => {
+  for (const h of made.splice(0)) h.dispose();
+});
+
+async function tcp(h: Harness, program: string): Promise<string> {
+  return (await h.call<Sock>(program, { op: 'socket', family: 'AF_INET', type: 'SOCK_STREAM' })).socket;
+}
+
+/** server socket bound and listening on the harness's first port */
+async function listener(h: Harness, backlog = 5, reuse = false): Promise<{ s: string; port: number }> {
+  const s = await tcp(h, 'server');
+  if (reuse) await h.call('server', { op: 'setsockopt', socket: s, option: 'SO_REUSEADDR', value: 1 });
+  const port = h.ports[0]!;
+  await h.call('server', { op: 'bind', socket: s, address: ['127.0.0.1', port] });
+  await h.call('server', { op: 'listen', socket: s, backlog });
+  return { s, port };
+}
+
+describe('socket', () => {
+  it('returns a real file descriptor that the process really holds', async () => {
+    const h = harness();
+    const before = openFds();
+    const r = await h.call<Sock>('client', { op: 'socket', family: 'AF_INET', type: 'SOCK_STREAM' });
+    expect(r.fd).toBeGreaterThan(2);
+    expect(openFds()).toBe(before + 1);
+    await h.call('client', { op: 'close', socket: r.socket });
+    expect(openFds()).toBe(before);
+  });
+});
+
+describe('bind', () => {
+  it('does not accept connections until listen: connect gets ECONNREFUSED', async () => {
+    const h = harness();
+    const s = await tcp(h, 'server');
+    await h.call('server', { op: 'bind', socket: s, address: ['127.0.0.1', h.ports[0]!] });
+    const c = await tcp(h, 'client');
+    const err = await h.fails('client', { op: 'connect', socket: c, address: ['127.0.0.1', h.ports[0]!] });
+    expect(err.code).toBe('ECONNREFUSED');
+    expect(err.errno).toBe(111);
+    expect(err.message).toBe('[Errno 111] Connection refused');
+    expect(err.explain).toMatch(/listening/);
+  });
+
+  it('fails with EINVAL when the socket is already bound', async () => {
+    const h = harness();
+    const s = await tcp(h, 'server');
+    await h.call('server', { op: 'bind', socket: s, address: ['127.0.0.1', h.ports[0]!] });
+    const err = await h.fails('server', { op: 'bind', socket: s, address: ['127.0.0.1', h.ports[1]!] });
+    expect(err.code).toBe('EINVAL');
+  });
+
+  it('fails with EADDRINUSE while another socket listens on the port', async () => {
+    const h = harness();
+    await listener(h);
+    const s2 = await tcp(h, 'server2');
+    const err = await h.fails('server2', { op: 'bind', socket: s2, address: ['127.0.0.1', h.ports[0]!] });
+    expect(err.code).toBe('EADDRINUSE');
+    expect(err.explain).toContain(`port ${h.ports[0]}`);
+  });
+});
+
+describe('listen backlog', () => {
+  it('lets a client connect and its bytes wait in the kernel before accept', async () => {
+    const h = harness();
+    const { s, port } = await listener(h, 2);
+    const c = await tcp(h, 'client');
+    await h.call('client', { op: 'connect', socket: c, address: ['127.0.0.1', port] });
+    await h.call('client', { op: 'sendall', socket: c, data: b64('hello world') });
+    // The kernel finished the handshake without the server: its accept queue holds one connection.
+    const l = await h.until((k) => k.socket === s && k.acceptQ === 1, 'accept queue of 1');
+    expect(l.state).toBe('LISTEN');
+    expect(l.backlog).toBe(2);
+    const client = await h.until((k) => k.socket === c && k.state === 'ESTABLISHED', 'client ESTABLISHED');
+    expect(client.sendQ).toBe(0);
+    // The queued connection has no fd yet; /proc shows its 11 bytes waiting.
+    const queued = await h.until((k) => k.fd === null && k.state === 'ESTABLISHED' && k.recvQ === 11, 'queued child with 11 bytes');
+    expect(queued.local?.[1]).toBe(port);
+    const a = await h.call<Accepted>('server', { op: 'accept', socket: s });
+    const r = await h.call<Recv>('server', { op: 'recv', socket: a.socket, bufsize: 1024 });
+    expect(text(r.data)).toBe('hello world');
+  });
+});
+
+describe('accept', () => {
+  it('returns a new socket on the same local port as the listener, with the client as peer', async () => {
+    const h = harness();
+    const { s, port } = await listener(h);
+    const c = await tcp(h, 'client');
+    await h.call('client', { op: 'connect', socket: c, address: ['127.0.0.1', port] });
+    const a = await h.call<Accepted>('server', { op: 'accept', socket: s });
+    const clientName = await h.call<Extract<CallResult, { op: 'getsockname' }>>('client', { op: 'getsockname', socket: c });
+    expect(a.local).toEqual(['127.0.0.1', port]);
+    expect(a.address).toEqual(clientName.address);
+    expect(a.socket).not.toBe(s);
+  });
+
+  it('blocks without blocking the event loop, and completes when a client connects', async () => {
+    const h = harness();
+    const { s, port } = await listener(h);
+    const accepting = h.call<Accepted>('server', { op: 'accept', socket: s }, 'acc');
+    // While accept waits, timers still fire and other calls still complete.
+    await new Promise((r) => setTimeout(r, 50));
+    const other = harness();
+    const sock = await tcp(other, 'client');
+    expect(sock).toMatch(/^s_/);
+    expect(h.events.some((e) => e.type === 'call-blocked' && e.id === 'acc')).toBe(true);
+    const c = await tcp(h, 'client');
+    await h.call('client', { op: 'connect', socket: c, address: ['127.0.0.1', port] });
+    const a = await accepting;
+    expect(a.local[1]).toBe(port);
+  });
+
+  it('can be cancelled like Ctrl-C and honours a timeout', async () => {
+    const h = harness();
+    const { s } = await listener(h);
+    const accepting = h.call('server', { op: 'accept', socket: s }, 'acc1').catch((e) => e.error);
+    await eventually(() => h.events.some((e) => e.type === 'call-blocked' && e.id === 'acc1'), 'accept to block');
+    expect(h.engine.cancel('acc1')).toBe(true);
+    expect((await accepting).code).toBe('EGW_CANCELLED');
+
+    await h.call('server', { op: 'settimeout', socket: s, seconds: 0.2 });
+    const t0 = performance.now();
+    const err = await h.fails('server', { op: 'accept', socket: s });
+    expect(err.code).toBe('EGW_TIMEOUT');
+    expect(performance.now() - t0).toBeGreaterThanOrEqual(150);
+  });
+
+  it('answers EAGAIN at once in non-blocking mode', async () => {
+    const h = harness();
+    const { s } = await listener(h);
+    await h.call('server', { op: 'setblocking', socket: s, blocking: false });
+    const err = await h.fails('server', { op: 'accept', socket: s });
+    expect(err.code).toBe('EAGAIN');
+  });
+});
+
+describe('recv', () => {
+  async function pair(h: Harness) {
+    const { s, port } = await listener(h);
+    const c = await tcp(h, 'client');
+    await h.call('client', { op: 'connect', socket: c, address: ['127.0.0.1', port] });
+    const a = await h.call<Accepted>('server', { op: 'accept', socket: s });
+    return { s, c, a: a.socket };
+  }
+
+  it('recv(5) on 11 waiting bytes returns 5 and leaves 6 in the kernel', async () => {
+    const h = harness();
+    const { c, a } = await pair(h);
+    await h.call('client', { op: 'sendall', socket: c, data: b64('hello world') });
+    await h.until((k) => k.socket === a && k.recvQ === 11, '11 bytes waiting');
+    const r = await h.call<Recv>('server', { op: 'recv', socket: a, bufsize: 5 });
+    expect(text(r.data)).toBe('hello');
+    expect(h.latest(a)?.recvQ).toBe(6);
+    const rest = await h.call<Recv>('server', { op: 'recv', socket: a, bufsize: 100 });
+    expect(text(rest.data)).toBe(' world');
+  });
+
+  it('with MSG_PEEK leaves the bytes where they were', async () => {
+    const h = harness();
+    const { c, a } = await pair(h);
+    await h.call('client', { op: 'sendall', socket: c, data: b64('abc') });
+    await h.until((k) => k.socket === a && k.recvQ === 3, '3 bytes waiting');
+    const p = await h.call<Recv>('server', { op: 'recv', socket: a, bufsize: 10, flags: ['MSG_PEEK'] });
+    expect(text(p.data)).toBe('abc');
+    expect(h.latest(a)?.recvQ).toBe(3);
+  });
+
+  it('reports bytes arriving in the kernel before anyone calls recv', async () => {
+    const h = harness();
+    const { c, a } = await pair(h);
+    await h.call('client', { op: 'sendall', socket: c, data: b64('ping') });
+    await eventually(
+      () => h.events.some((e) => e.type === 'data' && e.direction === 'in' && e.socket === a && text(e.data) === 'ping'),
+      'arrival of ping',
+    );
+  });
+
+  it('returns 0 bytes after the peer shuts down writing, and the peer can still receive', async () => {
+    const h = harness();
+    const { c, a } = await pair(h);
+    await h.call('client', { op: 'sendall', socket: c, data: b64('request') });
+    await h.call('client', { op: 'shutdown', socket: c, how: 'SHUT_WR' });
+    expect(text((await h.call<Recv>('server', { op: 'recv', socket: a, bufsize: 100 })).data)).toBe('request');
+    expect((await h.call<Recv>('server', { op: 'recv', socket: a, bufsize: 100 })).bytes).toBe(0);
+    await h.until((k) => k.socket === a && k.state === 'CLOSE_WAIT', 'server CLOSE_WAIT');
+    await h.until((k) => k.socket === c && k.state === 'FIN_WAIT2', 'client FIN_WAIT2');
+    await h.call('server', { op: 'sendall', socket: a, data: b64('still talking') });
+    expect(text((await h.call<Recv>('client', { op: 'recv', socket: c, bufsize: 100 })).data)).toBe('still talking');
+    const err = await h.fails('client', { op: 'send', socket: c, data: b64('x') });
+    expect(err.code).toBe('EPIPE');
+  });
+
+  it('blocks until data arrives, then returns it', async () => {
+    const h = harness();
+    const { c, a } = await pair(h);
+    const reading = h.call<Recv>('server', { op: 'recv', socket: a, bufsize: 100 }, 'rd');
+    await eventually(() => h.events.some((e) => e.type === 'call-blocked' && e.id === 'rd'), 'recv to block');
+    await h.call('client', { op: 'send', socket: c, data: b64('late') });
+    expect(text((await reading).data)).toBe('late');
+  });
+});
+
+describe('close', () => {
+  it('leaves TIME_WAIT on the side that closed first; a new bind fails with EADDRINUSE unless SO_REUSEADDR', async () => {
+    const h = harness();
+    const { s, port } = await listener(h, 5, true);
+    const c = await tcp(h, 'client');
+    await h.call('client', { op: 'connect', socket: c, address: ['127.0.0.1', port] });
+    const a = await h.call<Accepted>('server', { op: 'accept', socket: s });
+    await h.call('server', { op: 'close', socket: a.socket });
+    await h.call('server', { op: 'close', socket: s });
+    await h.call('client', { op: 'close', socket: c });
+    const tw = await h.until((k) => k.fd === null && k.state === 'TIME_WAIT' && k.local?.[1] === port, 'TIME_WAIT on the server side');
+    expect(tw.program).toBe('server');
+
+    const plain = await tcp(h, 'server');
+    const err = await h.fails('server', { op: 'bind', socket: plain, address: ['127.0.0.1', port] });
+    expect(err.code).toBe('EADDRINUSE');
+
+    const reused = await tcp(h, 'server');
+    await h.call('server', { op: 'setsockopt', socket: reused, option: 'SO_REUSEADDR', value: 1 });
+    await h.call('server', { op: 'bind', socket: reused, address: ['127.0.0.1', port] });
+  });
+
+  it('makes the handle answer EBADF afterwards', async () => {
+    const h = harness();
+    const s = await tcp(h, 'client');
+    await h.call('client', { op: 'close', socket: s });
+    expect((await h.fails('client', { op: 'getsockname', socket: s })).code).toBe('EBADF');
+  });
+
+  it('sending to a peer that closed ends in EPIPE or ECONNRESET, never a crash', async () => {
+    const h = harness();
+    const { s, port } = await listener(h);
+    const c = await tcp(h, 'client');
+    await h.call('client', { op: 'connect', socket: c, address: ['127.0.0.1', port] });
+    const a = await h.call<Accepted>('server', { op: 'accept', socket: s });
+    await h.call('server', { op: 'close', socket: a.socket });
+    await h.until((k) => k.socket === c && k.state === 'CLOSE_WAIT', 'client CLOSE_WAIT');
+    expect((await h.call<{ op: 'send'; bytes: number }>('client', { op: 'send', socket: c, data: b64('first') })).bytes).toBe(5);
+    let code = '';
+    await eventually(async () => {
+      try {
+        await h.call('client', { op: 'send', socket: c, data: b64('again') });
+        return false;
+      } catch (e) {
+        code = (e as { error: { code: string } }).error.code;
+        return true;
+      }
+    }, 'send to fail');
+    expect(['EPIPE', 'ECONNRESET']).toContain(code);
+  });
+});
+
+describe('a session', () => {
+  it('closes every fd it owned when disposed', async () => {
+    const before = openFds();
+    const h = new Harness();
+    const { s, port } = await listener(h);
+    const c = await tcp(h, 'client');
+    await h.call('client', { op: 'connect', socket: c, address: ['127.0.0.1', port] });
+    await h.call('server', { op: 'accept', socket: s });
+    await tcp(h, 'other');
+    expect(openFds()).toBe(before + 4);
+    h.dispose();
+    expect(openFds()).toBe(before);
+  });
+
+  it('cannot name a socket of another session', async () => {
+    const a = harness();
+    const b = harness();
+    const s = await tcp(a, 'client');
+    const err = await b.fails('client', { op: 'getsockname', socket: s });
+    expect(err.code).toBe('EGW_NO_SUCH_HANDLE');
+    const random = await b.fails('client', { op: 'getsockname', socket: 's_AAAAAAAAAAAAAAAAAAAAAA' });
+    expect(random.code).toBe(err.code);
+  });
+});

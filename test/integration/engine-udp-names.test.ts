@@ -1,0 +1,112 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { CallResult } from '../../gateway/protocol/messages.js';
+import { b64, Harness, text } from '../support/engine-harness.js';
+
+type Sock = Extract<CallResult, { op: 'socket' }>;
+type From = Extract<CallResult, { op: 'recvfrom' }>;
+
+const made: Harness[] = [];
+function harness(): Harness {
+  const h = new Harness();
+  made.push(h);
+  return h;
+}
+afterEach(() => {
+  for (const h of made.splice(0)) h.dispose();
+});
+
+async function udp(h: Harness, program: string): Promise<string> {
+  return (await h.call<Sock>(program, { op: 'socket', family: 'AF_INET', type: 'SOCK_DGRAM' })).socket;
+}
+
+describe('UDP', () => {
+  it('keeps datagram boundaries and truncates a datagram larger than the buffer', async () => {
+    const h = harness();
+    const server = await udp(h, 'server');
+    await h.call('server', { op: 'bind', socket: server, address: ['127.0.0.1', h.ports[0]!] });
+    const client = await udp(h, 'client');
+    await h.call('client', { op: 'sendto', socket: client, data: b64('hello world'), address: ['127.0.0.1', h.ports[0]!] });
+    await h.call('client', { op: 'sendto', socket: client, data: b64('second'), address: ['127.0.0.1', h.ports[0]!] });
+    const first = await h.call<From>('server', { op: 'recvfrom', socket: server, bufsize: 5 });
+    expect(text(first.data)).toBe('hello');
+    expect(first.truncated).toBe(true);
+    expect(first.datagramBytes).toBe(11);
+    // The rest of the first datagram is gone: the next recvfrom gets the whole second one.
+    const second = await h.call<From>('server', { op: 'recvfrom', socket: server, bufsize: 100 });
+    expect(text(second.data)).toBe('second');
+    expect(second.truncated).toBe(false);
+    expect(second.address[0]).toBe('127.0.0.1');
+  });
+
+  it('binds an unbound sender to loopback, never to every interface', async () => {
+    const h = harness();
+    const client = await udp(h, 'client');
+    await h.call('client', { op: 'sendto', socket: client, data: b64('x'), address: ['127.0.0.1', h.ports[1]!] });
+    const name = await h.call<Extract<CallResult, { op: 'getsockname' }>>('client', { op: 'getsockname', socket: client });
+    expect(name.address[0]).toBe('127.0.0.1');
+    expect(name.address[1]).toBeGreaterThan(0);
+  });
+
+  it('a connected UDP socket learns of a dead port through ECONNREFUSED', async () => {
+    const h = harness();
+    const client = await udp(h, 'client');
+    await h.call('client', { op: 'connect', socket: client, address: ['127.0.0.1', h.ports[2]!] });
+    await h.call('client', { op: 'send', socket: client, data: b64('anyone?') });
+    // The ICMP port-unreachable comes back asynchronously; the next call on the socket reports it.
+    await new Promise((r) => setTimeout(r, 50));
+    const err = await h.fails('client', { op: 'recv', socket: client, bufsize: 10, flags: ['MSG_DONTWAIT'] });
+    expect(err.code).toBe('ECONNREFUSED');
+  });
+});
+
+describe('names', () => {
+  it('resolves localhost with the system resolver', async () => {
+    const h = harness();
+    const r = await h.call<Extract<CallResult, { op: 'gethostbyname' }>>('client', { op: 'gethostbyname', name: 'localhost' });
+    expect(r.address).toBe('127.0.0.1');
+  });
+
+  it('reads services from the system database', async () => {
+    const h = harness();
+    const http = await h.call<Extract<CallResult, { op: 'getservbyname' }>>('client', { op: 'getservbyname', name: 'http', proto: 'tcp' });
+    expect(http.port).toBe(80);
+    const domain = await h.call<Extract<CallResult, { op: 'getservbyport' }>>('client', { op: 'getservbyport', port: 53, proto: 'udp' });
+    expect(domain.name).toBe('domain');
+    expect((await h.fails('client', { op: 'getservbyname', name: 'no-such-service', proto: 'tcp' })).message).toBe('service/proto not found');
+  });
+
+  it('answers a name that does not exist with gaierror EAI_NONAME', async () => {
+    const h = harness();
+    const err = await h.fails('client', { op: 'gethostbyname', name: 'no-such-host.invalid' });
+    expect(['EAI_NONAME', 'EAI_AGAIN']).toContain(err.code);
+    expect(err.errno).toBeLessThan(0);
+  });
+
+  it('gethostname is the machine name', async () => {
+    const h = harness();
+    const r = await h.call<Extract<CallResult, { op: 'gethostname' }>>('client', { op: 'gethostname' });
+    expect(r.name).toBe((await import('node:os')).hostname());
+  });
+
+  it('connects by name after resolving it, as Python does', async () => {
+    const h = harness();
+    const s = await h.call<Sock>('server', { op: 'socket', family: 'AF_INET', type: 'SOCK_STREAM' });
+    await h.call('server', { op: 'bind', socket: s.socket, address: ['localhost', h.ports[0]!] });
+    await h.call('server', { op: 'listen', socket: s.socket, backlog: 1 });
+    const c = await h.call<Sock>('client', { op: 'socket', family: 'AF_INET', type: 'SOCK_STREAM' });
+    await h.call('client', { op: 'connect', socket: c.socket, address: ['localhost', h.ports[0]!] });
+  });
+});
+
+describe('IPv6', () => {
+  it('binds ::1 and connects over it', async () => {
+    const h = harness();
+    const s = await h.call<Sock>('server', { op: 'socket', family: 'AF_INET6', type: 'SOCK_STREAM' });
+    await h.call('server', { op: 'bind', socket: s.socket, address: ['::1', h.ports[0]!] });
+    await h.call('server', { op: 'listen', socket: s.socket, backlog: 1 });
+    const c = await h.call<Sock>('client', { op: 'socket', family: 'AF_INET6', type: 'SOCK_STREAM' });
+    await h.call('client', { op: 'connect', socket: c.socket, address: ['::1', h.ports[0]!] });
+    const a = await h.call<Extract<CallResult, { op: 'accept' }>>('server', { op: 'accept', socket: s.socket });
+    expect(a.local).toEqual(['::1', h.ports[0]]);
+  });
+});

@@ -1,0 +1,206 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULTS, type GatewayConfig } from '../../gateway/config.js';
+import type { CallResult } from '../../gateway/protocol/messages.js';
+import { type Gateway, startGateway } from '../../gateway/server.js';
+import { SystemNames } from '../../gateway/syscalls/names.js';
+import { eventually, libc, openFds } from '../support/engine-harness.js';
+import { Page } from '../support/ws-client.js';
+
+type Sock = Extract<CallResult, { op: 'socket' }>;
+
+let gw: Gateway;
+let wsUrl: string;
+let origin: string;
+
+async function start(over: Partial<GatewayConfig> = {}): Promise<Gateway> {
+  return startGateway(
+    { ...DEFAULTS, port: 0, studentPorts: [43000, 43999], graceSeconds: 1, quiet: true, ...over },
+    { sys: libc(), names: new SystemNames(), lessonServers: () => [] },
+  );
+}
+
+beforeAll(async () => {
+  gw = await start();
+  wsUrl = `ws://127.0.0.1:${gw.port}/ws`;
+  origin = `http://127.0.0.1:${gw.port}`;
+});
+afterAll(async () => {
+  await gw.close();
+});
+
+const page = () => Page.open(wsUrl, { Origin: origin });
+
+describe('the handshake', () => {
+  it('welcomes a page with its session, its own ports and the engine in use', async () => {
+    const p = await page();
+    const w = await p.hello();
+    expect(w.protocol).toBe(1);
+    expect(w.engine.kind).toBe('libc');
+    expect(w.ports).toHaveLength(10);
+    expect(w.ports[0]).toBeGreaterThanOrEqual(43000);
+    await p.close();
+  });
+
+  it('refuses a page speaking another protocol version', async () => {
+    const p = await page();
+    p.send({ type: 'hello', id: 'h', protocol: 99 });
+    const err = await p.next((m) => m.type === 'error');
+    expect(err).toMatchObject({ code: 'EGW_PROTOCOL_VERSION', id: 'h' });
+  });
+
+  it('asks for hello before anything else', async () => {
+    const p = await page();
+    p.send({ type: 'ping', id: 'x' });
+    expect(await p.next((m) => m.type === 'error')).toMatchObject({ code: 'EGW_NOT_READY', id: 'x' });
+    await p.close();
+  });
+});
+
+describe('bad input', () => {
+  it('answers malformed messages with an error naming the fault, and keeps serving', async () => {
+    const p = await page();
+    await p.hello();
+    p.send('not json');
+    expect(await p.next((m) => m.type === 'error' && m.message.includes('JSON'))).toMatchObject({ id: null, code: 'EGW_PROTO' });
+    p.send({ type: 'call', id: 'b1', program: 'client', call: { op: 'bind', socket: 's_x', address: ['127.0.0.1', 70000] } });
+    const bad = await p.next((m) => m.type === 'error' && m.id === 'b1');
+    expect(bad).toMatchObject({ code: 'EGW_PROTO' });
+    expect((bad as { message: string }).message).toContain('port from 0 to 65535');
+    p.send({ type: 'teleport', id: 't1' });
+    expect((await p.next((m) => m.type === 'error' && m.id === 't1')) as { message: string }).toMatchObject({
+      message: expect.stringContaining('unknown message type'),
+    });
+    p.send({ type: 'call', id: 'u1', program: 'client', call: { op: 'fork' } });
+    expect(((await p.next((m) => m.type === 'error' && m.id === 'u1')) as { message: string }).message).toContain('unknown op');
+    // Still alive and serving.
+    const s = await p.ok<Sock>('client', { op: 'socket', family: 'AF_INET', type: 'SOCK_STREAM' });
+    expect(s.fd).toBeGreaterThan(2);
+    await p.close();
+  });
+
+  it('closes the connection on a message larger than the limit', async () => {
+    const p = await page();
+    await p.hello();
+    p.send({ type: 'ping', id: 'big', pad: 'x'.repeat(70_000) });
+    await eventually(() => p.closed !== null, 'close');
+    expect(p.closed?.code).toBe(1009);
+    const health = await fetch(`http://127.0.0.1:${gw.port}/healthz`);
+    expect(health.status).toBe(200);
+  });
+});
+
+describe('the WebSocket door', () => {
+  it('refuses a page from another origin', async () => {
+    await expect(Page.open(wsUrl, { Origin: 'http://evil.example' })).rejects.toThrow('HTTP 403');
+    await expect(Page.open(wsUrl, { Origin: 'null' })).rejects.toThrow('HTTP 403');
+    await expect(Page.open(wsUrl, { Origin: `http://localhost:${gw.port}.evil.example` })).rejects.toThrow('HTTP 403');
+  });
+
+  it('refuses a Host that is not a loopback name (DNS rebinding)', async () => {
+    await expect(
+      Page.open(wsUrl, { Origin: `http://rebind.example:${gw.port}`, Host: `rebind.example:${gw.port}` }),
+    ).rejects.toThrow('HTTP 403');
+  });
+
+  it('listens on loopback by default', () => {
+    expect(DEFAULTS.host).toBe('127.0.0.1');
+  });
+});
+
+describe('sessions', () => {
+  it('give two pages running the same lesson different ports, so they never collide', async () => {
+    const a = await page();
+    const b = await page();
+    const wa = await a.hello();
+    const wb = await b.hello();
+    expect(wa.ports.some((p) => wb.ports.includes(p))).toBe(false);
+    for (const [p, w] of [
+      [a, wa],
+      [b, wb],
+    ] as const) {
+      const s = await p.ok<Sock>('server', { op: 'socket', family: 'AF_INET', type: 'SOCK_STREAM' });
+      await p.ok('server', { op: 'bind', socket: s.socket, address: ['127.0.0.1', w.ports[0]!] });
+      await p.ok('server', { op: 'listen', socket: s.socket, backlog: 5 });
+      const c = await p.ok<Sock>('client', { op: 'socket', family: 'AF_INET', type: 'SOCK_STREAM' });
+      await p.ok('client', { op: 'connect', socket: c.socket, address: ['127.0.0.1', w.ports[0]!] });
+    }
+    await a.close();
+    await b.close();
+  });
+
+  it('close every fd when the tab is gone past the grace period', async () => {
+    const before = openFds();
+    const p = await page();
+    const w = await p.hello();
+    const s = await p.ok<Sock>('server', { op: 'socket', family: 'AF_INET', type: 'SOCK_STREAM' });
+    await p.ok('server', { op: 'bind', socket: s.socket, address: ['127.0.0.1', w.ports[1]!] });
+    await p.ok('server', { op: 'listen', socket: s.socket, backlog: 5 });
+    await p.ok('client', { op: 'socket', family: 'AF_INET', type: 'SOCK_DGRAM' });
+    expect(openFds()).toBeGreaterThan(before);
+    await p.close();
+    await eventually(() => openFds() <= before, 'fds back to the baseline', 5000);
+  });
+
+  it('resume the same sockets after a reload within the grace period', async () => {
+    const p = await page();
+    const w = await p.hello();
+    const s = await p.ok<Sock>('server', { op: 'socket', family: 'AF_INET', type: 'SOCK_STREAM' });
+    await p.close();
+    const again = await page();
+    const w2 = await again.hello(w.resumeToken);
+    expect(w2.resumed).toBe(true);
+    expect(w2.session).toBe(w.session);
+    const name = await again.ok<Extract<CallResult, { op: 'getsockname' }>>('server', { op: 'getsockname', socket: s.socket });
+    expect(name.address).toEqual(['0.0.0.0', 0]);
+    await again.close();
+  });
+
+  it("cannot touch another session's socket", async () => {
+    const a = await page();
+    const b = await page();
+    await a.hello();
+    await b.hello();
+    const s = await a.ok<Sock>('server', { op: 'socket', family: 'AF_INET', type: 'SOCK_STREAM' });
+    const r = await b.call('server', { op: 'close', socket: s.socket });
+    expect(r.type === 'call-failed' && r.error.code).toBe('EGW_NO_SUCH_HANDLE');
+    await a.ok('server', { op: 'getsockname', socket: s.socket });
+    await a.close();
+    await b.close();
+  });
+
+  it('stream trace events in order with monotonic timestamps', async () => {
+    const p = await page();
+    await p.hello();
+    const s = await p.ok<Sock>('client', { op: 'socket', family: 'AF_INET', type: 'SOCK_STREAM' });
+    await p.ok('client', { op: 'close', socket: s.socket });
+    const trace = p.messages.filter((m): m is Extract<typeof m, { seq: number }> => 'seq' in m);
+    expect(trace.length).toBeGreaterThanOrEqual(4);
+    for (let i = 1; i < trace.length; i++) {
+      expect(trace[i]!.seq).toBe(trace[i - 1]!.seq + 1);
+      expect(trace[i]!.t).toBeGreaterThanOrEqual(trace[i - 1]!.t);
+    }
+    expect(trace.map((m) => m.type).slice(0, 2)).toEqual(['call-started', 'call-returned']);
+    await p.close();
+  });
+});
+
+describe('a gateway beyond loopback', () => {
+  it('refuses to start without a token', async () => {
+    const { parseConfig } = await import('../../gateway/config.js');
+    expect(() => parseConfig(['--host', '0.0.0.0'], {})).toThrow(/token/);
+    expect(parseConfig(['--host', '0.0.0.0', '--token', 'a'.repeat(32)], {}).host).toBe('0.0.0.0');
+  });
+
+  it('requires the token on the WebSocket and rate-limits guesses', async () => {
+    const token = 't'.repeat(32);
+    const g = await start({ token });
+    const url = `ws://127.0.0.1:${g.port}/ws`;
+    await expect(Page.open(url, { Origin: `http://127.0.0.1:${g.port}` })).rejects.toThrow('HTTP 401');
+    const ok = await Page.open(`${url}?token=${token}`, { Origin: `http://127.0.0.1:${g.port}` });
+    await ok.hello();
+    await ok.close();
+    await expect(Page.open(`${url}?token=wrong`, { Origin: `http://127.0.0.1:${g.port}` })).rejects.toThrow('HTTP 401');
+    await expect(Page.open(`${url}?token=${token}`, { Origin: `http://127.0.0.1:${g.port}` })).rejects.toThrow('HTTP 429');
+    await g.close();
+  });
+});

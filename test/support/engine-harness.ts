@@ -1,0 +1,122 @@
+// Drives one Engine on the real libc port, the way a session does, and records its trace events so
+// tests can assert on what the kernel reported.
+
+import { readdirSync } from 'node:fs';
+import { Engine, type TraceMessage } from '../../gateway/engine/engine.js';
+import { KernelTable } from '../../gateway/engine/kernel-table.js';
+import type { SyscallPort } from '../../gateway/engine/syscall-port.js';
+import type { Call, CallError, CallResult, KernelSocket } from '../../gateway/protocol/messages.js';
+import { SessionRules } from '../../gateway/session/rules.js';
+import { loadLibcPort } from '../../gateway/syscalls/libc.js';
+import { SystemNames } from '../../gateway/syscalls/names.js';
+
+let shared: SyscallPort | null = null;
+export const libc = (): SyscallPort => {
+  shared ??= loadLibcPort();
+  return shared;
+};
+
+// Each harness gets its own ports, well away from other test files, so TIME_WAIT left by one test
+// never meets another.
+let nextPort = 42000 + Math.floor(Math.random() * 600) * 10;
+
+export class CallFailed extends Error {
+  constructor(readonly error: CallError) {
+    super(`${error.syscall}: ${error.code} ${error.message}`);
+  }
+}
+
+export interface HarnessOptions {
+  sys?: SyscallPort;
+  targets?: { proto: 'tcp' | 'udp'; host: string; port: number }[];
+  maxSockets?: number;
+}
+
+export class Harness {
+  readonly events: TraceMessage[] = [];
+  readonly ports: number[];
+  readonly engine: Engine;
+  private n = 0;
+
+  constructor(o: HarnessOptions = {}) {
+    this.ports = Array.from({ length: 10 }, (_, i) => nextPort + i);
+    nextPort += 10;
+    if (nextPort > 48990) nextPort = 42000;
+    this.engine = new Engine({
+      sys: o.sys ?? libc(),
+      names: new SystemNames(),
+      kernelTable: new KernelTable(() => (o.sys ?? libc()).kernelTable(), () => performance.now(), 0),
+      clock: () => performance.now(),
+      emit: (m) => this.events.push(m),
+      policy: new SessionRules(
+        {
+          extraBindHosts: [],
+          targets: o.targets ?? [],
+          maxSockets: o.maxSockets ?? 32,
+          callsPerSecond: 10_000,
+          connectsPerSecond: 10_000,
+        },
+        () => this.ports,
+      ),
+    });
+  }
+
+  /** Makes a call; resolves with its result, rejects with CallFailed carrying the CallError. */
+  async call<T extends CallResult = CallResult>(program: string, call: Call, id = `c${++this.n}`): Promise<T> {
+    const reply = await this.engine.call(id, program, call);
+    if (reply.type === 'call-failed') throw new CallFailed(reply.error);
+    if (reply.type !== 'call-returned') throw new Error(`unexpected reply ${reply.type}`);
+    return reply.result as T;
+  }
+
+  /** Makes a call that must fail, and returns the error's facts. */
+  async fails(program: string, call: Call): Promise<CallError> {
+    try {
+      await this.call(program, call);
+    } catch (err) {
+      if (err instanceof CallFailed) return err.error;
+      throw err;
+    }
+    throw new Error(`${call.op} succeeded but was expected to fail`);
+  }
+
+  /** Polls the kernel-state events until one matches, as the page would see it. */
+  async until(pred: (k: KernelSocket) => boolean, what: string, ms = 8000): Promise<KernelSocket> {
+    const start = performance.now();
+    for (;;) {
+      for (const e of this.events) if (e.type === 'state-changed' && pred(e.kernel)) return e.kernel;
+      if (performance.now() - start > ms) throw new Error(`timed out waiting for ${what}`);
+      this.engine.refresh();
+      await new Promise((r) => setTimeout(r, 25));
+    }
+  }
+
+  /** The latest state reported for a socket. */
+  latest(socket: string): KernelSocket | undefined {
+    for (let i = this.events.length - 1; i >= 0; i--) {
+      const e = this.events[i]!;
+      if (e.type === 'state-changed' && e.kernel.socket === socket) return e.kernel;
+    }
+    return undefined;
+  }
+
+  dispose(): void {
+    this.engine.dispose();
+  }
+}
+
+export const b64 = (s: string | Uint8Array) => Buffer.from(s).toString('base64');
+export const text = (b64data: string) => Buffer.from(b64data, 'base64').toString('utf8');
+
+export function openFds(): number {
+  return readdirSync('/proc/self/fd').length;
+}
+
+/** Polls until check() is true; for kernel facts that settle a few milliseconds later. */
+export async function eventually(check: () => boolean | Promise<boolean>, what: string, ms = 8000): Promise<void> {
+  const start = performance.now();
+  while (!(await check())) {
+    if (performance.now() - start > ms) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}

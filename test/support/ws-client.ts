@@ -1,0 +1,81 @@
+// A test page: one WebSocket to the gateway, speaking the protocol, collecting every message.
+
+import WebSocket from 'ws';
+import type { Call, CallResult, ServerMessage } from '../../gateway/protocol/messages.js';
+import { PROTOCOL_VERSION } from '../../gateway/protocol/messages.js';
+
+export type Welcome = Extract<ServerMessage, { type: 'welcome' }>;
+
+export class Page {
+  readonly messages: ServerMessage[] = [];
+  private waiters: (() => void)[] = [];
+  private n = 0;
+  closed: { code: number; reason: string } | null = null;
+
+  private constructor(readonly ws: WebSocket) {
+    ws.on('message', (d) => {
+      this.messages.push(JSON.parse(d.toString()) as ServerMessage);
+      for (const w of this.waiters.splice(0)) w();
+    });
+    ws.on('close', (code, reason) => {
+      this.closed = { code, reason: reason.toString() };
+      for (const w of this.waiters.splice(0)) w();
+    });
+  }
+
+  static open(url: string, headers: Record<string, string> = {}): Promise<Page> {
+    return new Promise((resolve, reject) => {
+      const ws = new WebSocket(url, { headers });
+      const page = new Page(ws);
+      ws.once('open', () => resolve(page));
+      ws.once('unexpected-response', (_req, res) => reject(new Error(`HTTP ${res.statusCode}`)));
+      ws.once('error', reject);
+    });
+  }
+
+  send(msg: unknown): void {
+    this.ws.send(typeof msg === 'string' ? msg : JSON.stringify(msg));
+  }
+
+  /** Waits until a message matches; looks at ones already received too. */
+  async next<T extends ServerMessage>(pred: (m: ServerMessage) => boolean, ms = 8000): Promise<T> {
+    const start = performance.now();
+    for (;;) {
+      const found = this.messages.find(pred);
+      if (found) return found as T;
+      if (this.closed) throw new Error(`socket closed (${this.closed.code} ${this.closed.reason}) while waiting`);
+      if (performance.now() - start > ms) throw new Error('timed out waiting for a message');
+      await new Promise<void>((r) => {
+        this.waiters.push(r);
+        setTimeout(r, 100);
+      });
+    }
+  }
+
+  async hello(resume?: string): Promise<Welcome> {
+    const id = `h${++this.n}`;
+    this.send({ type: 'hello', id, protocol: PROTOCOL_VERSION, ...(resume ? { resume } : {}) });
+    return this.next<Welcome>((m) => m.type === 'welcome' && m.id === id);
+  }
+
+  /** One call; resolves with the reply message (call-returned or call-failed). */
+  async call(program: string, call: Call): Promise<Extract<ServerMessage, { type: 'call-returned' | 'call-failed' }>> {
+    const id = `c${++this.n}`;
+    this.send({ type: 'call', id, program, call });
+    return this.next((m) => (m.type === 'call-returned' || m.type === 'call-failed') && m.id === id);
+  }
+
+  async ok<T extends CallResult>(program: string, call: Call): Promise<T> {
+    const r = await this.call(program, call);
+    if (r.type !== 'call-returned') throw new Error(`${call.op} failed: ${r.error.code} ${r.error.message}`);
+    return r.result as T;
+  }
+
+  close(): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    return new Promise((r) => {
+      this.ws.once('close', () => r());
+      this.ws.close();
+    });
+  }
+}
