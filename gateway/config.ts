@@ -28,7 +28,7 @@ export const DEFAULTS: GatewayConfig = {
   port: 7070,
   token: null,
   origins: [],
-  studentPorts: [40000, 40999],
+  studentPorts: [20000, 20999],
   portsPerSession: 10,
   allow: [],
   maxSockets: 16,
@@ -49,7 +49,7 @@ export const HELP = `Usage: npm start -- [options]
   --port N                  gateway port (default 7070; 0 picks a free one)
   --token T                 access token, required beyond loopback (env GATEWAY_TOKEN)
   --origin URL              another allowed page origin, e.g. http://localhost:5173 (repeatable)
-  --ports A-B               ports students may bind (default 40000-40999)
+  --ports A-B               ports students may bind (default 20000-20999)
   --ports-per-session N     ports given to each session from that range (default 10)
   --allow [udp:]HOST:PORT   another target programs may connect to (repeatable)
   --max-sockets N           sockets per session (default 16)
@@ -67,14 +67,19 @@ export class ConfigError extends Error {}
 
 function int(name: string, v: string, min: number, max: number): number {
   const n = Number(v);
-  if (!Number.isInteger(n) || n < min || n > max) throw new ConfigError(`${name} must be an integer from ${min} to ${max} (got ${v})`);
+  if (!Number.isInteger(n) || n < min || n > max)
+    throw new ConfigError(`${name} must be an integer from ${min} to ${max} (got ${v})`);
   return n;
 }
 
 function target(v: string): GatewayConfig['allow'][number] {
   const m = /^(?:(tcp|udp):)?(\[[0-9a-fA-F:.]+\]|[0-9.]+):(\d+)$/.exec(v);
   if (!m) throw new ConfigError(`--allow wants [udp:]HOST:PORT with a numeric host (got ${v})`);
-  return { proto: (m[1] as 'tcp' | 'udp' | undefined) ?? 'tcp', host: m[2]!.replace(/^\[|\]$/g, ''), port: int('--allow port', m[3]!, 1, 65535) };
+  return {
+    proto: (m[1] as 'tcp' | 'udp' | undefined) ?? 'tcp',
+    host: m[2]!.replace(/^\[|\]$/g, ''),
+    port: int('--allow port', m[3]!, 1, 65535),
+  };
 }
 
 /** Flags win over environment variables, which win over defaults. */
@@ -82,7 +87,8 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Ga
   const c: GatewayConfig = { ...DEFAULTS, origins: [], allow: [] };
   const pairs: [string, string][] = [];
   for (const [k, v] of Object.entries(env)) {
-    if (k.startsWith('GATEWAY_') && v !== undefined) pairs.push([`--${k.slice(8).toLowerCase().replaceAll('_', '-')}`, v]);
+    if (k.startsWith('GATEWAY_') && v !== undefined)
+      pairs.push([`--${k.slice(8).toLowerCase().replaceAll('_', '-')}`, v]);
   }
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
@@ -118,7 +124,8 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Ga
         const m = /^(\d+)-(\d+)$/.exec(v);
         if (!m) throw new ConfigError(`--ports wants A-B (got ${v})`);
         c.studentPorts = [int(k, m[1]!, 1, 65535), int(k, m[2]!, 1, 65535)];
-        if (c.studentPorts[0] > c.studentPorts[1]) throw new ConfigError('--ports: the first port must not exceed the last');
+        if (c.studentPorts[0] > c.studentPorts[1])
+          throw new ConfigError('--ports: the first port must not exceed the last');
         break;
       }
       case '--ports-per-session':
@@ -146,7 +153,8 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Ga
         c.graceSeconds = int(k, v, 0, 3600);
         break;
       case '--engine':
-        if (v !== 'auto' && v !== 'libc' && v !== 'fallback') throw new ConfigError('--engine is auto, libc or fallback');
+        if (v !== 'auto' && v !== 'libc' && v !== 'fallback')
+          throw new ConfigError('--engine is auto, libc or fallback');
         c.engine = v;
         break;
       case '--lesson-ports':
@@ -170,6 +178,7 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Ga
       `refusing to listen on ${c.host} without an access token: anyone who can reach it could open sockets on this machine. Add --token (or GATEWAY_TOKEN).`,
     );
   }
-  if (c.token !== null && c.token.length < 16) throw new ConfigError('--token must be at least 16 characters');
+  if (c.token !== null && c.token.length < 16)
+    throw new ConfigError('--token must be at least 16 characters');
   return c;
 }

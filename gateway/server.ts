@@ -12,10 +12,15 @@ import type { GatewayConfig } from './config.js';
 import { KernelTable } from './engine/kernel-table.js';
 import type { NamePort } from './engine/name-port.js';
 import type { SyscallPort } from './engine/syscall-port.js';
-import { type LessonServerInfo, MAX_MESSAGE_BYTES, type ServerMessage, toBase64 } from './protocol/messages.js';
+import {
+  type LessonServerInfo,
+  MAX_MESSAGE_BYTES,
+  type ServerMessage,
+  toBase64,
+} from './protocol/messages.js';
+import { isLoopback } from './session/rules.js';
 import type { Session, Transport } from './session/session.js';
 import { Sessions } from './session/sessions.js';
-import { isLoopback } from './session/rules.js';
 
 export interface GatewayDeps {
   sys: SyscallPort;
@@ -41,6 +46,9 @@ export interface LessonTrace {
 }
 
 const HEARTBEAT_MS = 15_000;
+/** Stop reading a tab's requests while this much of our output to it is unsent; resume below LOW. */
+const PAUSE_ABOVE = 256 * 1024;
+const RESUME_BELOW = 64 * 1024;
 /** Unsent bytes to one tab beyond which it is cut off (it stopped reading). */
 const MAX_BUFFERED = 4 * 1024 * 1024;
 const LOOPBACK_HOSTNAMES = new Set(['localhost', '127.0.0.1', '[::1]']);
@@ -67,7 +75,10 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
   const sessions = new Sessions({
     sys: deps.sys,
     names: deps.names,
-    kernelTable: new KernelTable(() => deps.sys.kernelTable(), () => performance.now()),
+    kernelTable: new KernelTable(
+      () => deps.sys.kernelTable(),
+      () => performance.now(),
+    ),
     lessonServers: deps.lessonServers,
     allow: config.allow,
     bindHosts: [],
@@ -93,7 +104,12 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
   );
   http.maxHeadersCount = 100;
 
-  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES, perMessageDeflate: false, clientTracking: true });
+  const wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: MAX_MESSAGE_BYTES,
+    perMessageDeflate: false,
+    clientTracking: true,
+  });
 
   function tokenOf(req: IncomingMessage): string | null {
     const url = new URL(req.url ?? '/', 'http://x');
@@ -134,7 +150,8 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
     }
     const origin = req.headers.origin;
     if (origin !== undefined) {
-      const allowed = origin === `http://${host}` || origin === `https://${host}` || config.origins.includes(origin);
+      const allowed =
+        origin === `http://${host}` || origin === `https://${host}` || config.origins.includes(origin);
       if (!allowed) return { status: 403, reason: `Origin ${origin} is not this gateway's page` };
     } else if (config.token !== null && !tokenOk(tokenOf(req))) {
       return { status: 401, reason: 'a token is required' };
@@ -155,7 +172,9 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
     const path = new URL(req.url ?? '/', 'http://x').pathname;
     const refusal = path === '/ws' ? gatekeep(req) : { status: 404, reason: 'the WebSocket lives at /ws' };
     if (refusal) {
-      socket.end(`HTTP/1.1 ${refusal.status} ${refusal.reason}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+      socket.end(
+        `HTTP/1.1 ${refusal.status} ${refusal.reason}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`,
+      );
       socket.destroy();
       return;
     }
@@ -200,21 +219,44 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
     }, HEARTBEAT_MS);
     ws.on('message', (data: RawData, isBinary: boolean) => {
       if (isBinary) {
-        transport.send({ type: 'error', id: null, code: 'EGW_PROTO', message: 'messages are JSON text frames, not binary' });
+        transport.send({
+          type: 'error',
+          id: null,
+          code: 'EGW_PROTO',
+          message: 'messages are JSON text frames, not binary',
+        });
         return;
       }
       try {
         session = session.receive(data.toString(), transport);
       } catch (err) {
         console.error('[gateway] message handling failed', err);
-        transport.send({ type: 'error', id: null, code: 'EGW_INTERNAL', message: 'internal error in the gateway (logged)' });
+        transport.send({
+          type: 'error',
+          id: null,
+          code: 'EGW_INTERNAL',
+          message: 'internal error in the gateway (logged)',
+        });
       }
+      if (ws.bufferedAmount > PAUSE_ABOVE) pauseUntilDrained(ws);
     });
     ws.on('close', () => {
       clearInterval(heartbeat);
       session.detach(transport);
     });
     ws.on('error', (err) => console.error('[gateway] websocket error', err.message));
+  }
+
+  /** Backpressure on requests: a tab that does not read its replies stops being read. */
+  function pauseUntilDrained(ws: WebSocket): void {
+    if (ws.isPaused) return;
+    ws.pause();
+    const check = () => {
+      if (ws.readyState !== ws.OPEN) return;
+      if (ws.bufferedAmount < RESUME_BELOW) ws.resume();
+      else setTimeout(check, 10);
+    };
+    setTimeout(check, 10);
   }
 
   async function serveHttp(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -254,17 +296,22 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
       return;
     }
     if (!hasWeb) {
-      res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8', ...SECURITY_HEADERS }).end(placeholderPage(deps));
+      res
+        .writeHead(200, { 'Content-Type': 'text/html; charset=utf-8', ...SECURITY_HEADERS })
+        .end(placeholderPage(deps));
       return;
     }
     // Static files of the built web app; anything else is the app (its own router reads the hash).
     const rel = normalize(decodeURIComponent(url.pathname)).replace(/^(\.\.[/\\])+/, '');
     let file = join(webRoot, rel);
-    if (!file.startsWith(webRoot + sep) || !existsSync(file) || rel === '/' || rel.endsWith('/')) file = join(webRoot, 'index.html');
+    if (!file.startsWith(webRoot + sep) || !existsSync(file) || rel === '/' || rel.endsWith('/'))
+      file = join(webRoot, 'index.html');
     const body = await readFile(file);
     res.writeHead(200, {
       'Content-Type': MIME[extname(file)] ?? 'application/octet-stream',
-      'Cache-Control': file.includes(`${sep}assets${sep}`) ? 'public, max-age=31536000, immutable' : 'no-cache',
+      'Cache-Control': file.includes(`${sep}assets${sep}`)
+        ? 'public, max-age=31536000, immutable'
+        : 'no-cache',
       ...SECURITY_HEADERS,
     });
     res.end(req.method === 'HEAD' ? undefined : body);
@@ -278,7 +325,11 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
     });
   });
   const port = (http.address() as AddressInfo).port;
-  const shownHost = isLoopback(config.host) ? 'localhost' : config.host.includes(':') ? `[${config.host}]` : config.host;
+  const shownHost = isLoopback(config.host)
+    ? 'localhost'
+    : config.host.includes(':')
+      ? `[${config.host}]`
+      : config.host;
   return {
     url: `http://${shownHost}:${port}/`,
     port,

@@ -50,10 +50,18 @@ interface SocketRecord {
   timeout: number | null;
   pending: Set<Pending>;
   listening: boolean;
+  /** bind() succeeded, or the kernel bound it implicitly (connect, sendto). */
+  bound: boolean;
   /** Bytes already reported as arrived in the receive queue and not yet recv'd. */
   seenQ: number;
   last: string;
   observer: Disposable | null;
+  /**
+   * Set when the readability watch fired: not re-armed until the program touches the socket again.
+   * A socket can stay readable with nothing new to say (a pending ICMP error on UDP), and a
+   * level-triggered watch re-armed on it would spin.
+   */
+  observerSpent: boolean;
   local: Address | null;
   remote: Address | null;
 }
@@ -87,6 +95,8 @@ export class Engine {
   /** TCP connections this session closed that the kernel may still hold (FIN_WAIT, TIME_WAIT...). */
   private readonly closedTuples = new Map<string, { program: string; local: Address; remote: Address }>();
   private readonly ghosts = new Map<string, Ghost>();
+  /** Local addresses of sockets closed in the last minute: a peer may still be finishing with them. */
+  private readonly recentLocals = new Map<string, { address: Address; until: number }>();
   private seq = 0;
   private readonly t0: number;
   private tick: ReturnType<typeof setTimeout> | null = null;
@@ -102,7 +112,11 @@ export class Engine {
   }
 
   private send(body: TraceBody): TraceMessage {
-    const msg = { ...body, seq: ++this.seq, t: Math.round((this.o.clock() - this.t0) * 1000) / 1000 } as TraceMessage;
+    const msg = {
+      ...body,
+      seq: ++this.seq,
+      t: Math.round((this.o.clock() - this.t0) * 1000) / 1000,
+    } as TraceMessage;
     if (!this.disposed) this.o.emit(msg);
     return msg;
   }
@@ -119,13 +133,20 @@ export class Engine {
   /** Runs one call to completion; the returned message is both the reply and a trace event. */
   async call(id: string, program: string, call: Call): Promise<TraceMessage> {
     if (this.pending.has(id)) {
-      return this.failed(id, program, call, gatewayError('EGW_PROTO', call.op, `request id ${id} is already in use`));
+      return this.failed(
+        id,
+        program,
+        call,
+        gatewayError('EGW_PROTO', call.op, `request id ${id} is already in use`),
+      );
     }
     this.send({ type: 'call-started', id, program, call });
     const p: Pending = { id, blocked: false, cancel: () => {} };
     this.pending.set(id, p);
     try {
-      const rate = this.o.policy.checkRate(call.op === 'connect' || call.op === 'connect_ex' ? 'connect' : 'call');
+      const rate = this.o.policy.checkRate(
+        call.op === 'connect' || call.op === 'connect_ex' ? 'connect' : 'call',
+      );
       if (rate) throw new RefusedError(rate);
       const result = await this.run(p, program, call);
       return this.send({ type: 'call-returned', id, program, call, result });
@@ -146,7 +167,9 @@ export class Engine {
   cancel(callId: string): boolean {
     const p = this.pending.get(callId);
     if (!p) return false;
-    p.cancel(new GatewayFailure('EGW_CANCELLED', 'interrupted: the call was cancelled before the kernel was ready'));
+    p.cancel(
+      new GatewayFailure('EGW_CANCELLED', 'interrupted: the call was cancelled before the kernel was ready'),
+    );
     return true;
   }
 
@@ -192,6 +215,7 @@ export class Engine {
         const refused = this.o.policy.checkBind(host, call.address[1], proto(rec));
         if (refused) throw new RefusedError(refused);
         sys.bind(rec.fd, [host, call.address[1]]);
+        rec.bound = true;
         rec.local = sys.getsockname(rec.fd);
         return { op: 'bind' };
       }
@@ -199,10 +223,11 @@ export class Engine {
         const rec = this.get(call.socket);
         // listen() on an unbound socket makes the kernel bind it to every interface on a random port:
         // the playground only lets students bind loopback, so it asks for an explicit bind first.
-        if (proto(rec) === 'tcp' && sys.getsockname(rec.fd)[1] === 0) {
+        if (proto(rec) === 'tcp' && !rec.bound) {
           throw new RefusedError({
             code: 'EGW_BIND_DENIED',
-            message: 'listen() on an unbound socket would bind it to all interfaces; bind() it to a loopback address first',
+            message:
+              'listen() on an unbound socket would bind it to all interfaces; bind() it to a loopback address first',
             option: '--lan',
           });
         }
@@ -234,6 +259,7 @@ export class Engine {
           }
           throw err;
         }
+        rec.bound = true;
         rec.local = sys.getsockname(rec.fd);
         rec.remote = sys.getpeername(rec.fd);
         return call.op === 'connect_ex' ? { op: 'connect_ex', errno: 0, errnoName: null } : { op: 'connect' };
@@ -255,8 +281,18 @@ export class Engine {
         if (refused) throw new RefusedError(refused);
         this.bindLoopbackIfUnbound(rec);
         const data = fromBase64(call.data);
-        const bytes = await this.blocking(p, rec, 'writable', () => sys.sendto(rec.fd, data, [host, call.address[1]]));
-        this.send({ type: 'data', socket: rec.handle, program: rec.program, direction: 'out', data: call.data, bytes, peer: [host, call.address[1]] });
+        const bytes = await this.blocking(p, rec, 'writable', () =>
+          sys.sendto(rec.fd, data, [host, call.address[1]]),
+        );
+        this.send({
+          type: 'data',
+          socket: rec.handle,
+          program: rec.program,
+          direction: 'out',
+          data: call.data,
+          bytes,
+          peer: [host, call.address[1]],
+        });
         return { op: 'sendto', bytes };
       }
       case 'recv': {
@@ -315,7 +351,13 @@ export class Engine {
         const types: SockType[] = call.type ? [call.type] : ['SOCK_STREAM', 'SOCK_DGRAM'];
         return {
           op: 'getaddrinfo',
-          entries: found.flatMap((a) => types.map((type) => ({ family: a.family, type, address: [a.address, call.port ?? 0] as Address }))),
+          entries: found.flatMap((a) =>
+            types.map((type) => ({
+              family: a.family,
+              type,
+              address: [a.address, call.port ?? 0] as Address,
+            })),
+          ),
         };
       }
       case 'gethostbyaddr': {
@@ -347,7 +389,11 @@ export class Engine {
       this.o.sys.connect(rec.fd, address);
       return;
     } catch (err) {
-      if (!(err instanceof SyscallError) || err.code !== 'EINPROGRESS' || rec.timeout === 0) throw err;
+      if (!(err instanceof SyscallError) || err.code !== 'EINPROGRESS') throw err;
+      // The kernel chose the local port as it sent the SYN: know it now, so the peer's accept can
+      // be matched to this socket before connect() returns.
+      rec.local = this.o.sys.getsockname(rec.fd);
+      if (rec.timeout === 0) throw err;
     }
     // The handshake is under way in the kernel: the SYN is out, the socket is in SYN_SENT.
     this.refresh();
@@ -403,7 +449,12 @@ export class Engine {
   }
 
   /** Try the call; while the kernel says EAGAIN and the socket blocks, wait for readiness and retry. */
-  private async blocking<T>(p: Pending, rec: SocketRecord, interest: 'readable' | 'writable', attempt: () => T): Promise<T> {
+  private async blocking<T>(
+    p: Pending,
+    rec: SocketRecord,
+    interest: 'readable' | 'writable',
+    attempt: () => T,
+  ): Promise<T> {
     const due = deadline(rec, this.o.clock());
     for (;;) {
       try {
@@ -415,7 +466,12 @@ export class Engine {
     }
   }
 
-  private waitFor(p: Pending, rec: SocketRecord, interest: 'readable' | 'writable', due: number | null): Promise<void> {
+  private waitFor(
+    p: Pending,
+    rec: SocketRecord,
+    interest: 'readable' | 'writable',
+    due: number | null,
+  ): Promise<void> {
     if (!p.blocked) {
       p.blocked = true;
       this.send({ type: 'call-blocked', id: p.id, program: rec.program, waitingFor: interest });
@@ -434,14 +490,20 @@ export class Engine {
       rec.pending.add(p);
       p.cancel = finish;
       if (due !== null) {
-        timer = setTimeout(() => finish(new GatewayFailure('EGW_TIMEOUT', 'timed out')), Math.max(0, due - this.o.clock()));
+        timer = setTimeout(
+          () => finish(new GatewayFailure('EGW_TIMEOUT', 'timed out')),
+          Math.max(0, due - this.o.clock()),
+        );
       }
     });
   }
 
   private async named<T>(p: Pending, work: Promise<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new GatewayFailure('EGW_TIMEOUT', 'the resolver did not answer in time')), NAME_TIMEOUT_MS);
+      const timer = setTimeout(
+        () => reject(new GatewayFailure('EGW_TIMEOUT', 'the resolver did not answer in time')),
+        NAME_TIMEOUT_MS,
+      );
       p.cancel = (err) => {
         clearTimeout(timer);
         reject(err);
@@ -482,8 +544,9 @@ export class Engine {
 
   /** The kernel would bind an unbound UDP socket to 0.0.0.0 on its first sendto; bind it to loopback. */
   private bindLoopbackIfUnbound(rec: SocketRecord): void {
-    if (this.o.sys.getsockname(rec.fd)[1] !== 0) return;
+    if (rec.bound) return;
     this.o.sys.bind(rec.fd, [rec.family === 'AF_INET6' ? '::1' : '127.0.0.1', 0]);
+    rec.bound = true;
     rec.local = this.o.sys.getsockname(rec.fd);
   }
 
@@ -500,9 +563,11 @@ export class Engine {
       timeout: null,
       pending: new Set(),
       listening: false,
+      bound: false,
       seenQ: 0,
       last: '',
       observer: null,
+      observerSpent: false,
       local: null,
       remote: null,
     };
@@ -512,7 +577,10 @@ export class Engine {
 
   private get(handle: string): SocketRecord {
     const rec = this.sockets.get(handle);
-    if (rec) return rec;
+    if (rec) {
+      rec.observerSpent = false;
+      return rec;
+    }
     if (this.closed.has(handle)) {
       throw new SyscallError('socket', 'EBADF', this.o.sys.errnoNumber('EBADF') ?? 9, 'Bad file descriptor');
     }
@@ -534,6 +602,11 @@ export class Engine {
   localAddresses(): Address[] {
     const out: Address[] = [];
     for (const rec of this.sockets.values()) if (rec.local) out.push(rec.local);
+    const now = this.o.clock();
+    for (const [key, r] of this.recentLocals) {
+      if (r.until < now) this.recentLocals.delete(key);
+      else out.push(r.address);
+    }
     return out;
   }
 
@@ -548,12 +621,28 @@ export class Engine {
   private closeSocket(rec: SocketRecord): void {
     // Calls blocked on this socket in other programs wake with EBADF, as a thread would in Python.
     for (const p of [...rec.pending]) {
-      p.cancel(new SyscallError('close', 'EBADF', this.o.sys.errnoNumber('EBADF') ?? 9, 'Bad file descriptor'));
+      p.cancel(
+        new SyscallError('close', 'EBADF', this.o.sys.errnoNumber('EBADF') ?? 9, 'Bad file descriptor'),
+      );
     }
     const view = this.kernelView(rec);
-    if (view.proto === 'tcp' && rec.local && rec.remote && view.state !== 'CLOSED' && view.state !== 'LISTEN') {
+    if (
+      view.proto === 'tcp' &&
+      rec.local &&
+      rec.remote &&
+      view.state !== 'CLOSED' &&
+      view.state !== 'LISTEN'
+    ) {
       // The kernel keeps the connection after close(): FIN_WAIT, TIME_WAIT... shown from /proc.
-      this.closedTuples.set(tupleKey(rec.local, rec.remote), { program: rec.program, local: rec.local, remote: rec.remote });
+      this.closedTuples.set(tupleKey(rec.local, rec.remote), {
+        program: rec.program,
+        local: rec.local,
+        remote: rec.remote,
+      });
+    }
+    if (rec.local && rec.local[1] !== 0) {
+      this.recentLocals.set(addrKey(rec.local), { address: rec.local, until: this.o.clock() + 60_000 });
+      if (this.recentLocals.size > 256) this.recentLocals.delete(this.recentLocals.keys().next().value!);
     }
     this.release(rec);
     this.sockets.delete(rec.handle);
@@ -606,7 +695,8 @@ export class Engine {
     let listenerQueue = false;
     for (const rec of this.sockets.values()) {
       const view = this.kernelView(rec);
-      if (view.proto === 'tcp' && view.state !== 'LISTEN' && view.recvQ > rec.seenQ) this.reportArrival(rec, view.recvQ);
+      if (view.proto === 'tcp' && view.state !== 'LISTEN' && view.recvQ > rec.seenQ)
+        this.reportArrival(rec, view.recvQ);
       else if (view.recvQ < rec.seenQ) rec.seenQ = view.recvQ;
       const key = JSON.stringify(view);
       if (key !== rec.last) {
@@ -616,9 +706,14 @@ export class Engine {
       const quiet = isQuiet(view);
       if (!quiet) moving = true;
       if ((view.acceptQ ?? 0) > 0) listenerQueue = true;
-      if (quiet && !rec.observer && (view.state === 'ESTABLISHED' || view.state === 'LISTEN' || view.proto === 'udp')) {
+      const watchable =
+        view.state === 'ESTABLISHED' ||
+        view.state === 'LISTEN' ||
+        (view.proto === 'udp' && rec.local !== null);
+      if (quiet && watchable && !rec.observer && !rec.observerSpent) {
         rec.observer = this.o.sys.wait(rec.fd, 'readable', () => {
           rec.observer = null;
+          rec.observerSpent = true;
           this.refresh();
         });
       }
@@ -629,7 +724,8 @@ export class Engine {
         this.refresh();
       }, QUIET_TICK_MS);
     }
-    if (listenerQueue || this.closedTuples.size > 0 || this.ghosts.size > 0) this.scheduleGhosts(GHOST_TICK_MS);
+    if (listenerQueue || this.closedTuples.size > 0 || this.ghosts.size > 0)
+      this.scheduleGhosts(GHOST_TICK_MS);
   }
 
   /** New bytes waiting in the kernel's receive queue: peek at them without taking them. */
@@ -670,13 +766,15 @@ export class Engine {
     const rows = await this.o.kernelTable.read();
     if (this.disposed || rows === null) return;
     const listeners = new Map<string, SocketRecord>();
-    for (const rec of this.sockets.values()) if (rec.listening && rec.local) listeners.set(addrKey(rec.local), rec);
+    for (const rec of this.sockets.values())
+      if (rec.listening && rec.local) listeners.set(addrKey(rec.local), rec);
     const seen = new Set<string>();
     for (const row of rows) {
       if (row.inode !== 0 || row.state === 'LISTEN') continue;
       const key = tupleKey(row.local, row.remote);
       const closed = this.closedTuples.get(key);
-      const listener = listeners.get(addrKey(row.local)) ?? listeners.get(addrKey([anyAddr(row.local[0]), row.local[1]]));
+      const listener =
+        listeners.get(addrKey(row.local)) ?? listeners.get(addrKey([anyAddr(row.local[0]), row.local[1]]));
       const program = closed?.program ?? listener?.program;
       if (program === undefined) continue;
       const ghostKey = `k:tcp:${key}`;
@@ -703,12 +801,18 @@ export class Engine {
       this.ghosts.delete(key);
       this.closedTuples.delete(tupleKey(g.local, g.remote));
       const view = JSON.parse(g.last) as KernelSocket;
-      this.send({ type: 'state-changed', kernel: { ...view, state: 'CLOSED', recvQ: 0, sendQ: 0, gone: true } });
+      this.send({
+        type: 'state-changed',
+        kernel: { ...view, state: 'CLOSED', recvQ: 0, sendQ: 0, gone: true },
+      });
     }
     // A closed connection the kernel already forgot before we looked has nothing to show.
     for (const [key] of this.closedTuples) if (!seen.has(`k:tcp:${key}`)) this.closedTuples.delete(key);
     const listenerQueue = [...this.sockets.values()].some((r) => r.listening);
-    if (this.ghosts.size > 0 || (listenerQueue && rows.some((r) => r.inode === 0 && listeners.has(addrKey(r.local))))) {
+    if (
+      this.ghosts.size > 0 ||
+      (listenerQueue && rows.some((r) => r.inode === 0 && listeners.has(addrKey(r.local))))
+    ) {
       this.scheduleGhosts(GHOST_TICK_MS);
     }
   }
@@ -751,7 +855,13 @@ export class Engine {
       };
     }
     if (err instanceof GatewayFailure) {
-      return { code: err.code, errno: null, syscall: call.op, message: err.message, explain: explainError(err.code, ctx) };
+      return {
+        code: err.code,
+        errno: null,
+        syscall: call.op,
+        message: err.message,
+        explain: explainError(err.code, ctx),
+      };
     }
     console.error(`[engine] ${call.op} failed unexpectedly`, err);
     return gatewayError('EGW_INTERNAL', call.op, 'internal error in the gateway (logged)');

@@ -13,7 +13,12 @@ export interface Policy {
   /** host is numeric (already resolved); proto tells TCP from UDP. */
   checkBind(host: string, port: number, proto: 'tcp' | 'udp'): Refusal | null;
   /** ownPorts: the local ports this session's sockets are bound to right now. */
-  checkConnect(host: string, port: number, proto: 'tcp' | 'udp', ownPorts: ReadonlySet<number>): Refusal | null;
+  checkConnect(
+    host: string,
+    port: number,
+    proto: 'tcp' | 'udp',
+    ownPorts: ReadonlySet<number>,
+  ): Refusal | null;
   /** Called before each call reaches the kernel; may refuse for rate. */
   checkRate(kind: 'call' | 'connect'): Refusal | null;
   readonly maxSockets: number;

@@ -3,7 +3,16 @@
 // Every method is non-blocking: a call that would block throws SyscallError EAGAIN/EINPROGRESS and the
 // engine waits for readiness with `wait()`. Nothing here may block Node's event loop.
 
-import type { Address, EngineInfo, Family, OptionValue, ShutdownHow, SockType, SocketOption, TcpState } from '../protocol/messages.js';
+import type {
+  Address,
+  EngineInfo,
+  Family,
+  OptionValue,
+  ShutdownHow,
+  SocketOption,
+  SockType,
+  TcpState,
+} from '../protocol/messages.js';
 
 /** A system call that failed, with the kernel's own errno name and number. */
 export class SyscallError extends Error {

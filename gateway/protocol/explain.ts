@@ -18,7 +18,8 @@ const EXPLAIN: Record<string, (c: ExplainContext) => string> = {
     c.syscall === 'connect'
       ? 'No local port was free for this connection.'
       : `${where(c)} is still held by another socket (a listener, or a connection in TIME_WAIT). Set SO_REUSEADDR before bind on both the old and new socket, or wait.`,
-  EADDRNOTAVAIL: (c) => `${c.host ?? 'That address'} does not belong to this machine, so nothing can be bound to it.`,
+  EADDRNOTAVAIL: (c) =>
+    `${c.host ?? 'That address'} does not belong to this machine, so nothing can be bound to it.`,
   EACCES: (c) => `Ports below 1024 are privileged: binding ${where(c)} needs root or CAP_NET_BIND_SERVICE.`,
   EINVAL: (c) =>
     c.syscall === 'bind'
@@ -27,7 +28,8 @@ const EXPLAIN: Record<string, (c: ExplainContext) => string> = {
         ? 'accept() needs a listening socket: call listen() first.'
         : 'The kernel rejected an argument, or the socket is not in a state that allows this call.',
   EISCONN: () => 'This socket is already connected: connect() can succeed only once per TCP socket.',
-  ENOTCONN: () => 'This socket is not connected: connect() it first (or for a server, use the socket accept() returned).',
+  ENOTCONN: () =>
+    'This socket is not connected: connect() it first (or for a server, use the socket accept() returned).',
   EPIPE: () =>
     'The connection is closed for sending: the peer is gone or you shut down writing. The kernel refused the bytes.',
   ECONNRESET: () => 'The peer reset the connection (RST): it closed with data unread, or crashed.',
@@ -36,11 +38,13 @@ const EXPLAIN: Record<string, (c: ExplainContext) => string> = {
     `The socket is non-blocking and ${c.syscall}() had nothing to do yet: no data, no connection or no buffer space. Try again later.`,
   EINPROGRESS: () => 'The socket is non-blocking: the handshake has started and will finish in the kernel.',
   EALREADY: () => 'A connect() on this socket is already in progress.',
-  EAFNOSUPPORT: () => 'That address is not of this socket\'s family (an IPv6 address on an AF_INET socket, or the reverse).',
+  EAFNOSUPPORT: () =>
+    "That address is not of this socket's family (an IPv6 address on an AF_INET socket, or the reverse).",
   EBADF: () => 'That socket is closed: its file descriptor no longer exists.',
   ENOTSOCK: () => 'That file descriptor is not a socket.',
   EOPNOTSUPP: (c) => `${c.syscall}() does not apply to this kind of socket (for example listen() on UDP).`,
-  EDESTADDRREQ: () => 'This UDP socket has no default peer: use sendto() with an address, or connect() it first.',
+  EDESTADDRREQ: () =>
+    'This UDP socket has no default peer: use sendto() with an address, or connect() it first.',
   EMSGSIZE: () => 'The datagram is too large to send in one piece.',
   ENETUNREACH: () => 'No route leads to that network.',
   EHOSTUNREACH: () => 'That host cannot be reached.',
@@ -48,9 +52,11 @@ const EXPLAIN: Record<string, (c: ExplainContext) => string> = {
   ENOPROTOOPT: () => 'This socket option does not exist at that level for this kind of socket.',
   EMFILE: () => 'This process has no file descriptors left: close some sockets.',
   EGW_TIMEOUT: () => 'The timeout set with settimeout() ran out before the kernel was ready.',
-  EGW_CANCELLED: () => 'You stopped waiting (Ctrl-C). The socket is still there; the kernel keeps what it has queued.',
+  EGW_CANCELLED: () =>
+    'You stopped waiting (Ctrl-C). The socket is still there; the kernel keeps what it has queued.',
   EGW_BAD_HANDLE: () => 'No socket of this session has that name: it was closed, or never existed.',
-  EGW_DENIED: () => 'The playground only lets programs connect to its lesson servers and this session\'s own listeners.',
+  EGW_DENIED: () =>
+    "The playground only lets programs connect to its lesson servers and this session's own listeners.",
   EGW_BIND_DENIED: () => 'The playground gives each session its own ports on loopback; bind one of those.',
   EGW_LIMIT: () => 'This session has reached a limit the instructor set: close something first.',
   EGW_RATE_LIMITED: () => 'Too many calls too quickly: slow down a little.',

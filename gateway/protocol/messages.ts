@@ -115,7 +115,14 @@ export type CallResult =
   | { op: 'accept'; socket: string; fd: number; address: Address; local: Address }
   | { op: 'send' | 'sendall' | 'sendto'; bytes: number }
   | { op: 'recv'; data: string; bytes: number }
-  | { op: 'recvfrom'; data: string; bytes: number; address: Address; truncated: boolean; datagramBytes: number }
+  | {
+      op: 'recvfrom';
+      data: string;
+      bytes: number;
+      address: Address;
+      truncated: boolean;
+      datagramBytes: number;
+    }
   | { op: 'connect_ex'; errno: number; errnoName: string | null }
   | { op: 'getsockname' | 'getpeername'; address: Address }
   | { op: 'getsockopt'; value: OptionValue }
@@ -125,7 +132,18 @@ export type CallResult =
   | { op: 'gethostbyaddr'; name: string; aliases: string[]; addresses: string[] }
   | { op: 'getservbyname'; port: number }
   | { op: 'getservbyport'; name: string }
-  | { op: 'setsockopt' | 'bind' | 'listen' | 'connect' | 'shutdown' | 'close' | 'settimeout' | 'setblocking' };
+  | {
+      op: 'setsockopt' | 'bind' | 'listen' | 'connect' | 'shutdown' | 'close' | 'settimeout' | 'setblocking';
+    };
+
+/** The result type of one op, e.g. ResultOf<'accept'>. */
+export type ResultOf<Op extends CallOp> = CallResult extends infer R
+  ? R extends { op: infer O }
+    ? Op extends O
+      ? R
+      : never
+    : never
+  : never;
 
 export interface AddrInfo {
   family: Family;
@@ -302,7 +320,8 @@ class Reader {
 
   str(field: string, max = 256): string {
     const v = this.o[field];
-    if (typeof v !== 'string' || v.length === 0 || v.length > max) this.fail(field, `a string of 1..${max} characters`);
+    if (typeof v !== 'string' || v.length === 0 || v.length > max)
+      this.fail(field, `a string of 1..${max} characters`);
     return v;
   }
 
@@ -316,7 +335,8 @@ class Reader {
 
   oneOf<T extends string>(field: string, allowed: readonly T[]): T {
     const v = this.o[field];
-    if (typeof v !== 'string' || !(allowed as readonly string[]).includes(v)) this.fail(field, `one of ${allowed.join(', ')}`);
+    if (typeof v !== 'string' || !(allowed as readonly string[]).includes(v))
+      this.fail(field, `one of ${allowed.join(', ')}`);
     return v as T;
   }
 
@@ -328,7 +348,8 @@ class Reader {
 
   bytes(field: string): string {
     const v = this.o[field];
-    if (typeof v !== 'string' || v.length % 4 !== 0 || !BASE64_RE.test(v)) this.fail(field, 'bytes in base64');
+    if (typeof v !== 'string' || v.length % 4 !== 0 || !BASE64_RE.test(v))
+      this.fail(field, 'bytes in base64');
     return v;
   }
 
@@ -489,7 +510,10 @@ export function parseClientMessage(text: string): ClientMessage {
   const id = typeof raw.id === 'string' && raw.id.length > 0 && raw.id.length <= 64 ? raw.id : null;
   const type = raw.type;
   if (id === null) {
-    throw new ProtocolError(null, `${typeof type === 'string' ? type : 'message'}: "id" must be a string of 1..64 characters`);
+    throw new ProtocolError(
+      null,
+      `${typeof type === 'string' ? type : 'message'}: "id" must be a string of 1..64 characters`,
+    );
   }
   const r = new Reader(raw, id, typeof type === 'string' ? type : 'message');
   switch (type) {

@@ -98,7 +98,12 @@ export class SessionRules implements Policy {
     return null;
   }
 
-  checkConnect(host: string, port: number, proto: 'tcp' | 'udp', ownPorts: ReadonlySet<number>): Refusal | null {
+  checkConnect(
+    host: string,
+    port: number,
+    proto: 'tcp' | 'udp',
+    ownPorts: ReadonlySet<number>,
+  ): Refusal | null {
     const h = unmap(host);
     if (isIP(h) === 0) return { code: 'EGW_BAD_ADDRESS', message: `${host} is not a numeric address` };
     const denied: Refusal = {
@@ -131,7 +136,11 @@ export class SessionRules implements Policy {
 export class PortPool {
   private readonly free: number[] = [];
 
-  constructor(first: number, last: number, readonly perSession: number) {
+  constructor(
+    first: number,
+    last: number,
+    readonly perSession: number,
+  ) {
     if (perSession > 0) for (let p = first; p + perSession - 1 <= last; p += perSession) this.free.push(p);
   }
 

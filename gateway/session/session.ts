@@ -73,7 +73,12 @@ export class Session {
   /** One text frame from the tab. Never throws: a bad message gets an error reply. */
   receive(text: string, transport: Transport): Session {
     if (text.length > MAX_MESSAGE_BYTES) {
-      transport.send({ type: 'error', id: null, code: 'EGW_TOO_BIG', message: `message larger than ${MAX_MESSAGE_BYTES} bytes` });
+      transport.send({
+        type: 'error',
+        id: null,
+        code: 'EGW_TOO_BIG',
+        message: `message larger than ${MAX_MESSAGE_BYTES} bytes`,
+      });
       return this;
     }
     let msg: ClientMessage;
@@ -87,7 +92,12 @@ export class Session {
       throw err;
     }
     if (!this.allow()) {
-      transport.send({ type: 'error', id: msg.id, code: 'EGW_RATE_LIMITED', message: 'too many messages per second; slow down' });
+      transport.send({
+        type: 'error',
+        id: msg.id,
+        code: 'EGW_RATE_LIMITED',
+        message: 'too many messages per second; slow down',
+      });
       return this;
     }
     return this.handle(msg, transport);
@@ -104,12 +114,23 @@ export class Session {
         // The engine emits the reply (call-returned or call-failed) itself, as a trace event.
         void this.engine.call(msg.id, msg.program, msg.call).catch((err) => {
           console.error('[session] call crashed', err);
-          this.emit({ type: 'error', id: msg.id, code: 'EGW_INTERNAL', message: 'internal error in the gateway (logged)' });
+          this.emit({
+            type: 'error',
+            id: msg.id,
+            code: 'EGW_INTERNAL',
+            message: 'internal error in the gateway (logged)',
+          });
         });
         return this;
       case 'cancel':
         if (this.engine.cancel(msg.call)) this.emit({ type: 'ack', id: msg.id });
-        else this.emit({ type: 'error', id: msg.id, code: 'EGW_NO_SUCH_CALL', message: `no call ${msg.call} is waiting` });
+        else
+          this.emit({
+            type: 'error',
+            id: msg.id,
+            code: 'EGW_NO_SUCH_CALL',
+            message: `no call ${msg.call} is waiting`,
+          });
         return this;
       case 'sockets':
         this.emit({ type: 'sockets', id: msg.id, sockets: this.engine.snapshot() });
@@ -136,7 +157,12 @@ export class Session {
       return this;
     }
     if (this.greeted) {
-      transport.send({ type: 'error', id: msg.id, code: 'EGW_PROTO', message: 'hello was already sent on this connection' });
+      transport.send({
+        type: 'error',
+        id: msg.id,
+        code: 'EGW_PROTO',
+        message: 'hello was already sent on this connection',
+      });
       return this;
     }
     if (msg.resume) {
@@ -165,14 +191,21 @@ export class Session {
       ports: [...this.ports],
       bindHosts: [...this.ctx.bindHosts],
       lessonServers: this.ctx.lessonServers(),
-      limits: { sockets: this.ctx.limits.sockets, messageBytes: MAX_MESSAGE_BYTES, callsPerSecond: this.ctx.limits.callsPerSecond },
+      limits: {
+        sockets: this.ctx.limits.sockets,
+        messageBytes: MAX_MESSAGE_BYTES,
+        callsPerSecond: this.ctx.limits.callsPerSecond,
+      },
     });
     if (resumed) {
       const held = this.held;
       this.held = [];
       for (const m of held) this.emit(m);
       if (this.heldDropped > 0) {
-        this.engine.notice('warning', `${this.heldDropped} events happened while the page was away and were not kept`);
+        this.engine.notice(
+          'warning',
+          `${this.heldDropped} events happened while the page was away and were not kept`,
+        );
         this.heldDropped = 0;
       }
     }
@@ -195,7 +228,8 @@ export class Session {
     this.graceTimer = null;
     const previous = this.transport;
     this.transport = transport;
-    if (previous && previous !== transport && previous.isOpen) previous.close(4000, 'the session was resumed elsewhere');
+    if (previous && previous !== transport && previous.isOpen)
+      previous.close(4000, 'the session was resumed elsewhere');
   }
 
   /** Closes every fd the session owns. */

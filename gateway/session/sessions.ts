@@ -58,7 +58,8 @@ export class Sessions {
 
   /** A new WebSocket: a new session, or a refusal naming the limit. */
   open(transport: Transport, address: string): Session | string {
-    if (this.live.size >= this.o.maxSessions) return `the gateway already serves ${this.o.maxSessions} sessions (--max-sessions)`;
+    if (this.live.size >= this.o.maxSessions)
+      return `the gateway already serves ${this.o.maxSessions} sessions (--max-sessions)`;
     const n = this.perAddress.get(address) ?? 0;
     if (n >= this.o.maxSessionsPerAddress) {
       return `${address} already has ${n} sessions open (--max-sessions-per-address)`;

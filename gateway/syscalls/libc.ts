@@ -3,11 +3,19 @@
 // poller (koffi.node.poll), used one-shot. The only file that touches koffi.
 
 import { readFile } from 'node:fs/promises';
-import { constants as osConstants } from 'node:os';
 import { createRequire } from 'node:module';
-import type { Disposable, FdState, KernelRow, SyscallPort, Datagram } from '../engine/syscall-port.js';
+import { constants as osConstants } from 'node:os';
+import type { Datagram, Disposable, FdState, KernelRow, SyscallPort } from '../engine/syscall-port.js';
 import { SyscallError } from '../engine/syscall-port.js';
-import type { Address, EngineInfo, Family, OptionValue, ShutdownHow, SockType, SocketOption } from '../protocol/messages.js';
+import type {
+  Address,
+  EngineInfo,
+  Family,
+  OptionValue,
+  ShutdownHow,
+  SocketOption,
+  SockType,
+} from '../protocol/messages.js';
 import { LINUX, SOCKOPT_NUMBERS, TCP_STATES } from './platform-linux.js';
 import { parseProcNetTcp } from './proc-net-tcp.js';
 import { decodeSockaddr, encodeSockaddr } from './sockaddr.js';
@@ -29,7 +37,11 @@ interface Koffi {
   load(path: string | null): { func(decl: string): Fn };
   errno(): number;
   node: {
-    poll(fd: number, opts: { readable?: boolean; writable?: boolean }, cb: (status: number, ev: PollEvents) => void): PollHandle;
+    poll(
+      fd: number,
+      opts: { readable?: boolean; writable?: boolean },
+      cb: (status: number, ev: PollEvents) => void,
+    ): PollHandle;
   };
 }
 
@@ -38,7 +50,8 @@ interface Koffi {
 const ERRNO_NAMES = new Map<number, string>();
 for (const [name, num] of Object.entries(osConstants.errno)) {
   const had = ERRNO_NAMES.get(num);
-  if (had === undefined || name === 'EAGAIN' || name === 'EOPNOTSUPP' || name === 'EDEADLK') ERRNO_NAMES.set(num, name);
+  if (had === undefined || name === 'EAGAIN' || name === 'EOPNOTSUPP' || name === 'EDEADLK')
+    ERRNO_NAMES.set(num, name);
 }
 const errnoName = (n: number) => ERRNO_NAMES.get(n) ?? `E${n}`;
 
@@ -46,7 +59,8 @@ const errnoName = (n: number) => ERRNO_NAMES.get(n) ?? `E${n}`;
 export class EngineUnavailable extends Error {}
 
 export function loadLibcPort(): SyscallPort {
-  if (process.platform !== 'linux') throw new EngineUnavailable(`the real engine supports Linux; this is ${process.platform}`);
+  if (process.platform !== 'linux')
+    throw new EngineUnavailable(`the real engine supports Linux; this is ${process.platform}`);
   let koffi: Koffi;
   try {
     koffi = require('koffi') as Koffi;
@@ -132,7 +146,8 @@ class LibcPort implements SyscallPort {
       buf.writeInt32LE(v.onoff, 0);
       buf.writeInt32LE(v.linger, 4);
     } else {
-      if (typeof value !== 'number') throw new SyscallError('setsockopt', 'EINVAL', this.errnoNumber('EINVAL') ?? 22);
+      if (typeof value !== 'number')
+        throw new SyscallError('setsockopt', 'EINVAL', this.errnoNumber('EINVAL') ?? 22);
       buf = Buffer.alloc(4);
       buf.writeInt32LE(value, 0);
     }
@@ -144,7 +159,8 @@ class LibcPort implements SyscallPort {
     this.lenBuf.writeUInt32LE(8, 0);
     this.intBuf.fill(0);
     if (this.c.getsockopt!(fd, level, name, this.intBuf, this.lenBuf) < 0) this.fail('getsockopt');
-    if (option === 'SO_LINGER') return { onoff: this.intBuf.readInt32LE(0), linger: this.intBuf.readInt32LE(4) };
+    if (option === 'SO_LINGER')
+      return { onoff: this.intBuf.readInt32LE(0), linger: this.intBuf.readInt32LE(4) };
     return this.intBuf.readInt32LE(0);
   }
 
@@ -202,7 +218,8 @@ class LibcPort implements SyscallPort {
     this.addrBuf.fill(0);
     // MSG_TRUNC makes the kernel return the datagram's real length even when it did not fit: the rest
     // is discarded either way, this only lets the student see how much was lost.
-    const flags = (peek ? LINUX.MSG_PEEK : 0) | (this.kinds.get(fd)?.type === 'SOCK_DGRAM' ? LINUX.MSG_TRUNC : 0);
+    const flags =
+      (peek ? LINUX.MSG_PEEK : 0) | (this.kinds.get(fd)?.type === 'SOCK_DGRAM' ? LINUX.MSG_TRUNC : 0);
     const n = this.c.recvfrom!(fd, buf, bufsize, flags, this.addrBuf, this.lenBuf);
     if (n < 0) this.fail('recvfrom');
     const from: Address = this.lenBuf.readUInt32LE(0) > 0 ? decodeSockaddr(this.addrBuf) : ['', 0];
@@ -284,8 +301,12 @@ class LibcPort implements SyscallPort {
     if (!sa) {
       // The kernel never sees a name: the engine resolves first. A string that is not an address of
       // this socket's family is what inet_pton rejects.
-      throw new SyscallError(syscall, 'EAFNOSUPPORT', this.errnoNumber('EAFNOSUPPORT') ?? 97,
-        `${host} is not an ${family === 'AF_INET6' ? 'IPv6' : 'IPv4'} address`);
+      throw new SyscallError(
+        syscall,
+        'EAFNOSUPPORT',
+        this.errnoNumber('EAFNOSUPPORT') ?? 97,
+        `${host} is not an ${family === 'AF_INET6' ? 'IPv6' : 'IPv4'} address`,
+      );
     }
     return sa;
   }

@@ -11,7 +11,9 @@ export function encodeSockaddr(family: Family, host: string, port: number): Buff
     const sa = Buffer.alloc(LINUX.SOCKADDR_IN_SIZE);
     sa.writeUInt16LE(LINUX.AF_INET, 0);
     sa.writeUInt16BE(port, 2);
-    host.split('.').forEach((part, i) => sa.writeUInt8(Number(part), 4 + i));
+    host.split('.').forEach((part, i) => {
+      sa.writeUInt8(Number(part), 4 + i);
+    });
     return sa;
   }
   if (!isIPv6(host)) return null;
@@ -35,7 +37,9 @@ function ipv6Bytes(host: string): Buffer {
   const h = head ? head.split(':') : [];
   const t = tail ? tail.split(':') : [];
   const groups = tail === undefined ? h : [...h, ...Array(8 - h.length - t.length).fill('0'), ...t];
-  groups.forEach((g, i) => out.writeUInt16BE(Number.parseInt(g, 16), i * 2));
+  groups.forEach((g, i) => {
+    out.writeUInt16BE(Number.parseInt(g, 16), i * 2);
+  });
   return out;
 }
 
@@ -77,4 +81,3 @@ export function compressIPv6(groups: string[]): string {
   if (best < 0) return groups.join(':');
   return `${groups.slice(0, best).join(':')}::${groups.slice(best + bestLen).join(':')}`;
 }
-

@@ -1,9 +1,9 @@
-import { afterEach, describe, expect, it } from 'vitest';
 import { createServer, type Server } from 'node:net';
-import type { CallResult } from '../../gateway/protocol/messages.js';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { ResultOf } from '../../gateway/protocol/messages.js';
 import { Harness } from '../support/engine-harness.js';
 
-type Sock = Extract<CallResult, { op: 'socket' }>;
+type Sock = ResultOf<'socket'>;
 
 const made: Harness[] = [];
 function harness(o?: ConstructorParameters<typeof Harness>[0]): Harness {
@@ -31,11 +31,21 @@ describe('connect rules', () => {
     const c = await canary();
     const h = harness();
     const s = (await h.call<Sock>('client', { op: 'socket', family: 'AF_INET', type: 'SOCK_STREAM' })).socket;
-    for (const host of ['127.0.0.1', '127.1', '2130706433', '0x7f.1', '0177.0.0.1', '0.0.0.0', '169.254.169.254', '10.0.0.1']) {
+    for (const host of [
+      '127.0.0.1',
+      '127.1',
+      '2130706433',
+      '0x7f.1',
+      '0177.0.0.1',
+      '0.0.0.0',
+      '169.254.169.254',
+      '10.0.0.1',
+    ]) {
       const err = await h.fails('client', { op: 'connect', socket: s, address: [host, c.port] });
       expect(['EGW_DENIED', 'EGW_BAD_ADDRESS'], host).toContain(err.code);
     }
-    const v6 = (await h.call<Sock>('client', { op: 'socket', family: 'AF_INET6', type: 'SOCK_STREAM' })).socket;
+    const v6 = (await h.call<Sock>('client', { op: 'socket', family: 'AF_INET6', type: 'SOCK_STREAM' }))
+      .socket;
     for (const host of ['::', '::ffff:169.254.169.254', '::ffff:127.0.0.1']) {
       const err = await h.fails('client', { op: 'connect', socket: v6, address: [host, c.port] });
       expect(['EGW_DENIED', 'EGW_BAD_ADDRESS'], host).toContain(err.code);
@@ -70,7 +80,9 @@ describe('connect rules', () => {
     await a.call('server', { op: 'bind', socket: s, address: ['127.0.0.1', a.ports[0]!] });
     await a.call('server', { op: 'listen', socket: s, backlog: 1 });
     const c = (await b.call<Sock>('client', { op: 'socket', family: 'AF_INET', type: 'SOCK_STREAM' })).socket;
-    expect((await b.fails('client', { op: 'connect', socket: c, address: ['127.0.0.1', a.ports[0]!] })).code).toBe('EGW_DENIED');
+    expect(
+      (await b.fails('client', { op: 'connect', socket: c, address: ['127.0.0.1', a.ports[0]!] })).code,
+    ).toBe('EGW_DENIED');
   });
 });
 
@@ -104,7 +116,8 @@ describe('bind rules', () => {
 describe('limits', () => {
   it('refuses a socket beyond the session limit', async () => {
     const h = harness({ maxSockets: 3 });
-    for (let i = 0; i < 3; i++) await h.call('client', { op: 'socket', family: 'AF_INET', type: 'SOCK_STREAM' });
+    for (let i = 0; i < 3; i++)
+      await h.call('client', { op: 'socket', family: 'AF_INET', type: 'SOCK_STREAM' });
     const err = await h.fails('client', { op: 'socket', family: 'AF_INET', type: 'SOCK_STREAM' });
     expect(err.code).toBe('EGW_LIMIT');
     expect(err.option).toBe('--max-sockets');

@@ -1,10 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { CallResult } from '../../gateway/protocol/messages.js';
+import type { ResultOf } from '../../gateway/protocol/messages.js';
 import { b64, eventually, Harness, openFds, text } from '../support/engine-harness.js';
 
-type Sock = Extract<CallResult, { op: 'socket' }>;
-type Accepted = Extract<CallResult, { op: 'accept' }>;
-type Recv = Extract<CallResult, { op: 'recv' }>;
+type Sock = ResultOf<'socket'>;
+type Accepted = ResultOf<'accept'>;
+type Recv = ResultOf<'recv'>;
 
 const made: Harness[] = [];
 function harness(): Harness {
@@ -87,7 +87,10 @@ describe('listen backlog', () => {
     const client = await h.until((k) => k.socket === c && k.state === 'ESTABLISHED', 'client ESTABLISHED');
     expect(client.sendQ).toBe(0);
     // The queued connection has no fd yet; /proc shows its 11 bytes waiting.
-    const queued = await h.until((k) => k.fd === null && k.state === 'ESTABLISHED' && k.recvQ === 11, 'queued child with 11 bytes');
+    const queued = await h.until(
+      (k) => k.fd === null && k.state === 'ESTABLISHED' && k.recvQ === 11,
+      'queued child with 11 bytes',
+    );
     expect(queued.local?.[1]).toBe(port);
     const a = await h.call<Accepted>('server', { op: 'accept', socket: s });
     const r = await h.call<Recv>('server', { op: 'recv', socket: a.socket, bufsize: 1024 });
@@ -102,7 +105,7 @@ describe('accept', () => {
     const c = await tcp(h, 'client');
     await h.call('client', { op: 'connect', socket: c, address: ['127.0.0.1', port] });
     const a = await h.call<Accepted>('server', { op: 'accept', socket: s });
-    const clientName = await h.call<Extract<CallResult, { op: 'getsockname' }>>('client', { op: 'getsockname', socket: c });
+    const clientName = await h.call<ResultOf<'getsockname'>>('client', { op: 'getsockname', socket: c });
     expect(a.local).toEqual(['127.0.0.1', port]);
     expect(a.address).toEqual(clientName.address);
     expect(a.socket).not.toBe(s);
@@ -128,7 +131,10 @@ describe('accept', () => {
     const h = harness();
     const { s } = await listener(h);
     const accepting = h.call('server', { op: 'accept', socket: s }, 'acc1').catch((e) => e.error);
-    await eventually(() => h.events.some((e) => e.type === 'call-blocked' && e.id === 'acc1'), 'accept to block');
+    await eventually(
+      () => h.events.some((e) => e.type === 'call-blocked' && e.id === 'acc1'),
+      'accept to block',
+    );
     expect(h.engine.cancel('acc1')).toBe(true);
     expect((await accepting).code).toBe('EGW_CANCELLED');
 
@@ -184,7 +190,10 @@ describe('recv', () => {
     const { c, a } = await pair(h);
     await h.call('client', { op: 'sendall', socket: c, data: b64('ping') });
     await eventually(
-      () => h.events.some((e) => e.type === 'data' && e.direction === 'in' && e.socket === a && text(e.data) === 'ping'),
+      () =>
+        h.events.some(
+          (e) => e.type === 'data' && e.direction === 'in' && e.socket === a && text(e.data) === 'ping',
+        ),
       'arrival of ping',
     );
   });
@@ -194,12 +203,16 @@ describe('recv', () => {
     const { c, a } = await pair(h);
     await h.call('client', { op: 'sendall', socket: c, data: b64('request') });
     await h.call('client', { op: 'shutdown', socket: c, how: 'SHUT_WR' });
-    expect(text((await h.call<Recv>('server', { op: 'recv', socket: a, bufsize: 100 })).data)).toBe('request');
+    expect(text((await h.call<Recv>('server', { op: 'recv', socket: a, bufsize: 100 })).data)).toBe(
+      'request',
+    );
     expect((await h.call<Recv>('server', { op: 'recv', socket: a, bufsize: 100 })).bytes).toBe(0);
     await h.until((k) => k.socket === a && k.state === 'CLOSE_WAIT', 'server CLOSE_WAIT');
     await h.until((k) => k.socket === c && k.state === 'FIN_WAIT2', 'client FIN_WAIT2');
     await h.call('server', { op: 'sendall', socket: a, data: b64('still talking') });
-    expect(text((await h.call<Recv>('client', { op: 'recv', socket: c, bufsize: 100 })).data)).toBe('still talking');
+    expect(text((await h.call<Recv>('client', { op: 'recv', socket: c, bufsize: 100 })).data)).toBe(
+      'still talking',
+    );
     const err = await h.fails('client', { op: 'send', socket: c, data: b64('x') });
     expect(err.code).toBe('EPIPE');
   });
@@ -224,7 +237,10 @@ describe('close', () => {
     await h.call('server', { op: 'close', socket: a.socket });
     await h.call('server', { op: 'close', socket: s });
     await h.call('client', { op: 'close', socket: c });
-    const tw = await h.until((k) => k.fd === null && k.state === 'TIME_WAIT' && k.local?.[1] === port, 'TIME_WAIT on the server side');
+    const tw = await h.until(
+      (k) => k.fd === null && k.state === 'TIME_WAIT' && k.local?.[1] === port,
+      'TIME_WAIT on the server side',
+    );
     expect(tw.program).toBe('server');
 
     const plain = await tcp(h, 'server');
@@ -251,7 +267,10 @@ describe('close', () => {
     const a = await h.call<Accepted>('server', { op: 'accept', socket: s });
     await h.call('server', { op: 'close', socket: a.socket });
     await h.until((k) => k.socket === c && k.state === 'CLOSE_WAIT', 'client CLOSE_WAIT');
-    expect((await h.call<{ op: 'send'; bytes: number }>('client', { op: 'send', socket: c, data: b64('first') })).bytes).toBe(5);
+    expect(
+      (await h.call<{ op: 'send'; bytes: number }>('client', { op: 'send', socket: c, data: b64('first') }))
+        .bytes,
+    ).toBe(5);
     let code = '';
     await eventually(async () => {
       try {

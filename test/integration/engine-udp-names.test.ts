@@ -1,9 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { CallResult } from '../../gateway/protocol/messages.js';
+import type { ResultOf } from '../../gateway/protocol/messages.js';
 import { b64, Harness, text } from '../support/engine-harness.js';
 
-type Sock = Extract<CallResult, { op: 'socket' }>;
-type From = Extract<CallResult, { op: 'recvfrom' }>;
+type Sock = ResultOf<'socket'>;
+type From = ResultOf<'recvfrom'>;
 
 const made: Harness[] = [];
 function harness(): Harness {
@@ -25,8 +25,18 @@ describe('UDP', () => {
     const server = await udp(h, 'server');
     await h.call('server', { op: 'bind', socket: server, address: ['127.0.0.1', h.ports[0]!] });
     const client = await udp(h, 'client');
-    await h.call('client', { op: 'sendto', socket: client, data: b64('hello world'), address: ['127.0.0.1', h.ports[0]!] });
-    await h.call('client', { op: 'sendto', socket: client, data: b64('second'), address: ['127.0.0.1', h.ports[0]!] });
+    await h.call('client', {
+      op: 'sendto',
+      socket: client,
+      data: b64('hello world'),
+      address: ['127.0.0.1', h.ports[0]!],
+    });
+    await h.call('client', {
+      op: 'sendto',
+      socket: client,
+      data: b64('second'),
+      address: ['127.0.0.1', h.ports[0]!],
+    });
     const first = await h.call<From>('server', { op: 'recvfrom', socket: server, bufsize: 5 });
     expect(text(first.data)).toBe('hello');
     expect(first.truncated).toBe(true);
@@ -41,8 +51,13 @@ describe('UDP', () => {
   it('binds an unbound sender to loopback, never to every interface', async () => {
     const h = harness();
     const client = await udp(h, 'client');
-    await h.call('client', { op: 'sendto', socket: client, data: b64('x'), address: ['127.0.0.1', h.ports[1]!] });
-    const name = await h.call<Extract<CallResult, { op: 'getsockname' }>>('client', { op: 'getsockname', socket: client });
+    await h.call('client', {
+      op: 'sendto',
+      socket: client,
+      data: b64('x'),
+      address: ['127.0.0.1', h.ports[1]!],
+    });
+    const name = await h.call<ResultOf<'getsockname'>>('client', { op: 'getsockname', socket: client });
     expect(name.address[0]).toBe('127.0.0.1');
     expect(name.address[1]).toBeGreaterThan(0);
   });
@@ -62,17 +77,27 @@ describe('UDP', () => {
 describe('names', () => {
   it('resolves localhost with the system resolver', async () => {
     const h = harness();
-    const r = await h.call<Extract<CallResult, { op: 'gethostbyname' }>>('client', { op: 'gethostbyname', name: 'localhost' });
+    const r = await h.call<ResultOf<'gethostbyname'>>('client', { op: 'gethostbyname', name: 'localhost' });
     expect(r.address).toBe('127.0.0.1');
   });
 
   it('reads services from the system database', async () => {
     const h = harness();
-    const http = await h.call<Extract<CallResult, { op: 'getservbyname' }>>('client', { op: 'getservbyname', name: 'http', proto: 'tcp' });
+    const http = await h.call<ResultOf<'getservbyname'>>('client', {
+      op: 'getservbyname',
+      name: 'http',
+      proto: 'tcp',
+    });
     expect(http.port).toBe(80);
-    const domain = await h.call<Extract<CallResult, { op: 'getservbyport' }>>('client', { op: 'getservbyport', port: 53, proto: 'udp' });
+    const domain = await h.call<ResultOf<'getservbyport'>>('client', {
+      op: 'getservbyport',
+      port: 53,
+      proto: 'udp',
+    });
     expect(domain.name).toBe('domain');
-    expect((await h.fails('client', { op: 'getservbyname', name: 'no-such-service', proto: 'tcp' })).message).toBe('service/proto not found');
+    expect(
+      (await h.fails('client', { op: 'getservbyname', name: 'no-such-service', proto: 'tcp' })).message,
+    ).toBe('service/proto not found');
   });
 
   it('answers a name that does not exist with gaierror EAI_NONAME', async () => {
@@ -84,7 +109,7 @@ describe('names', () => {
 
   it('gethostname is the machine name', async () => {
     const h = harness();
-    const r = await h.call<Extract<CallResult, { op: 'gethostname' }>>('client', { op: 'gethostname' });
+    const r = await h.call<ResultOf<'gethostname'>>('client', { op: 'gethostname' });
     expect(r.name).toBe((await import('node:os')).hostname());
   });
 
@@ -106,7 +131,7 @@ describe('IPv6', () => {
     await h.call('server', { op: 'listen', socket: s.socket, backlog: 1 });
     const c = await h.call<Sock>('client', { op: 'socket', family: 'AF_INET6', type: 'SOCK_STREAM' });
     await h.call('client', { op: 'connect', socket: c.socket, address: ['::1', h.ports[0]!] });
-    const a = await h.call<Extract<CallResult, { op: 'accept' }>>('server', { op: 'accept', socket: s.socket });
+    const a = await h.call<ResultOf<'accept'>>('server', { op: 'accept', socket: s.socket });
     expect(a.local).toEqual(['::1', h.ports[0]]);
   });
 });

@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULTS, type GatewayConfig } from '../../gateway/config.js';
-import type { CallResult } from '../../gateway/protocol/messages.js';
+import type { ResultOf } from '../../gateway/protocol/messages.js';
 import { type Gateway, startGateway } from '../../gateway/server.js';
 import { SystemNames } from '../../gateway/syscalls/names.js';
 import { eventually, libc, openFds } from '../support/engine-harness.js';
 import { Page } from '../support/ws-client.js';
 
-type Sock = Extract<CallResult, { op: 'socket' }>;
+type Sock = ResultOf<'socket'>;
 
 let gw: Gateway;
 let wsUrl: string;
@@ -14,7 +14,7 @@ let origin: string;
 
 async function start(over: Partial<GatewayConfig> = {}): Promise<Gateway> {
   return startGateway(
-    { ...DEFAULTS, port: 0, studentPorts: [43000, 43999], graceSeconds: 1, quiet: true, ...over },
+    { ...DEFAULTS, port: 0, studentPorts: [29000, 29999], graceSeconds: 1, quiet: true, ...over },
     { sys: libc(), names: new SystemNames(), lessonServers: () => [] },
   );
 }
@@ -37,7 +37,7 @@ describe('the handshake', () => {
     expect(w.protocol).toBe(1);
     expect(w.engine.kind).toBe('libc');
     expect(w.ports).toHaveLength(10);
-    expect(w.ports[0]).toBeGreaterThanOrEqual(43000);
+    expect(w.ports[0]).toBeGreaterThanOrEqual(29000);
     await p.close();
   });
 
@@ -61,8 +61,16 @@ describe('bad input', () => {
     const p = await page();
     await p.hello();
     p.send('not json');
-    expect(await p.next((m) => m.type === 'error' && m.message.includes('JSON'))).toMatchObject({ id: null, code: 'EGW_PROTO' });
-    p.send({ type: 'call', id: 'b1', program: 'client', call: { op: 'bind', socket: 's_x', address: ['127.0.0.1', 70000] } });
+    expect(await p.next((m) => m.type === 'error' && m.message.includes('JSON'))).toMatchObject({
+      id: null,
+      code: 'EGW_PROTO',
+    });
+    p.send({
+      type: 'call',
+      id: 'b1',
+      program: 'client',
+      call: { op: 'bind', socket: 's_x', address: ['127.0.0.1', 70000] },
+    });
     const bad = await p.next((m) => m.type === 'error' && m.id === 'b1');
     expect(bad).toMatchObject({ code: 'EGW_PROTO' });
     expect((bad as { message: string }).message).toContain('port from 0 to 65535');
@@ -71,7 +79,9 @@ describe('bad input', () => {
       message: expect.stringContaining('unknown message type'),
     });
     p.send({ type: 'call', id: 'u1', program: 'client', call: { op: 'fork' } });
-    expect(((await p.next((m) => m.type === 'error' && m.id === 'u1')) as { message: string }).message).toContain('unknown op');
+    expect(
+      ((await p.next((m) => m.type === 'error' && m.id === 'u1')) as { message: string }).message,
+    ).toContain('unknown op');
     // Still alive and serving.
     const s = await p.ok<Sock>('client', { op: 'socket', family: 'AF_INET', type: 'SOCK_STREAM' });
     expect(s.fd).toBeGreaterThan(2);
@@ -93,7 +103,9 @@ describe('the WebSocket door', () => {
   it('refuses a page from another origin', async () => {
     await expect(Page.open(wsUrl, { Origin: 'http://evil.example' })).rejects.toThrow('HTTP 403');
     await expect(Page.open(wsUrl, { Origin: 'null' })).rejects.toThrow('HTTP 403');
-    await expect(Page.open(wsUrl, { Origin: `http://localhost:${gw.port}.evil.example` })).rejects.toThrow('HTTP 403');
+    await expect(Page.open(wsUrl, { Origin: `http://localhost:${gw.port}.evil.example` })).rejects.toThrow(
+      'HTTP 403',
+    );
   });
 
   it('refuses a Host that is not a loopback name (DNS rebinding)', async () => {
@@ -150,7 +162,7 @@ describe('sessions', () => {
     const w2 = await again.hello(w.resumeToken);
     expect(w2.resumed).toBe(true);
     expect(w2.session).toBe(w.session);
-    const name = await again.ok<Extract<CallResult, { op: 'getsockname' }>>('server', { op: 'getsockname', socket: s.socket });
+    const name = await again.ok<ResultOf<'getsockname'>>('server', { op: 'getsockname', socket: s.socket });
     expect(name.address).toEqual(['0.0.0.0', 0]);
     await again.close();
   });
@@ -199,8 +211,12 @@ describe('a gateway beyond loopback', () => {
     const ok = await Page.open(`${url}?token=${token}`, { Origin: `http://127.0.0.1:${g.port}` });
     await ok.hello();
     await ok.close();
-    await expect(Page.open(`${url}?token=wrong`, { Origin: `http://127.0.0.1:${g.port}` })).rejects.toThrow('HTTP 401');
-    await expect(Page.open(`${url}?token=${token}`, { Origin: `http://127.0.0.1:${g.port}` })).rejects.toThrow('HTTP 429');
+    await expect(Page.open(`${url}?token=wrong`, { Origin: `http://127.0.0.1:${g.port}` })).rejects.toThrow(
+      'HTTP 401',
+    );
+    await expect(
+      Page.open(`${url}?token=${token}`, { Origin: `http://127.0.0.1:${g.port}` }),
+    ).rejects.toThrow('HTTP 429');
     await g.close();
   });
 });

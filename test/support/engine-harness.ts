@@ -16,9 +16,9 @@ export const libc = (): SyscallPort => {
   return shared;
 };
 
-// Each harness gets its own ports, well away from other test files, so TIME_WAIT left by one test
-// never meets another.
-let nextPort = 42000 + Math.floor(Math.random() * 600) * 10;
+// Each harness gets its own ports, below the kernel's ephemeral range (32768-60999 here) so no
+// outgoing connection ever holds one, and spread so TIME_WAIT left by one test never meets another.
+let nextPort = 22000 + Math.floor(Math.random() * 600) * 10;
 
 export class CallFailed extends Error {
   constructor(readonly error: CallError) {
@@ -41,11 +41,15 @@ export class Harness {
   constructor(o: HarnessOptions = {}) {
     this.ports = Array.from({ length: 10 }, (_, i) => nextPort + i);
     nextPort += 10;
-    if (nextPort > 48990) nextPort = 42000;
+    if (nextPort > 28990) nextPort = 22000;
     this.engine = new Engine({
       sys: o.sys ?? libc(),
       names: new SystemNames(),
-      kernelTable: new KernelTable(() => (o.sys ?? libc()).kernelTable(), () => performance.now(), 0),
+      kernelTable: new KernelTable(
+        () => (o.sys ?? libc()).kernelTable(),
+        () => performance.now(),
+        0,
+      ),
       clock: () => performance.now(),
       emit: (m) => this.events.push(m),
       policy: new SessionRules(
@@ -62,7 +66,11 @@ export class Harness {
   }
 
   /** Makes a call; resolves with its result, rejects with CallFailed carrying the CallError. */
-  async call<T extends CallResult = CallResult>(program: string, call: Call, id = `c${++this.n}`): Promise<T> {
+  async call<T extends CallResult = CallResult>(
+    program: string,
+    call: Call,
+    id = `c${++this.n}`,
+  ): Promise<T> {
     const reply = await this.engine.call(id, program, call);
     if (reply.type === 'call-failed') throw new CallFailed(reply.error);
     if (reply.type !== 'call-returned') throw new Error(`unexpected reply ${reply.type}`);
@@ -113,7 +121,11 @@ export function openFds(): number {
 }
 
 /** Polls until check() is true; for kernel facts that settle a few milliseconds later. */
-export async function eventually(check: () => boolean | Promise<boolean>, what: string, ms = 8000): Promise<void> {
+export async function eventually(
+  check: () => boolean | Promise<boolean>,
+  what: string,
+  ms = 8000,
+): Promise<void> {
   const start = performance.now();
   while (!(await check())) {
     if (performance.now() - start > ms) throw new Error(`timed out waiting for ${what}`);

@@ -43,7 +43,8 @@ export class Page {
     for (;;) {
       const found = this.messages.find(pred);
       if (found) return found as T;
-      if (this.closed) throw new Error(`socket closed (${this.closed.code} ${this.closed.reason}) while waiting`);
+      if (this.closed)
+        throw new Error(`socket closed (${this.closed.code} ${this.closed.reason}) while waiting`);
       if (performance.now() - start > ms) throw new Error('timed out waiting for a message');
       await new Promise<void>((r) => {
         this.waiters.push(r);
@@ -59,7 +60,10 @@ export class Page {
   }
 
   /** One call; resolves with the reply message (call-returned or call-failed). */
-  async call(program: string, call: Call): Promise<Extract<ServerMessage, { type: 'call-returned' | 'call-failed' }>> {
+  async call(
+    program: string,
+    call: Call,
+  ): Promise<Extract<ServerMessage, { type: 'call-returned' | 'call-failed' }>> {
     const id = `c${++this.n}`;
     this.send({ type: 'call', id, program, call });
     return this.next((m) => (m.type === 'call-returned' || m.type === 'call-failed') && m.id === id);

@@ -1,0 +1,148 @@
+// Runs one UDP lesson server: its bound socket, a cap on datagrams per second, and the restart after
+// a crash. Knows no protocol: that is the UdpLesson it is given (a fresh one at every start).
+
+import type { Buffer } from 'node:buffer';
+import dgram from 'node:dgram';
+import net from 'node:net';
+import type { LessonServerInfo } from '../protocol/messages.js';
+import type { LessonServerName, LessonServerTrace, UdpLesson, UdpPeer } from './lesson.js';
+import { describeError, Supervisor } from './supervisor.js';
+
+export interface UdpHostOptions {
+  host: string;
+  port: number;
+  /** Datagrams answered per second; the rest are dropped, as a busy kernel would drop them. */
+  maxDatagramsPerSecond: number;
+  trace: ((ev: LessonServerTrace) => void) | undefined;
+  log: (line: string) => void;
+  throwOn: Buffer | undefined;
+}
+
+export class UdpHost {
+  readonly name: LessonServerName;
+  private lesson: UdpLesson;
+  private socket: dgram.Socket | null = null;
+  private readonly stopped = new Set<Promise<void>>();
+  private readonly supervisor: Supervisor;
+  private windowStart = 0;
+  private inWindow = 0;
+
+  constructor(
+    private readonly make: () => UdpLesson,
+    private readonly opts: UdpHostOptions,
+  ) {
+    this.lesson = make();
+    this.name = this.lesson.name;
+    this.supervisor = new Supervisor({
+      name: this.name,
+      host: opts.host,
+      port: opts.port,
+      log: opts.log,
+      stop: () => this.unbind(),
+      start: (port) => {
+        this.lesson = this.make();
+        return this.bind(port);
+      },
+    });
+  }
+
+  info(): LessonServerInfo {
+    return {
+      name: this.name,
+      proto: 'udp',
+      host: this.opts.host,
+      port: this.supervisor.port,
+      description: this.lesson.description,
+    };
+  }
+
+  start(): Promise<void> {
+    return this.supervisor.first();
+  }
+
+  simulateListenerError(err: Error): void {
+    this.socket?.emit('error', err);
+  }
+
+  async close(): Promise<void> {
+    await this.supervisor.shutdown();
+    await Promise.all(this.stopped);
+  }
+
+  private bind(port: number): Promise<number> {
+    return new Promise((resolve, reject) => {
+      const socket = dgram.createSocket(net.isIPv6(this.opts.host) ? 'udp6' : 'udp4');
+      const failedToBind = (err: Error) => {
+        try {
+          socket.close();
+        } catch {
+          // already closed by dgram itself
+        }
+        reject(err);
+      };
+      socket.once('error', failedToBind);
+      socket.on('message', (msg, rinfo) => this.receive(socket, msg, rinfo));
+      socket.bind({ address: this.opts.host, port, exclusive: true }, () => {
+        socket.off('error', failedToBind);
+        socket.on('error', (err) => this.supervisor.crash(`socket failed: ${describeError(err)}`));
+        this.socket = socket;
+        resolve(socket.address().port);
+      });
+    });
+  }
+
+  private unbind(): void {
+    const socket = this.socket;
+    this.socket = null;
+    if (!socket) return;
+    socket.removeAllListeners('message');
+    socket.on('error', () => {});
+    const done: Promise<void> = new Promise((resolve) => socket.close(() => resolve()));
+    this.stopped.add(done);
+    void done.then(() => this.stopped.delete(done));
+  }
+
+  private receive(socket: dgram.Socket, msg: Buffer, rinfo: dgram.RemoteInfo): void {
+    const now = Date.now();
+    if (now - this.windowStart >= 1000) {
+      this.windowStart = now;
+      this.inWindow = 0;
+    }
+    if (++this.inWindow > this.opts.maxDatagramsPerSecond) return;
+    const local = socket.address();
+    const localAddr: [string, number] = [local.address, local.port];
+    const remote: [string, number] = [rinfo.address, rinfo.port];
+    this.emit('recvfrom', localAddr, remote, msg);
+    const peer: UdpPeer = {
+      remote,
+      reply: (data) => {
+        if (this.socket !== socket) return; // restarted meanwhile: this socket is closed
+        this.emit('sendto', localAddr, remote, data);
+        // A failed sendto (ICMP unreachable, ENOBUFS) is the sender's problem, not a crash.
+        socket.send(data, rinfo.port, rinfo.address, () => {});
+      },
+    };
+    try {
+      if (this.opts.throwOn && msg.includes(this.opts.throwOn)) throw new Error('fault injected by a test');
+      this.lesson.datagram(msg, peer);
+    } catch (err) {
+      if (err instanceof Error && err.stack) this.opts.log(`${this.name}: ${err.stack}`);
+      this.supervisor.crash(describeError(err));
+    }
+  }
+
+  private emit(
+    kind: LessonServerTrace['kind'],
+    local: [string, number],
+    remote: [string, number],
+    bytes: Uint8Array,
+  ) {
+    const trace = this.opts.trace;
+    if (!trace) return;
+    try {
+      trace({ server: this.name, kind, local, remote, bytes: new Uint8Array(bytes), t: performance.now() });
+    } catch (err) {
+      this.opts.log(`${this.name}: onTrace threw: ${describeError(err)}`);
+    }
+  }
+}

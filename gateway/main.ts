@@ -1,0 +1,79 @@
+// Starts the playground: the socket engine, the lesson servers and the gateway, then prints the URL.
+// `npm start -- --help` lists the options.
+
+import { readFileSync } from 'node:fs';
+import { ConfigError, type GatewayConfig, parseConfig } from './config.js';
+import { startLessonServers } from './lesson-servers/index.js';
+import type { LessonServerInfo } from './protocol/messages.js';
+import { startGateway } from './server.js';
+import { SystemNames } from './syscalls/names.js';
+import { selectEngine } from './syscalls/select-engine.js';
+
+async function main(): Promise<void> {
+  let config: GatewayConfig;
+  try {
+    config = parseConfig(process.argv.slice(2), process.env);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(err.message);
+      process.exit(2);
+    }
+    throw err;
+  }
+  const log = config.quiet ? () => {} : (line: string) => console.log(line);
+  const { sys, why } = selectEngine(config.engine);
+  log(`engine   ${sys.info.kind} (${why})`);
+  for (const m of sys.info.merges) log(`         merged: ${m}`);
+
+  warnIfEphemeral(config.studentPorts, log);
+
+  let lessons: LessonServerInfo[] = [];
+  let gatewayRef: Awaited<ReturnType<typeof startGateway>> | null = null;
+  const servers = await startLessonServers({
+    host: '127.0.0.1',
+    ports: config.lessonPorts === 'auto' ? 'auto' : undefined,
+    log: (line) => console.log(`lesson   ${line}`),
+    onTrace: (ev) => gatewayRef?.lessonTrace(ev),
+  });
+  lessons = servers.servers;
+  const gateway = await startGateway(config, { sys, names: new SystemNames(), lessonServers: () => lessons });
+  gatewayRef = gateway;
+  for (const l of lessons) log(`${l.name.padEnd(12)} ${l.proto} ${l.host}:${l.port}  ${l.description}`);
+  console.log(`\nSocket playground: open ${gateway.url}`);
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log(`\n${signal}: closing every socket`);
+    await gateway.close();
+    await servers.close();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+}
+
+/**
+ * Student ports inside the kernel's ephemeral range can be taken at any moment by an outgoing
+ * connection's local port, which would show students an EADDRINUSE they did not cause.
+ */
+function warnIfEphemeral([first, last]: [number, number], log: (line: string) => void): void {
+  let text = '';
+  try {
+    text = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8');
+  } catch {
+    return;
+  }
+  const [lo, hi] = text.trim().split(/\s+/).map(Number) as [number, number];
+  if (first <= hi && last >= lo) {
+    log(
+      `warning  student ports ${first}-${last} overlap the kernel's ephemeral ports ${lo}-${hi}: outgoing connections may take some of them`,
+    );
+  }
+}
+
+main().catch((err) => {
+  console.error(err instanceof Error ? err.message : err);
+  process.exit(1);
+});

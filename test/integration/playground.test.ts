@@ -1,0 +1,104 @@
+// The README's promise: `npm start` prints the lesson servers and a URL, and the page at that URL
+// can talk to the lesson servers through real sockets. Runs the built gateway as its own process.
+
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ResultOf } from '../../gateway/protocol/messages.js';
+import { Page } from '../support/ws-client.js';
+
+const MAIN = 'dist/gateway/main.js';
+let child: ChildProcess;
+let out = '';
+let port = 0;
+
+beforeAll(async () => {
+  if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: npm test builds it first (npm run build)`);
+  child = spawn(process.execPath, [MAIN, '--port', '0', '--lesson-ports', 'auto'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout!.on('data', (d) => {
+    out += d;
+  });
+  child.stderr!.on('data', (d) => {
+    out += d;
+  });
+  const start = performance.now();
+  while (!/open http:\/\/localhost:(\d+)\//.test(out)) {
+    if (performance.now() - start > 15_000 || child.exitCode !== null)
+      throw new Error(`gateway did not start:\n${out}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  port = Number(/open http:\/\/localhost:(\d+)\//.exec(out)![1]);
+});
+
+afterAll(async () => {
+  if (child.exitCode === null) {
+    child.kill('SIGTERM');
+    await new Promise((r) => child.once('exit', r));
+  }
+});
+
+describe('npm start', () => {
+  it('prints the engine, every lesson server with its address, and the URL', () => {
+    expect(out).toMatch(/engine\s+libc/);
+    for (const name of [
+      'echo',
+      'capitalize',
+      'counter',
+      'addressbook',
+      'names',
+      'roulette',
+      'http',
+      'udp-echo',
+    ]) {
+      expect(out).toMatch(new RegExp(`^${name}\\s+(tcp|udp) 127\\.0\\.0\\.1:\\d+`, 'm'));
+    }
+  });
+
+  it('serves a page at the URL', async () => {
+    const res = await fetch(`http://localhost:${port}/`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-security-policy')).toContain("default-src 'self'");
+    expect(await res.text()).toContain('Socket playground');
+  });
+
+  it("lets a page talk to the capitalize server, and draws the server's own calls in its trace", async () => {
+    const p = await Page.open(`ws://localhost:${port}/ws`, { Origin: `http://localhost:${port}` });
+    const w = await p.hello();
+    const cap = w.lessonServers.find((l) => l.name === 'capitalize')!;
+    const s = await p.ok<ResultOf<'socket'>>('client', {
+      op: 'socket',
+      family: 'AF_INET',
+      type: 'SOCK_STREAM',
+    });
+    await p.ok('client', { op: 'connect', socket: s.socket, address: [cap.host, cap.port] });
+    await p.ok('client', {
+      op: 'sendall',
+      socket: s.socket,
+      data: Buffer.from('hello\n').toString('base64'),
+    });
+    let got = '';
+    while (!got.includes('\n')) {
+      const r = await p.ok<ResultOf<'recv'>>('client', { op: 'recv', socket: s.socket, bufsize: 1024 });
+      got += Buffer.from(r.data, 'base64').toString();
+    }
+    expect(got).toBe('HELLO\n');
+    await p.ok('client', { op: 'close', socket: s.socket });
+    const serverCalls = async () =>
+      p.messages
+        .filter((m) => m.type === 'server-call' && m.server === 'capitalize')
+        .map((m) => (m as { syscall: string }).syscall);
+    const start = performance.now();
+    while (!(await serverCalls()).includes('close') && performance.now() - start < 5000)
+      await new Promise((r) => setTimeout(r, 25));
+    expect(await serverCalls()).toEqual(['accept', 'recv', 'send', 'recv', 'close']);
+    await p.close();
+  });
+
+  it('exits cleanly on SIGTERM', async () => {
+    child.kill('SIGTERM');
+    const code = await new Promise((r) => child.once('exit', r));
+    expect(code).toBe(0);
+  });
+});
