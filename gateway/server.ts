@@ -182,16 +182,35 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
   });
 
   function attach(ws: WebSocket, address: string): void {
+    // Messages produced in one turn of the event loop leave in one frame (a JSON array): a call
+    // makes several trace events at once, and each frame costs a write system call.
+    let queue: string[] = [];
+    let flushing = false;
+    const flush = () => {
+      flushing = false;
+      if (ws.readyState !== ws.OPEN || queue.length === 0) {
+        queue = [];
+        return;
+      }
+      const frame = queue.length === 1 ? queue[0]! : `[${queue.join(',')}]`;
+      queue = [];
+      if (ws.bufferedAmount > MAX_BUFFERED) {
+        ws.close(1008, 'the page stopped reading');
+        return;
+      }
+      ws.send(frame);
+    };
     const transport: Transport = {
       send(msg: ServerMessage) {
         if (ws.readyState !== ws.OPEN) return;
-        if (ws.bufferedAmount > MAX_BUFFERED) {
-          ws.close(1008, 'the page stopped reading');
-          return;
+        queue.push(JSON.stringify(msg));
+        if (!flushing) {
+          flushing = true;
+          setImmediate(flush);
         }
-        ws.send(JSON.stringify(msg));
       },
       close(code, reason) {
+        flush();
         ws.close(code, reason);
       },
       get isOpen() {

@@ -95,6 +95,10 @@ export class Engine {
   /** TCP connections this session closed that the kernel may still hold (FIN_WAIT, TIME_WAIT...). */
   private readonly closedTuples = new Map<string, { program: string; local: Address; remote: Address }>();
   private readonly ghosts = new Map<string, Ghost>();
+  /** Sockets a call touched since the kernel's view of them was last read. */
+  private readonly dirty = new Set<SocketRecord>();
+  /** Sockets whose state is still changing without new calls (queues, handshakes, closes). */
+  private readonly moving = new Set<SocketRecord>();
   /** Local addresses of sockets closed in the last minute: a peer may still be finishing with them. */
   private readonly recentLocals = new Map<string, { address: Address; until: number }>();
   private seq = 0;
@@ -155,7 +159,7 @@ export class Engine {
     } finally {
       this.pending.delete(id);
       // What the call did to the kernel's state is reported right after its result.
-      this.refresh();
+      this.refreshDirty();
     }
   }
 
@@ -396,7 +400,8 @@ export class Engine {
       if (rec.timeout === 0) throw err;
     }
     // The handshake is under way in the kernel: the SYN is out, the socket is in SYN_SENT.
-    this.refresh();
+    this.dirty.add(rec);
+    this.refreshDirty();
     await this.waitFor(p, rec, 'writable', deadline(rec, this.o.clock()));
     const failure = this.o.sys.connectResult(rec.fd);
     if (failure) {
@@ -486,6 +491,11 @@ export class Engine {
         if (err) reject(err);
         else resolve();
       };
+      // A call waiting to read reports the arrival itself: the observer would only repeat it.
+      if (interest === 'readable' && rec.observer) {
+        rec.observer.dispose();
+        rec.observer = null;
+      }
       const watch = this.o.sys.wait(rec.fd, interest, () => finish(null));
       rec.pending.add(p);
       p.cancel = finish;
@@ -572,6 +582,7 @@ export class Engine {
       remote: null,
     };
     this.sockets.set(rec.handle, rec);
+    this.dirty.add(rec);
     return rec;
   }
 
@@ -579,6 +590,7 @@ export class Engine {
     const rec = this.sockets.get(handle);
     if (rec) {
       rec.observerSpent = false;
+      this.dirty.add(rec);
       return rec;
     }
     if (this.closed.has(handle)) {
@@ -646,6 +658,8 @@ export class Engine {
     }
     this.release(rec);
     this.sockets.delete(rec.handle);
+    this.dirty.delete(rec);
+    this.moving.delete(rec);
     this.closed.add(rec.handle);
     if (this.closed.size > 1024) this.closed.delete(this.closed.values().next().value!);
     this.send({
@@ -690,10 +704,25 @@ export class Engine {
 
   /** Reads every socket's state from the kernel and reports what changed. */
   refresh(): void {
+    this.refreshSome(this.sockets.values());
+  }
+
+  /**
+   * Reads the sockets a call touched (a call changes its own socket; what it does to others, such as
+   * a listener's queue or a peer's CLOSE_WAIT, wakes their readability watch instead). Cheap enough
+   * to run after every call: TCP_INFO plus two ioctls per socket.
+   */
+  private refreshDirty(): void {
+    const recs = [...this.dirty];
+    this.dirty.clear();
+    this.refreshSome(recs);
+  }
+
+  private refreshSome(recs: Iterable<SocketRecord>): void {
     if (this.disposed) return;
-    let moving = false;
     let listenerQueue = false;
-    for (const rec of this.sockets.values()) {
+    for (const rec of recs) {
+      if (!this.sockets.has(rec.handle)) continue;
       const view = this.kernelView(rec);
       if (view.proto === 'tcp' && view.state !== 'LISTEN' && view.recvQ > rec.seenQ)
         this.reportArrival(rec, view.recvQ);
@@ -704,24 +733,27 @@ export class Engine {
         this.send({ type: 'state-changed', kernel: view });
       }
       const quiet = isQuiet(view);
-      if (!quiet) moving = true;
+      if (quiet) this.moving.delete(rec);
+      else this.moving.add(rec);
       if ((view.acceptQ ?? 0) > 0) listenerQueue = true;
       const watchable =
         view.state === 'ESTABLISHED' ||
         view.state === 'LISTEN' ||
         (view.proto === 'udp' && rec.local !== null);
-      if (quiet && watchable && !rec.observer && !rec.observerSpent) {
+      if (quiet && watchable && !rec.observer && !rec.observerSpent && rec.pending.size === 0) {
         rec.observer = this.o.sys.wait(rec.fd, 'readable', () => {
           rec.observer = null;
           rec.observerSpent = true;
-          this.refresh();
+          this.dirty.add(rec);
+          this.refreshDirty();
         });
       }
     }
-    if (moving && !this.tick) {
+    // Sockets in motion (bytes queued, a handshake or a close under way) are read a few times a second.
+    if (this.moving.size > 0 && !this.tick) {
       this.tick = setTimeout(() => {
         this.tick = null;
-        this.refresh();
+        this.refreshSome([...this.moving]);
       }, QUIET_TICK_MS);
     }
     if (listenerQueue || this.closedTuples.size > 0 || this.ghosts.size > 0)

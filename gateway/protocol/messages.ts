@@ -22,6 +22,10 @@
 //    and `t` (monotonic milliseconds since the session began): enough to draw a faithful diagram.
 //
 // Bytes travel as base64 in `data` fields, so any byte value survives JSON.
+//
+// The gateway may put several messages in one frame as a JSON array, in order (all the events of
+// one call leave together); a page must accept both a single object and an array. The page sends
+// one message per frame.
 
 export const PROTOCOL_VERSION = 1;
 

@@ -79,6 +79,8 @@ class LibcPort implements SyscallPort {
   private readonly intBuf = Buffer.alloc(8);
   private readonly addrBuf = Buffer.alloc(LINUX.SOCKADDR_STORAGE_SIZE);
   private readonly tcpInfo = Buffer.alloc(LINUX.TCP_INFO_SIZE);
+  /** Bytes recv() took from each TCP fd, to derive its receive queue from TCP_INFO. */
+  private readonly consumed = new Map<number, bigint>();
   /** fd -> family, to build the right sockaddr, and SOCK_STREAM/DGRAM for inspect. */
   private readonly kinds = new Map<number, { family: Family; type: SockType }>();
 
@@ -100,9 +102,11 @@ class LibcPort implements SyscallPort {
       'int getpeername(int, void *, void *)',
       'int setsockopt(int, int, int, const void *, uint32_t)',
       'int getsockopt(int, int, int, void *, void *)',
-      // Variadic, as the headers declare them: Apple arm64 passes varargs differently.
-      'int ioctl(int, unsigned long, ...)',
-      'int fcntl(int, int, ...)',
+      // The headers declare these variadic. On Linux (x86_64 and arm64) a variadic pointer argument
+      // is passed like a fixed one, and koffi's fixed-signature call is several times cheaper; on
+      // Apple arm64 varargs go on the stack, so a Darwin port must declare them with '...'.
+      'int ioctl(int, unsigned long, void *)',
+      'int fcntl(int, int, int)',
     ];
     this.strerrorFn = lib.func('const char *strerror(int)') as unknown as (n: number) => string;
     this.c = {};
@@ -110,7 +114,7 @@ class LibcPort implements SyscallPort {
       const name = /\s(\w+)\(/.exec(d)![1]!;
       this.c[name] = lib.func(d);
     }
-    this.reactor = new Reactor(koffi, (fd) => this.c.fcntl!(fd, LINUX.F_GETFD) >= 0);
+    this.reactor = new Reactor(koffi, (fd) => this.c.fcntl!(fd, LINUX.F_GETFD, 0) >= 0);
   }
 
   /** Reads errno at once: any other call (even Node's own, on this thread) may overwrite it. */
@@ -209,6 +213,7 @@ class LibcPort implements SyscallPort {
     const buf = Buffer.allocUnsafe(bufsize);
     const n = this.c.recv!(fd, buf, bufsize, peek ? LINUX.MSG_PEEK : 0);
     if (n < 0) this.fail('recv');
+    if (!peek && n > 0) this.consumed.set(fd, (this.consumed.get(fd) ?? 0n) + BigInt(n));
     return buf.subarray(0, n);
   }
 
@@ -222,6 +227,9 @@ class LibcPort implements SyscallPort {
       (peek ? LINUX.MSG_PEEK : 0) | (this.kinds.get(fd)?.type === 'SOCK_DGRAM' ? LINUX.MSG_TRUNC : 0);
     const n = this.c.recvfrom!(fd, buf, bufsize, flags, this.addrBuf, this.lenBuf);
     if (n < 0) this.fail('recvfrom');
+    if (!peek && n > 0 && this.kinds.get(fd)?.type === 'SOCK_STREAM') {
+      this.consumed.set(fd, (this.consumed.get(fd) ?? 0n) + BigInt(Math.min(n, bufsize)));
+    }
     const from: Address = this.lenBuf.readUInt32LE(0) > 0 ? decodeSockaddr(this.addrBuf) : ['', 0];
     return { data: buf.subarray(0, Math.min(n, bufsize)), from, size: n };
   }
@@ -234,6 +242,7 @@ class LibcPort implements SyscallPort {
     // The poll handle must go before the fd: libuv aborts on a handle whose fd number was reused.
     this.reactor.forget(fd);
     this.kinds.delete(fd);
+    this.consumed.delete(fd);
     if (this.c.close!(fd) < 0) this.fail('close');
   }
 
@@ -257,27 +266,38 @@ class LibcPort implements SyscallPort {
   inspect(fd: number): FdState | null {
     const kind = this.kinds.get(fd);
     if (!kind) return null;
-    const recvQ = this.ioctlInt(fd, LINUX.FIONREAD);
-    const sendQ = this.ioctlInt(fd, LINUX.SIOCOUTQ);
     if (kind.type === 'SOCK_DGRAM') {
       let connected = true;
       this.lenBuf.writeUInt32LE(LINUX.SOCKADDR_STORAGE_SIZE, 0);
       if (this.c.getpeername!(fd, this.addrBuf, this.lenBuf) < 0) connected = false;
+      const recvQ = this.ioctlInt(fd, LINUX.FIONREAD);
+      const sendQ = this.ioctlInt(fd, LINUX.SIOCOUTQ);
       return { proto: 'udp', state: connected ? 'ESTABLISHED' : 'UNCONN', recvQ, sendQ };
     }
     this.lenBuf.writeUInt32LE(LINUX.TCP_INFO_SIZE, 0);
     if (this.c.getsockopt!(fd, LINUX.IPPROTO_TCP, LINUX.TCP_INFO, this.tcpInfo, this.lenBuf) < 0) return null;
-    const state = TCP_STATES[this.tcpInfo[LINUX.TCPI_STATE]!] ?? 'CLOSED';
+    const ti = this.tcpInfo;
+    const state = TCP_STATES[ti[LINUX.TCPI_STATE]!] ?? 'CLOSED';
     if (state === 'LISTEN') {
       return {
         proto: 'tcp',
         state,
         recvQ: 0,
         sendQ: 0,
-        acceptQ: this.tcpInfo.readUInt32LE(LINUX.TCPI_UNACKED),
-        backlog: this.tcpInfo.readUInt32LE(LINUX.TCPI_SACKED),
+        acceptQ: ti.readUInt32LE(LINUX.TCPI_UNACKED),
+        backlog: ti.readUInt32LE(LINUX.TCPI_SACKED),
       };
     }
+    // One getsockopt instead of three calls where the kernel's TCP_INFO is new enough: the bytes
+    // waiting to be read are all bytes received minus what recv() took (only this engine reads the
+    // fd); nothing is waiting to be acknowledged when no segment is unacked and none is unsent.
+    const full = this.lenBuf.readUInt32LE(0) >= LINUX.TCPI_NOTSENT_BYTES + 4;
+    const recvQ = full
+      ? Number(ti.readBigUInt64LE(LINUX.TCPI_BYTES_RECEIVED) - (this.consumed.get(fd) ?? 0n))
+      : this.ioctlInt(fd, LINUX.FIONREAD);
+    const idle =
+      full && ti.readUInt32LE(LINUX.TCPI_UNACKED) === 0 && ti.readUInt32LE(LINUX.TCPI_NOTSENT_BYTES) === 0;
+    const sendQ = idle ? 0 : this.ioctlInt(fd, LINUX.SIOCOUTQ);
     return { proto: 'tcp', state, recvQ, sendQ };
   }
 
@@ -291,7 +311,7 @@ class LibcPort implements SyscallPort {
 
   private ioctlInt(fd: number, request: number): number {
     this.intBuf.writeInt32LE(0, 0);
-    if (this.c.ioctl!(fd, request, 'void *', this.intBuf) < 0) return 0;
+    if (this.c.ioctl!(fd, request, this.intBuf) < 0) return 0;
     return this.intBuf.readInt32LE(0);
   }
 

@@ -55,6 +55,10 @@ export const LINUX = {
   TCPI_STATE: 0,
   TCPI_UNACKED: 24,
   TCPI_SACKED: 28,
+  /** u64 total bytes received in order (Linux 4.1+). */
+  TCPI_BYTES_RECEIVED: 128,
+  /** u32 bytes queued by the program and not yet sent (Linux 4.6+). */
+  TCPI_NOTSENT_BYTES: 144,
 } as const;
 
 /** include/net/tcp_states.h; the same numbers appear in /proc/net/tcp's `st` column. */

@@ -8,13 +8,16 @@ export type Welcome = Extract<ServerMessage, { type: 'welcome' }>;
 
 export class Page {
   readonly messages: ServerMessage[] = [];
+  frames = 0;
   private waiters: (() => void)[] = [];
   private n = 0;
   closed: { code: number; reason: string } | null = null;
 
   private constructor(readonly ws: WebSocket) {
     ws.on('message', (d) => {
-      this.messages.push(JSON.parse(d.toString()) as ServerMessage);
+      const parsed = JSON.parse(d.toString()) as ServerMessage | ServerMessage[];
+      this.frames++;
+      this.messages.push(...(Array.isArray(parsed) ? parsed : [parsed]));
       for (const w of this.waiters.splice(0)) w();
     });
     ws.on('close', (code, reason) => {

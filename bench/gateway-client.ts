@@ -1,0 +1,215 @@
+// A load-generating page for the gateway: one WebSocket speaking its protocol (hello, call -> reply),
+// counting the trace events it streams without decoding them, and the 16-byte echo done as a student
+// would: send() on a connected socket, then recv() until all 16 bytes are back.
+
+import type WebSocket from 'ws';
+import {
+  type Call,
+  type CallResult,
+  type ClientMessage,
+  PROTOCOL_VERSION,
+  type ServerMessage,
+  toBase64,
+} from '../gateway/protocol/messages.js';
+import { type EchoClient, MESSAGE, MESSAGE_BYTES, openWebSocket } from './clients.js';
+
+export type Reply = { ok: true; result: CallResult } | { ok: false; code: string; message: string };
+
+const MESSAGE_B64 = toBase64(MESSAGE);
+const PROGRAM = 'bench';
+/**
+ * Replies (and the welcome) start with these. Everything else is a trace event: counted, not parsed,
+ * so the load generator spends its CPU on the round trips it measures.
+ */
+const REPLY_PREFIXES = [
+  '{"type":"call-returned"',
+  '{"type":"call-failed"',
+  '{"type":"welcome"',
+  '{"type":"error"',
+];
+
+export class GatewayPage {
+  /** Frames received: replies and trace events alike. */
+  frames = 0;
+  private n = 0;
+  private readonly waiting = new Map<string, (r: Reply) => void>();
+  private dead: Error | null = null;
+
+  private constructor(private readonly ws: WebSocket) {
+    ws.on('message', (data: Buffer) => this.receive(data));
+    ws.on('error', (err) => this.died(err));
+    ws.on('close', (code, reason) => this.died(new Error(`WebSocket closed (${code} ${reason.toString()})`)));
+  }
+
+  /** Opens /ws with the page's own Origin, as a browser would, and says hello. */
+  static async open(gatewayPort: number, timeoutMs: number): Promise<GatewayPage> {
+    const ws = await openWebSocket(`ws://127.0.0.1:${gatewayPort}/ws`, timeoutMs, {
+      headers: { Origin: `http://127.0.0.1:${gatewayPort}` },
+    });
+    const page = new GatewayPage(ws);
+    const welcome = await page.ask({ type: 'hello', id: 'hello', protocol: PROTOCOL_VERSION }, timeoutMs);
+    if (!welcome.ok) {
+      page.close();
+      throw new Error(`hello refused: ${welcome.code} ${welcome.message}`);
+    }
+    return page;
+  }
+
+  get alive(): boolean {
+    return this.dead === null;
+  }
+
+  /** One call; `done` gets its reply (call-returned or call-failed). */
+  call(call: Call, done: (r: Reply) => void): void {
+    const id = `c${++this.n}`;
+    this.request({ type: 'call', id, program: PROGRAM, call }, done);
+  }
+
+  /** One call as a promise, failing after timeoutMs (for setup, not for the measured loop). */
+  async callOk(call: Call, timeoutMs: number): Promise<CallResult> {
+    const id = `c${++this.n}`;
+    const r = await this.ask({ type: 'call', id, program: PROGRAM, call }, timeoutMs);
+    if (!r.ok) throw new Error(`${call.op} failed: ${r.code} ${r.message}`);
+    return r.result;
+  }
+
+  close(): void {
+    this.died(new Error('closed by the bench'));
+    this.ws.terminate();
+  }
+
+  private ask(msg: ClientMessage, timeoutMs: number): Promise<Reply> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.waiting.delete(msg.id);
+        resolve({ ok: false, code: 'TIMEOUT', message: `no reply within ${timeoutMs} ms` });
+      }, timeoutMs);
+      this.request(msg, (r) => {
+        clearTimeout(timer);
+        resolve(r);
+      });
+    });
+  }
+
+  private request(msg: ClientMessage, done: (r: Reply) => void): void {
+    if (this.dead) {
+      done({ ok: false, code: 'CLOSED', message: this.dead.message });
+      return;
+    }
+    this.waiting.set(msg.id, done);
+    this.ws.send(JSON.stringify(msg));
+  }
+
+  private receive(data: Buffer): void {
+    this.frames++;
+    const text = data.toString();
+    // The gateway batches one moment's messages into a JSON array: a page must read them all.
+    if (text.startsWith('[')) {
+      for (const msg of JSON.parse(text) as ServerMessage[]) this.handle(msg);
+      return;
+    }
+    if (!REPLY_PREFIXES.some((p) => text.startsWith(p))) return;
+    this.handle(JSON.parse(text) as ServerMessage);
+  }
+
+  private handle(msg: ServerMessage): void {
+    let reply: Reply;
+    switch (msg.type) {
+      case 'call-returned':
+        reply = { ok: true, result: msg.result };
+        break;
+      case 'call-failed':
+        reply = { ok: false, code: msg.error.code, message: msg.error.message };
+        break;
+      case 'welcome':
+        reply = { ok: true, result: { op: 'close' } };
+        break;
+      case 'error':
+        reply = { ok: false, code: msg.code, message: msg.message };
+        if (msg.id === null) {
+          this.died(new Error(`gateway error: ${msg.code} ${msg.message}`));
+          return;
+        }
+        break;
+      default:
+        return;
+    }
+    if (msg.id === null) return;
+    const done = this.waiting.get(msg.id);
+    if (!done) return;
+    this.waiting.delete(msg.id);
+    done(reply);
+  }
+
+  private died(err: Error): void {
+    if (this.dead) return;
+    this.dead = err;
+    const waiting = [...this.waiting.values()];
+    this.waiting.clear();
+    for (const done of waiting) done({ ok: false, code: 'CLOSED', message: err.message });
+  }
+}
+
+/** A gateway session with one TCP socket connected to the echo server. */
+export class GatewayEcho implements EchoClient {
+  private constructor(
+    readonly page: GatewayPage,
+    readonly socket: string,
+  ) {}
+
+  /** hello, socket(AF_INET, SOCK_STREAM), connect(('127.0.0.1', echoPort)). */
+  static async open(gatewayPort: number, echoPort: number, timeoutMs: number): Promise<GatewayEcho> {
+    const page = await GatewayPage.open(gatewayPort, timeoutMs);
+    try {
+      const socket = await openSocket(page, timeoutMs);
+      await page.callOk({ op: 'connect', socket, address: ['127.0.0.1', echoPort] }, timeoutMs);
+      return new GatewayEcho(page, socket);
+    } catch (err) {
+      page.close();
+      throw err;
+    }
+  }
+
+  get alive(): boolean {
+    return this.page.alive;
+  }
+
+  get extraFrames(): number {
+    return this.page.frames;
+  }
+
+  exchange(done: (err: Error | null) => void): void {
+    this.page.call({ op: 'send', socket: this.socket, data: MESSAGE_B64 }, (r) => {
+      if (!r.ok) done(failure('send', r));
+      else if (r.result.op !== 'send' || r.result.bytes !== MESSAGE_BYTES)
+        done(new Error('send: short write'));
+      else this.recvRest(MESSAGE_BYTES, done);
+    });
+  }
+
+  /** TCP is a byte stream: one recv may return fewer bytes than were sent. Each round takes >= 1 byte. */
+  private recvRest(missing: number, done: (err: Error | null) => void): void {
+    this.page.call({ op: 'recv', socket: this.socket, bufsize: missing }, (r) => {
+      if (!r.ok) done(failure('recv', r));
+      else if (r.result.op !== 'recv' || r.result.bytes === 0)
+        done(new Error('recv: the echo server closed the connection'));
+      else if (r.result.bytes < missing) this.recvRest(missing - r.result.bytes, done);
+      else done(null);
+    });
+  }
+
+  close(): void {
+    this.page.close();
+  }
+}
+
+/** socket(AF_INET, SOCK_STREAM): the new socket's handle. */
+export async function openSocket(page: GatewayPage, timeoutMs: number): Promise<string> {
+  const made = await page.callOk({ op: 'socket', family: 'AF_INET', type: 'SOCK_STREAM' }, timeoutMs);
+  if (made.op !== 'socket') throw new Error('socket: unexpected reply');
+  return made.socket;
+}
+
+function failure(op: string, r: Extract<Reply, { ok: false }>): Error {
+  return new Error(`${op}: ${r.code} ${r.message}`);
+}
