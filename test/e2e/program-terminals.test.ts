@@ -1,0 +1,129 @@
+// A student types seed 001's capitalize server and a client into two terminals of the real page,
+// against the real gateway, and sees HELLO; the diagram and the kernel agree on what happened.
+
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import {
+  ARTIFACTS,
+  launchBrowser,
+  type Playground,
+  ssPort,
+  startPlayground,
+  terminalText,
+  typeLine,
+  until,
+  watchErrors,
+} from '../support/browser.js';
+
+let browser: Browser;
+let pg: Playground;
+let page: Page;
+let errors: string[];
+let ports: number[];
+
+beforeAll(async () => {
+  pg = await startPlayground();
+  browser = await launchBrowser();
+}, 60_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await pg?.stop();
+});
+
+beforeEach(async () => {
+  page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
+  errors = watchErrors(page);
+  await page.goto(pg.url);
+  await expect.poll(() => page.getByRole('status').first().textContent()).toContain('connected');
+  const facts = (await page.locator('.session-facts').textContent()) ?? '';
+  const m = /(\d+)–(\d+)/.exec(facts);
+  if (!m) throw new Error(`no ports shown: ${facts}`);
+  ports = [Number(m[1]), Number(m[1]) + 1];
+});
+
+const log = async () =>
+  (await page.getByRole('log', { name: 'Event log' }).locator('li').allTextContents()).join('\n');
+
+describe('program terminals', () => {
+  it('run the capitalize server and a client for real: the reply is HELLO and the diagram shows every step', async () => {
+    const port = ports[0]!;
+    for (const line of [
+      'import socket',
+      's = socket.socket(socket.AF_INET, socket.SOCK_STREAM)',
+      's.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)',
+      `s.bind(("127.0.0.1", ${port}))`,
+      's.listen(5)',
+    ]) {
+      await typeLine(page, 'server', line);
+    }
+    await until(
+      () => Promise.resolve(ssPort(port)),
+      (rows) => rows.some((r) => r.startsWith('LISTEN')),
+      'the kernel to list the listener',
+    );
+    await typeLine(page, 'server', 'conn, addr = s.accept()');
+    // accept() waits: the client connects afterwards.
+    await typeLine(page, 'client', 'c = socket.socket(socket.AF_INET, socket.SOCK_STREAM)');
+    await typeLine(page, 'client', `c.connect(("127.0.0.1", ${port}))`);
+    await typeLine(page, 'client', 'c.sendall(b"hello")');
+    await until(
+      () => terminalText(page, 'server'),
+      (t) => /conn, addr = s\.accept\(\)\n>>> $/m.test(t) || t.trimEnd().endsWith('>>>'),
+      'accept to return',
+    );
+    await typeLine(page, 'server', 'data = conn.recv(1024)');
+    await typeLine(page, 'server', 'conn.sendall(data.decode().upper().encode())');
+    await typeLine(page, 'client', 'c.recv(1024)');
+    await until(
+      () => terminalText(page, 'client'),
+      (t) => t.includes("b'HELLO'"),
+      "b'HELLO' in the client terminal",
+    );
+
+    // The diagram's text log has the calls in order, and the handshake before accept returned.
+    await page.getByText('Event log (text)').click();
+    const text = await log();
+    const at = (s: string) => text.indexOf(s);
+    expect(at('server: socket(AF_INET, SOCK_STREAM)')).toBeGreaterThanOrEqual(0);
+    expect(at(`bind(('127.0.0.1', ${port}))`)).toBeGreaterThan(at('server: socket('));
+    expect(at('listen(5)')).toBeGreaterThan(at('bind('));
+    expect(at('SYN (inferred')).toBeGreaterThan(at('accept()'));
+    expect(at('→ fd')).toBeGreaterThan(0);
+    expect(text).toMatch(/ACK \(inferred[^\n]*\n(.*\n)*.*→ fd \d+ ← \('127\.0\.0\.1', \d+\)/);
+    expect(text).toContain("5 bytes b'hello'");
+    expect(text).toContain("5 bytes b'HELLO'");
+
+    // The inspector shows the states the kernel reports, and `ss` agrees.
+    const inspector = page.getByRole('region', { name: 'Socket inspector' });
+    await expect.poll(() => inspector.textContent()).toContain('LISTEN');
+    await expect.poll(() => inspector.textContent()).toContain('ESTABLISHED');
+    const kernel = ssPort(port);
+    expect(kernel.some((r) => r.startsWith('LISTEN'))).toBe(true);
+    expect(kernel.filter((r) => r.startsWith('ESTAB'))).toHaveLength(2);
+
+    await page.screenshot({ path: `${ARTIFACTS}/capitalize-hello.png` });
+    expect(errors).toEqual([]);
+  });
+
+  it('show ECONNREFUSED in red when a server only bound, and the kernel has no listener', async () => {
+    const port = ports[1]!;
+    await typeLine(page, 'server', 's = socket.socket()');
+    await typeLine(page, 'server', `s.bind(("127.0.0.1", ${port}))`);
+    await typeLine(page, 'client', 'c = socket.socket()');
+    await typeLine(page, 'client', `c.connect(("127.0.0.1", ${port}))`);
+    const t = await until(
+      () => terminalText(page, 'client'),
+      (x) => x.includes('ConnectionRefusedError'),
+      'the refusal',
+    );
+    expect(t).toContain('ConnectionRefusedError: [Errno 111] Connection refused');
+    const failed = page.locator('.row.tone-error').first();
+    await expect.poll(() => failed.textContent()).toContain('ECONNREFUSED');
+    const color = await failed.locator('text').evaluate((el) => getComputedStyle(el).fill);
+    expect(color).toMatch(/rgb\(2\d\d, \d{1,3}, \d{1,3}\)/);
+    expect(ssPort(port).some((r) => r.startsWith('LISTEN'))).toBe(false);
+    await page.screenshot({ path: `${ARTIFACTS}/bind-is-not-listen.png` });
+    expect(errors).toEqual([]);
+  });
+});

@@ -1,0 +1,122 @@
+// Real Chromium (Debian's /usr/bin/chromium) driven by playwright-core, and the built playground
+// started as its own process, the way a student meets them.
+
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
+import { type Browser, chromium, type Page } from 'playwright-core';
+
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+export const ARTIFACTS = 'test-results';
+
+export async function launchBrowser(): Promise<Browser> {
+  if (!existsSync(CHROMIUM))
+    throw new Error(`${CHROMIUM} is missing: install Debian's chromium (.ci/run does)`);
+  mkdirSync(ARTIFACTS, { recursive: true });
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+}
+
+export interface Playground {
+  url: string;
+  port: number;
+  output: () => string;
+  stop(): Promise<void>;
+}
+
+/** Starts dist/gateway/main.js on free ports; resolves once it printed its URL. */
+export async function startPlayground(args: string[] = []): Promise<Playground> {
+  const main = 'dist/gateway/main.js';
+  if (!existsSync(main)) throw new Error(`${main} is missing: npm test builds it first`);
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [main, '--port', '0', '--lesson-ports', 'auto', ...args],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  let out = '';
+  child.stdout!.on('data', (d) => {
+    out += d;
+  });
+  child.stderr!.on('data', (d) => {
+    out += d;
+  });
+  const start = performance.now();
+  const re = /open (http:\/\/localhost:(\d+)\/)/;
+  while (!re.test(out)) {
+    if (performance.now() - start > 15_000 || child.exitCode !== null)
+      throw new Error(`the playground did not start:\n${out}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  const [, url, port] = re.exec(out)!;
+  return {
+    url: url!,
+    port: Number(port),
+    output: () => out,
+    async stop() {
+      if (child.exitCode !== null) return;
+      child.kill('SIGTERM');
+      await new Promise((r) => child.once('exit', r));
+    },
+  };
+}
+
+/** Collects console errors and uncaught exceptions: a page that shows none is a requirement. */
+export function watchErrors(page: Page): string[] {
+  const errors: string[] = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error') errors.push(m.text());
+  });
+  page.on('pageerror', (e) => errors.push(String(e)));
+  return errors;
+}
+
+/** Sockets the kernel lists on a port, as `ss -tan` prints them (state and addresses). */
+export function ssPort(port: number): string[] {
+  const out = execFileSync('ss', ['-tanH', `( sport = :${port} or dport = :${port} )`], { encoding: 'utf8' });
+  return out
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => l.trim().split(/\s+/).join(' '));
+}
+
+/** Types into a program's terminal with the real keyboard, then waits until the prompt is back. */
+export async function typeLine(page: Page, program: string, line: string): Promise<void> {
+  await page.getByRole('textbox', { name: `${program} terminal: type Python socket calls` }).focus();
+  await page.keyboard.type(line);
+  await page.keyboard.press('Enter');
+}
+
+export async function terminalText(page: Page, program: string): Promise<string> {
+  return page.evaluate(
+    (p) => (window as unknown as { playground?: { text(p: string): string } }).playground?.text(p) ?? '',
+    program,
+  );
+}
+
+/** Polls the page until check passes (no fixed sleeps). */
+export async function until<T>(
+  fn: () => Promise<T>,
+  ok: (v: T) => boolean,
+  what: string,
+  ms = 10_000,
+): Promise<T> {
+  const start = performance.now();
+  for (;;) {
+    const v = await fn();
+    if (ok(v)) return v;
+    if (performance.now() - start > ms)
+      throw new Error(`timed out waiting for ${what}; last value: ${JSON.stringify(v).slice(0, 2000)}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}

@@ -1,0 +1,161 @@
+import { describe, expect, it } from 'vitest';
+import { prompt } from './fake-backend.js';
+
+const SUPPORTED =
+  'this prompt understands assignments, expressions, calls, if/elif/else, while, for, try/except/finally, def, with, import socket (type help() for more)';
+
+describe('needsMore', () => {
+  it.each([
+    ['while True:', true],
+    ['while True:\n    data = conn.recv(1024)', true],
+    ['while True:\n    data = conn.recv(1024)\n', false],
+    ['if x: pass', true],
+    ['if x: pass\n', false],
+    ['try:\n    s.connect(("127.0.0.1", 7007))', true],
+    ['try:\n    s.connect(("127.0.0.1", 7007))\nexcept OSError as e:', true],
+    // An empty line ends a block, even one that is wrong, as at Python's prompt.
+    ['while True:\n', false],
+    ['try:\n    s.connect(("127.0.0.1", 7007))\n', false],
+    ['s.bind(("127.0.0.1",\n\n', true],
+    ['def f():', true],
+    ['s.bind(("127.0.0.1",', true],
+    ['x = [1,\n2', true],
+    ['d = {"a":', true],
+    ['"""an open\ntriple-quoted string', true],
+    ['x = 1 + \\', true],
+    ['s.bind(("127.0.0.1", 5220))', false],
+    ['x = 1)', false],
+    ['x = = 1', false],
+    ['', false],
+  ])('%j -> %s', (source, expected) => {
+    const { py } = prompt();
+    expect(py.needsMore(source)).toBe(expected);
+  });
+});
+
+describe('syntax errors', () => {
+  it('points a caret at the spot, as Python does', async () => {
+    const { run } = prompt();
+    expect(await run('x = = 1')).toEqual(['    x = = 1', '        ^', 'SyntaxError: invalid syntax']);
+    expect(await run('print(1))')).toEqual(['    print(1))', '            ^', "SyntaxError: unmatched ')'"]);
+    expect(await run('x = (1, 2]')).toEqual([
+      '    x = (1, 2]',
+      '             ^',
+      "SyntaxError: closing parenthesis ']' does not match opening parenthesis '('",
+    ]);
+  });
+
+  it.each([
+    ['while True', "SyntaxError: expected ':'"],
+    ['break', "SyntaxError: 'break' outside loop"],
+    ['return 5', "SyntaxError: 'return' outside function"],
+    ['f() = 1', "SyntaxError: cannot assign to function call here. Maybe you meant '==' instead of '='?"],
+    ['1 = x', "SyntaxError: cannot assign to literal here. Maybe you meant '==' instead of '='?"],
+    ['None = 1', 'SyntaxError: cannot assign to None'],
+    [
+      'x = 012',
+      'SyntaxError: leading zeros in decimal integer literals are not permitted; use an 0o prefix for octal integers',
+    ],
+    ['x = 1abc', 'SyntaxError: invalid decimal literal'],
+    ['x = “a”', "SyntaxError: invalid character '“' (U+201C)"],
+    ['x\u00a0= 1', 'SyntaxError: invalid non-printable character U+00A0'],
+    ["'abc", 'SyntaxError: unterminated string literal (detected at line 1)'],
+    ['  x = 1', 'IndentationError: unexpected indent'],
+    ['print "hello"', "SyntaxError: Missing parentheses in call to 'print'. Did you mean print(...)?"],
+  ])('%s -> %s', async (source, expected) => {
+    const { run } = prompt();
+    const lines = await run(source);
+    expect(lines.at(-1)).toBe(expected);
+  });
+
+  it('names the line of a multi-line input, and the block that lacks its body', async () => {
+    const { run } = prompt();
+    expect(await run('if True:\nprint(1)\n')).toEqual([
+      '  File "<stdin>", line 2',
+      '    print(1)',
+      '    ^',
+      "IndentationError: expected an indented block after 'if' statement on line 1",
+    ]);
+    expect(await run('try:\n    pass\nexcept socket.error, e:\n    pass\n')).toEqual([
+      '  File "<stdin>", line 3',
+      '    except socket.error, e:',
+      '                       ^',
+      'SyntaxError: multiple exception types must be parenthesized',
+    ]);
+  });
+
+  it('refuses absurd nesting instead of overflowing the stack', async () => {
+    const { run } = prompt();
+    expect((await run(`x = ${'('.repeat(300)}1${')'.repeat(300)}`)).at(-1)).toBe(
+      'SyntaxError: too many nested parentheses',
+    );
+    expect(await run(`x = ${'-'.repeat(100_000)}1`)).toEqual([
+      'RecursionError: maximum recursion depth exceeded during compilation',
+    ]);
+  });
+
+  it('marks the run as failed', async () => {
+    const { py } = prompt();
+    expect(await py.run('x = = 1')).toMatchObject({ error: true });
+    expect(await py.run('x = 1')).toEqual({ lines: [], error: false });
+  });
+});
+
+describe('unsupported syntax', () => {
+  it.each([
+    ['class C: pass', 'class definitions are'],
+    ['f = lambda x: x', 'lambda expressions are'],
+    ['[x for x in range(3)]', 'list comprehensions are'],
+    ['sum(x for x in range(3))', 'generator expressions are'],
+    ['{1, 2}', 'set literals are'],
+    ['def f(*args): pass', '*args, **kwargs and / in parameters are'],
+    ['f(*args)', '* and ** in calls are'],
+    ['@decorator\ndef f(): pass\n', 'decorators are'],
+    ['async def f(): pass', 'async functions are'],
+    ['if (n := 10) > 5: pass', "the ':=' operator is"],
+    ['x: int = 5', 'variable annotations are'],
+    ['a, *rest = [1, 2, 3]', 'starred expressions are'],
+    ['x = ...', "the '...' literal is"],
+  ])('%s says what is not supported and what is', async (source, what) => {
+    const { run } = prompt();
+    expect((await run(source)).at(-1)).toBe(`SyntaxError: ${what} not supported here; ${SUPPORTED}`);
+  });
+});
+
+describe('statements and blocks', () => {
+  it('runs a multi-line block submitted as one input', async () => {
+    const { run } = prompt();
+    expect(await run('x = 3\nwhile x:\n    x -= 1\n    print(x, end=" ")\nprint()\n')).toEqual(['2 1 0 ']);
+  });
+
+  it('runs for/else, break and continue', async () => {
+    const { run } = prompt();
+    expect(
+      await run(
+        'for i in range(5):\n    if i == 1:\n        continue\n    if i == 3:\n        break\n    print(i)\nelse:\n    print("no break")\n',
+      ),
+    ).toEqual(['0', '2']);
+    expect(await run('for i in range(2):\n    pass\nelse:\n    print("done")\n')).toEqual(['done']);
+  });
+
+  it('runs if/elif/else and the conditional expression', async () => {
+    const { run } = prompt();
+    expect(
+      await run(
+        'n = 7\nif n < 5:\n    print("small")\nelif n < 10:\n    print("medium")\nelse:\n    print("large")\n',
+      ),
+    ).toEqual(['medium']);
+    expect(await run('"even" if n % 2 == 0 else "odd"')).toEqual(["'odd'"]);
+  });
+
+  it('echoes expression values inside top-level blocks, not inside functions', async () => {
+    const { run } = prompt();
+    expect(await run('for i in range(2):\n    i\n')).toEqual(['0', '1']);
+    expect(await run('def f():\n    42\n    return 1\nf()\n')).toEqual(['1']);
+  });
+
+  it('accepts several statements separated by semicolons', async () => {
+    const { run } = prompt();
+    expect(await run('a = 1; b = 2; print(a + b)')).toEqual(['3']);
+  });
+});

@@ -1,0 +1,215 @@
+import { describe, expect, it } from 'vitest';
+import type { Call, CallResult, KernelSocket, ServerMessage } from '../../../../gateway/protocol/messages.js';
+import { describeRow, layoutSequence } from '../../../../web/src/diagram/layout.js';
+import type { TraceMessage } from '../../../../web/src/store/state.js';
+
+/** Builds a trace the way the gateway streams it: seq and t rise together. */
+class Trace {
+  readonly events: TraceMessage[] = [];
+  private n = 0;
+  private add(m: Record<string, unknown>) {
+    this.n++;
+    this.events.push({ ...m, seq: this.n, t: this.n } as unknown as TraceMessage);
+  }
+  call(program: string, id: string, call: Call, result: CallResult | { error: string }) {
+    this.add({ type: 'call-started', id, program, call });
+    if ('error' in result) {
+      this.add({
+        type: 'call-failed',
+        id,
+        program,
+        call,
+        error: {
+          code: result.error,
+          errno: 111,
+          syscall: call.op,
+          message: `[Errno 111] ${result.error}`,
+          explain: '',
+        },
+      });
+    } else this.add({ type: 'call-returned', id, program, call, result });
+  }
+  blocked(id: string, program: string) {
+    this.add({ type: 'call-blocked', id, program, waitingFor: 'readable' });
+  }
+  state(k: Partial<KernelSocket> & { socket: string }) {
+    this.add({
+      type: 'state-changed',
+      kernel: {
+        fd: 3,
+        program: 'server',
+        proto: 'tcp',
+        state: 'CLOSED',
+        local: null,
+        remote: null,
+        recvQ: 0,
+        sendQ: 0,
+        ...k,
+      },
+    });
+  }
+  data(socket: string, program: string, direction: 'in' | 'out', text: string, peer: [string, number]) {
+    this.add({ type: 'data', socket, program, direction, data: btoa(text), bytes: text.length, peer });
+  }
+  raw(m: Partial<ServerMessage>) {
+    this.add(m as Record<string, unknown>);
+  }
+}
+
+const S = (socket: string, fd: number): CallResult => ({
+  op: 'socket',
+  socket,
+  fd,
+  family: 'AF_INET',
+  type: 'SOCK_STREAM',
+});
+
+function serverAndClient() {
+  const t = new Trace();
+  t.call('server', 'c1', { op: 'socket', family: 'AF_INET', type: 'SOCK_STREAM' }, S('L', 3));
+  t.call('server', 'c2', { op: 'bind', socket: 'L', address: ['127.0.0.1', 40001] }, { op: 'bind' });
+  t.call('server', 'c3', { op: 'listen', socket: 'L', backlog: 5 }, { op: 'listen' });
+  t.state({ socket: 'L', state: 'LISTEN', local: ['127.0.0.1', 40001], acceptQ: 0, backlog: 5 });
+  t.call('client', 'c4', { op: 'socket', family: 'AF_INET', type: 'SOCK_STREAM' }, S('C', 4));
+  t.call('client', 'c5', { op: 'connect', socket: 'C', address: ['127.0.0.1', 40001] }, { op: 'connect' });
+  t.state({
+    socket: 'C',
+    fd: 4,
+    program: 'client',
+    state: 'ESTABLISHED',
+    local: ['127.0.0.1', 53000],
+    remote: ['127.0.0.1', 40001],
+  });
+  return t;
+}
+
+describe('layoutSequence', () => {
+  it('gives each program a lifeline and each socket its own, labelled with its fd', () => {
+    const m = layoutSequence(serverAndClient().events, ['server', 'client']);
+    expect(m.lanes.map((l) => `${l.kind}:${l.program}:${l.title}`)).toEqual([
+      'program:server:server',
+      'socket:server:fd 3',
+      'program:client:client',
+      'socket:client:fd 4',
+    ]);
+  });
+
+  it('draws the handshake the kernel did for connect, marked as inferred, before connect returns', () => {
+    const m = layoutSequence(serverAndClient().events, ['server', 'client']);
+    const arrows = m.rows.filter((r) => r.kind === 'arrow');
+    expect(arrows.map((a) => [a.label, a.lane, a.to, a.inferred])).toEqual([
+      ['SYN', 'C', 'L', true],
+      ['SYN-ACK', 'L', 'C', true],
+      ['ACK', 'C', 'L', true],
+    ]);
+    const connectResult = m.rows.findIndex((r) => r.kind === 'result' && r.callId === 'c5');
+    expect(m.rows.findIndex((r) => r.label === 'ACK')).toBeLessThan(connectResult);
+  });
+
+  it('shows calls in order with their results, and failures as errors with the errno name', () => {
+    const t = new Trace();
+    t.call('client', 'c1', { op: 'socket', family: 'AF_INET', type: 'SOCK_STREAM' }, S('C', 5));
+    t.call(
+      'client',
+      'c2',
+      { op: 'connect', socket: 'C', address: ['127.0.0.1', 40002] },
+      { error: 'ECONNREFUSED' },
+    );
+    const m = layoutSequence(t.events, ['client']);
+    expect(m.rows.filter((r) => r.kind !== 'arrow').map((r) => r.label)).toEqual([
+      'socket(AF_INET, SOCK_STREAM)',
+      '→ fd 5',
+      "connect(('127.0.0.1', 40002))",
+      '✗ ECONNREFUSED: [Errno 111] ECONNREFUSED',
+    ]);
+    expect(m.rows.at(-1)?.tone).toBe('error');
+    // Nothing listens there: the SYN goes to an outside peer and comes back as RST.
+    expect(m.rows.filter((r) => r.kind === 'arrow').map((r) => r.label)).toEqual([
+      'SYN',
+      'RST (nothing listening)',
+    ]);
+  });
+
+  it('draws a blocked call as a waiting span that ends at its result', () => {
+    const t = serverAndClient();
+    t.raw({ type: 'call-started', id: 'a1', program: 'server', call: { op: 'accept', socket: 'L' } });
+    t.blocked('a1', 'server');
+    let m = layoutSequence(t.events, ['server', 'client']);
+    expect(m.spans).toEqual([{ lane: 'L', from: m.rows.length - 1, to: null, callId: 'a1' }]);
+    t.raw({
+      type: 'call-returned',
+      id: 'a1',
+      program: 'server',
+      call: { op: 'accept', socket: 'L' },
+      result: {
+        op: 'accept',
+        socket: 'A',
+        fd: 6,
+        address: ['127.0.0.1', 53000],
+        local: ['127.0.0.1', 40001],
+      },
+    });
+    m = layoutSequence(t.events, ['server', 'client']);
+    expect(m.spans[0]!.to).toBe(m.rows.length - 1);
+    expect(m.lanes.find((l) => l.id === 'A')?.subtitle).toBe('127.0.0.1:40001 ↔ 127.0.0.1:53000');
+  });
+
+  it('draws bytes sent as an arrow to the socket of the same connection, not the listener', () => {
+    const t = serverAndClient();
+    t.call(
+      'server',
+      'a1',
+      { op: 'accept', socket: 'L' },
+      { op: 'accept', socket: 'A', fd: 6, address: ['127.0.0.1', 53000], local: ['127.0.0.1', 40001] },
+    );
+    t.data('C', 'client', 'out', 'hello', ['127.0.0.1', 40001]);
+    t.data('A', 'server', 'in', 'hello', ['127.0.0.1', 53000]);
+    const m = layoutSequence(t.events, ['server', 'client']);
+    const data = m.rows.filter((r) => r.tone === 'data');
+    expect(data).toHaveLength(1);
+    expect(data[0]).toMatchObject({ lane: 'C', to: 'A', label: "5 bytes b'hello'" });
+  });
+
+  it('shows kernel states once per change, with the accept queue', () => {
+    const t = serverAndClient();
+    t.state({ socket: 'L', state: 'LISTEN', local: ['127.0.0.1', 40001], acceptQ: 1, backlog: 5 });
+    t.state({ socket: 'L', state: 'LISTEN', local: ['127.0.0.1', 40001], acceptQ: 1, backlog: 5 });
+    const m = layoutSequence(t.events, ['server', 'client']);
+    const states = m.rows.filter((r) => r.kind === 'state' && r.lane === 'L').map((r) => r.label);
+    expect(states).toEqual(['LISTEN · accept queue 0/5', 'LISTEN · accept queue 1/5']);
+  });
+
+  it('puts TIME_WAIT left after close on the lifeline of the socket it came from', () => {
+    const t = serverAndClient();
+    t.call('client', 'x', { op: 'close', socket: 'C' }, { op: 'close' });
+    t.state({
+      socket: 'k:tcp:127.0.0.1:53000>127.0.0.1:40001',
+      fd: null,
+      program: 'client',
+      state: 'TIME_WAIT',
+      local: ['127.0.0.1', 53000],
+      remote: ['127.0.0.1', 40001],
+    });
+    const m = layoutSequence(t.events, ['server', 'client']);
+    const tw = m.rows.at(-1)!;
+    expect(tw.lane).toBe('C');
+    expect(tw.label).toContain('TIME_WAIT');
+    expect(m.rows.some((r) => r.label === 'FIN' && r.lane === 'C' && r.to === 'L')).toBe(true);
+  });
+
+  it('describes each row as a line of text for screen readers', () => {
+    const m = layoutSequence(serverAndClient().events, ['server', 'client']);
+    const lanes = new Map(m.lanes.map((l) => [l.id, l]));
+    // connect() began at t = 10 ms (the 10th event): the kernel sent its SYN then.
+    expect(m.rows.map((r) => describeRow(r, lanes))).toContain(
+      '0.010s client fd 4 → server fd 3: SYN (inferred from kernel state)',
+    );
+  });
+
+  it('lays out ten thousand events', () => {
+    const t = serverAndClient();
+    for (let i = 0; i < 5000; i++) t.data('C', 'client', 'out', 'x', ['127.0.0.1', 40001]);
+    const m = layoutSequence(t.events, ['server', 'client']);
+    expect(m.rows.length).toBeGreaterThan(5000);
+  });
+});

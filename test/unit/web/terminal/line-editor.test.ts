@@ -1,0 +1,92 @@
+import { describe, expect, it } from 'vitest';
+import { commonPrefix, LineEditor, safeTerminalText } from '../../../../web/src/terminal/line-editor.js';
+
+describe('LineEditor', () => {
+  it('edits with arrows, backspace and delete, and submits on Enter', () => {
+    const e = new LineEditor();
+    e.feed('s.recv(10)');
+    e.feed('\x1b[D\x1b[D\x7f');
+    e.feed('2');
+    expect(e.line).toBe('s.recv(20)');
+    const { effects } = e.feed('\r');
+    expect(effects).toEqual([{ type: 'submit', line: 's.recv(20)' }]);
+    expect(e.line).toBe('');
+  });
+
+  it('walks history with up and down, keeping the draft', () => {
+    const e = new LineEditor();
+    e.feed('first\r');
+    e.feed('second\r');
+    e.feed('dra');
+    e.feed('\x1b[A');
+    expect(e.line).toBe('second');
+    e.feed('\x1b[A');
+    expect(e.line).toBe('first');
+    e.feed('\x1b[B\x1b[B');
+    expect(e.line).toBe('dra');
+  });
+
+  it('turns a paste of several lines into several submissions', () => {
+    const e = new LineEditor();
+    const { effects } = e.feed('a = 1\nb = 2\n');
+    expect(effects).toEqual([
+      { type: 'submit', line: 'a = 1' },
+      { type: 'submit', line: 'b = 2' },
+    ]);
+  });
+
+  it('stops at the first line ending so the rest can wait for the next prompt', () => {
+    const e = new LineEditor();
+    const r = e.feedUntilSubmit('s.accept()\r\nx = 1\r\n');
+    expect(r.effects).toEqual([{ type: 'submit', line: 's.accept()' }]);
+    expect(r.rest).toBe('x = 1\r\n');
+  });
+
+  it('asks for completion, interrupt and clear', () => {
+    const e = new LineEditor();
+    e.feed('socket.AF');
+    expect(e.feed('\t').effects).toEqual([{ type: 'complete', before: 'socket.AF' }]);
+    expect(e.feed('\x03').effects).toEqual([{ type: 'interrupt' }]);
+    expect(e.feed('\x0c').effects).toEqual([{ type: 'clear' }]);
+  });
+
+  it('keeps multi-byte characters whole', () => {
+    const e = new LineEditor();
+    e.feed('x = "🌮"');
+    e.feed('\x1b[D\x7f');
+    expect(e.line).toBe('x = ""');
+  });
+});
+
+describe('LineEditor on a narrow terminal', () => {
+  it('redraws a wrapped line from its first row, so no copy of it is left behind', () => {
+    const e = new LineEditor();
+    e.cols = 10;
+    e.feed('0123456789ab'); // prompt (4) + 12 = 16 columns: two rows
+    const out = e.feed('c').output;
+    // Up one row to the prompt, erase to the end of the screen, draw again, cursor at column 8.
+    expect(out).toBe('\x1b[1A\r\x1b[J>>> 0123456789abc\x1b[8G');
+  });
+
+  it('moves to the end of a wrapped line before submitting it', () => {
+    const e = new LineEditor();
+    e.cols = 10;
+    e.feed('0123456789ab');
+    e.feed('\x1b[H'); // cursor home: row 0
+    const { output } = e.feed('\r');
+    expect(output).toBe('\r\x1b[J>>> 0123456789ab\x1b[7G');
+  });
+});
+
+describe('safeTerminalText', () => {
+  it('makes escape sequences and carriage returns visible instead of letting the terminal run them', () => {
+    expect(safeTerminalText('\x1b]52;c;?\x07')).toBe('␛]52;c;?\\x07');
+    expect(safeTerminalText('a\rb\tc')).toBe('a\\x0db\tc');
+  });
+});
+
+describe('commonPrefix', () => {
+  it('finds what all candidates share', () => {
+    expect(commonPrefix(['recv', 'recvfrom', 'recv_into'])).toBe('recv');
+  });
+});

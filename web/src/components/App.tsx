@@ -1,0 +1,346 @@
+// The page: program terminals on the left, the live call-flow diagram and the socket inspector on the
+// right, a toolbar for the projector (font size, theme, full screen) and keyboard shortcuts for all.
+
+import { useCallback, useEffect, useMemo, useReducer, useRef, useState } from 'react';
+import type { Call } from '../../../gateway/protocol/messages.js';
+import { GatewayConnection, gatewayUrl } from '../connection/gateway-connection.js';
+import { describeRow, layoutSequence } from '../diagram/layout.js';
+import { type DiagramHandle, SequenceDiagram } from '../diagram/SequenceDiagram.js';
+import type { SocketBackend } from '../interpreter/index.js';
+import { initialState, reducer } from '../store/state.js';
+import { ProgramTerminal, type TerminalApi } from '../terminal/ProgramTerminal.js';
+import { EventDetails } from './EventDetails.js';
+import { Inspector } from './Inspector.js';
+
+const SHORTCUTS: [string, string][] = [
+  ['Alt + =  /  Alt + -', 'font size up / down (terminals and diagram)'],
+  ['Alt + T', 'light / dark theme'],
+  ['Alt + F', 'diagram full screen (Esc leaves)'],
+  ['Alt + N', 'add a client program'],
+  ['Alt + 1 … 9', 'focus program terminal 1 … 9'],
+  ['Alt + D', 'focus the diagram (↑ ↓ walk its events, Esc deselects)'],
+  ['Alt + S', 'export the diagram as SVG'],
+  ['Alt + P', 'export the diagram as PNG'],
+  ['Ctrl + C', 'in a terminal: stop waiting (cancel the blocked call)'],
+  ['Ctrl + L', 'in a terminal: clear the screen'],
+  ['Tab, ↑ ↓', 'in a terminal: complete names, history'],
+  ['?', 'this help'],
+];
+
+declare global {
+  interface Window {
+    /** For tests and lessons: type a line into a program's terminal. */
+    playground?: {
+      type(program: string, line: string): Promise<void>;
+      text(program: string): string;
+      programs(): string[];
+    };
+  }
+}
+
+export function App() {
+  const [state, dispatch] = useReducer(reducer, initialState);
+  const conn = useMemo(() => new GatewayConnection(gatewayUrl(window.location), dispatch), []);
+  const terminals = useRef(new Map<string, TerminalApi>());
+  const diagram = useRef<DiagramHandle>(null);
+  const [help, setHelp] = useState(false);
+  const [fullDiagram, setFullDiagram] = useState(false);
+
+  useEffect(() => {
+    conn.start();
+    return () => conn.stop();
+  }, [conn]);
+
+  useEffect(() => {
+    document.documentElement.dataset.theme = state.theme;
+    document.documentElement.style.setProperty('--font-size', `${state.fontSize}px`);
+  }, [state.theme, state.fontSize]);
+
+  const backends = useMemo(() => new Map<string, SocketBackend>(), []);
+  const backendFor = useCallback(
+    (program: string): SocketBackend => {
+      let b = backends.get(program);
+      if (!b) {
+        b = { call: (call: Call, signal: AbortSignal) => conn.call(program, call, signal) };
+        backends.set(program, b);
+      }
+      return b;
+    },
+    [backends, conn],
+  );
+
+  const trace = useMemo(() => state.trace.toArray(), [state.trace]);
+  const model = useMemo(
+    () => layoutSequence(trace, state.programs, state.session?.lessonServers ?? []),
+    [trace, state.programs, state.session],
+  );
+  const laneMap = useMemo(() => new Map(model.lanes.map((l) => [l.id, l])), [model.lanes]);
+  const selectedRow = state.selected !== null ? model.rows[state.selected] : undefined;
+
+  const exportSvg = useCallback(() => {
+    const svg = diagram.current?.toSvg();
+    if (svg) download(new Blob([svg], { type: 'image/svg+xml' }), 'call-flow.svg');
+  }, []);
+  const exportPng = useCallback(() => {
+    const svg = diagram.current?.toSvg();
+    if (svg) void svgToPng(svg).then((png) => download(png, 'call-flow.png'));
+  }, []);
+
+  useEffect(() => {
+    window.playground = {
+      type: async (program, line) => {
+        const t = terminals.current.get(program);
+        if (!t) throw new Error(`no terminal named ${program}`);
+        await t.type(line);
+      },
+      text: (program) => terminals.current.get(program)?.text() ?? '',
+      programs: () => [...terminals.current.keys()],
+    };
+  }, []);
+
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      const inTerminal = (e.target as HTMLElement | null)?.closest?.('.terminal-host');
+      if (e.key === '?' && !inTerminal && !(e.target instanceof HTMLInputElement)) {
+        setHelp((h) => !h);
+        e.preventDefault();
+        return;
+      }
+      if (e.key === 'Escape') {
+        setHelp(false);
+        setFullDiagram(false);
+      }
+      if (!e.altKey) return;
+      const k = e.key.toLowerCase();
+      const act: Record<string, () => void> = {
+        '=': () => dispatch({ type: 'font', delta: 1 }),
+        '+': () => dispatch({ type: 'font', delta: 1 }),
+        '-': () => dispatch({ type: 'font', delta: -1 }),
+        t: () => dispatch({ type: 'theme', theme: state.theme === 'dark' ? 'light' : 'dark' }),
+        f: () => setFullDiagram((f) => !f),
+        n: () => dispatch({ type: 'add-program' }),
+        d: () => document.querySelector<SVGElement>('.diagram-body')?.focus(),
+        s: exportSvg,
+        p: exportPng,
+      };
+      const digit = /^Digit([1-9])$/.exec(e.code);
+      if (digit) {
+        const program = state.programs[Number(digit[1]) - 1];
+        if (program) terminals.current.get(program)?.focus();
+        e.preventDefault();
+        return;
+      }
+      const fn = act[k] ?? act[e.code === 'Equal' ? '=' : e.code === 'Minus' ? '-' : ''];
+      if (fn) {
+        e.preventDefault();
+        fn();
+      }
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [state.theme, state.programs, exportSvg, exportPng]);
+
+  const log = model.rows.slice(-200).map((r) => describeRow(r, laneMap));
+
+  return (
+    <div className={`app${fullDiagram ? ' full-diagram' : ''}`}>
+      <header className="toolbar">
+        <h1>Socket playground</h1>
+        <ConnectionBadge status={state.connection} note={state.connectionNote} />
+        {state.session && (
+          <span className="session-facts">
+            engine{' '}
+            <strong>
+              {state.session.engine.kind === 'libc' ? 'real system calls' : 'fallback (modelled)'}
+            </strong>{' '}
+            · your ports <strong>{portRange(state.session.ports)}</strong>
+          </span>
+        )}
+        <span className="spacer" />
+        <button type="button" onClick={() => dispatch({ type: 'add-program' })} title="Alt+N">
+          + client
+        </button>
+        <button
+          type="button"
+          onClick={() => dispatch({ type: 'font', delta: -1 })}
+          aria-label="Smaller text"
+          title="Alt+-"
+        >
+          A−
+        </button>
+        <button
+          type="button"
+          onClick={() => dispatch({ type: 'font', delta: 1 })}
+          aria-label="Larger text"
+          title="Alt+="
+        >
+          A+
+        </button>
+        <button
+          type="button"
+          onClick={() => dispatch({ type: 'theme', theme: state.theme === 'dark' ? 'light' : 'dark' })}
+          title="Alt+T"
+        >
+          {state.theme === 'dark' ? 'Light theme' : 'Dark theme'}
+        </button>
+        <button type="button" onClick={() => setFullDiagram((f) => !f)} title="Alt+F">
+          {fullDiagram ? 'Exit full screen' : 'Full-screen diagram'}
+        </button>
+        <button type="button" onClick={exportSvg} title="Alt+S">
+          SVG
+        </button>
+        <button type="button" onClick={exportPng} title="Alt+P">
+          PNG
+        </button>
+        <button type="button" onClick={() => setHelp(true)} aria-label="Keyboard shortcuts" title="?">
+          ?
+        </button>
+      </header>
+
+      {state.session?.engine.kind === 'fallback' && (
+        <div className="banner warning" role="note">
+          <strong>Fallback engine:</strong> this gateway cannot make raw system calls here, so some steps are
+          modelled or merged:
+          <ul>
+            {state.session.engine.merges.map((m) => (
+              <li key={m}>{m}</li>
+            ))}
+          </ul>
+        </div>
+      )}
+      {state.lost && (
+        <div className="banner warning" role="alert">
+          The gateway no longer had this page's sockets (it restarted, or the page was away too long), so you
+          have a fresh session. Your terminals' variables point to sockets that are gone.{' '}
+          <button type="button" onClick={() => dispatch({ type: 'dismiss-lost' })}>
+            OK
+          </button>
+        </div>
+      )}
+
+      <main className="workspace">
+        <section className="programs" aria-label="Program terminals">
+          {state.programs.map((p, i) => (
+            <div className="program" key={p}>
+              <div className="program-head">
+                <h2>
+                  {p} <span className="hint">Alt+{i + 1}</span>
+                </h2>
+                {state.programs.length > 1 && (
+                  <button
+                    type="button"
+                    aria-label={`Close ${p}`}
+                    onClick={() => dispatch({ type: 'remove-program', program: p })}
+                  >
+                    ×
+                  </button>
+                )}
+              </div>
+              <ProgramTerminal
+                program={p}
+                backend={backendFor(p)}
+                fontSize={state.fontSize}
+                theme={state.theme}
+                onReady={(api) => {
+                  if (api) terminals.current.set(p, api);
+                  else terminals.current.delete(p);
+                }}
+              />
+            </div>
+          ))}
+        </section>
+        <section className="observe" aria-label="What the kernel did">
+          <SequenceDiagram
+            ref={diagram}
+            model={model}
+            fontSize={state.fontSize}
+            selected={state.selected}
+            onSelect={(i) => dispatch({ type: 'select', seq: i })}
+          />
+          {selectedRow && (
+            <EventDetails
+              row={selectedRow}
+              lanes={laneMap}
+              source={selectedRow.callId ? conn.sourceOf(selectedRow.callId) : null}
+              onClose={() => dispatch({ type: 'select', seq: null })}
+            />
+          )}
+          <Inspector sockets={state.sockets} />
+          <details className="event-log">
+            <summary>Event log (text)</summary>
+            <ol role="log" aria-live="polite" aria-label="Event log">
+              {log.map((line, i) => (
+                // biome-ignore lint/suspicious/noArrayIndexKey: the log is append-only; position is identity
+                <li key={model.rows.length - log.length + i}>{line}</li>
+              ))}
+            </ol>
+          </details>
+        </section>
+      </main>
+
+      {help && (
+        <div className="help" role="dialog" aria-modal="true" aria-label="Keyboard shortcuts">
+          <h2>Keyboard shortcuts</h2>
+          <table>
+            <tbody>
+              {SHORTCUTS.map(([k, what]) => (
+                <tr key={k}>
+                  <th scope="row">
+                    <kbd>{k}</kbd>
+                  </th>
+                  <td>{what}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          <button type="button" onClick={() => setHelp(false)} ref={(b) => b?.focus()}>
+            Close
+          </button>
+        </div>
+      )}
+    </div>
+  );
+}
+
+function ConnectionBadge({ status, note }: { status: string; note: string | null }) {
+  const text: Record<string, string> = {
+    connecting: 'connecting…',
+    open: 'connected',
+    reconnecting: 'connection lost, reconnecting…',
+    closed: 'disconnected',
+    failed: 'cannot connect',
+  };
+  return (
+    <span className={`badge badge-${status}`} role="status" aria-live="polite">
+      {text[status] ?? status}
+      {note && status !== 'open' ? ` (${note})` : ''}
+    </span>
+  );
+}
+
+const portRange = (ports: number[]) =>
+  ports.length === 0 ? 'none' : `${ports[0]}–${ports[ports.length - 1]}`;
+
+function download(blob: Blob, name: string): void {
+  const a = document.createElement('a');
+  a.href = URL.createObjectURL(blob);
+  a.download = name;
+  a.click();
+  setTimeout(() => URL.revokeObjectURL(a.href), 1000);
+}
+
+async function svgToPng(svg: string): Promise<Blob> {
+  const img = new Image();
+  const url = URL.createObjectURL(new Blob([svg], { type: 'image/svg+xml' }));
+  await new Promise((ok, fail) => {
+    img.onload = ok;
+    img.onerror = fail;
+    img.src = url;
+  });
+  const canvas = document.createElement('canvas');
+  canvas.width = img.width;
+  canvas.height = img.height;
+  canvas.getContext('2d')!.drawImage(img, 0, 0);
+  URL.revokeObjectURL(url);
+  return new Promise((ok) => canvas.toBlob((b) => ok(b!), 'image/png'));
+}

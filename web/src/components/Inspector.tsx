@@ -1,0 +1,62 @@
+// The socket inspector: every socket of this session as the kernel reports it, updated live.
+// Sockets the program closed but the kernel still keeps (TIME_WAIT) stay, greyed, until it forgets them.
+
+import { shortAddr } from '../diagram/format.js';
+import type { SocketRow } from '../store/state.js';
+
+export function Inspector({ sockets }: { sockets: Record<string, SocketRow> }) {
+  const rows = Object.values(sockets).sort((a, b) => (a.fd ?? 1e9) - (b.fd ?? 1e9) || a.seq - b.seq);
+  return (
+    <section className="inspector" aria-label="Socket inspector">
+      <h2>Sockets</h2>
+      <table>
+        <thead>
+          <tr>
+            <th scope="col">program</th>
+            <th scope="col">fd</th>
+            <th scope="col">type</th>
+            <th scope="col">local</th>
+            <th scope="col">remote</th>
+            <th scope="col">state</th>
+            <th scope="col" title="bytes received by the kernel, not yet read by the program">
+              recv-Q
+            </th>
+            <th scope="col" title="bytes sent but not yet acknowledged by the peer">
+              send-Q
+            </th>
+            <th scope="col" title="connections completed by the kernel, waiting for accept()">
+              backlog
+            </th>
+          </tr>
+        </thead>
+        <tbody>
+          {rows.length === 0 && (
+            <tr>
+              <td colSpan={9} className="empty">
+                No sockets yet: create one with <code>socket.socket()</code> in a terminal.
+              </td>
+            </tr>
+          )}
+          {rows.map((s) => (
+            <tr key={s.socket} className={s.fd === null ? 'kernel-only' : undefined}>
+              <td>{s.program ?? '–'}</td>
+              <td>
+                {s.fd ?? <abbr title="no file descriptor: only the kernel holds this socket">none</abbr>}
+              </td>
+              <td>{s.proto.toUpperCase()}</td>
+              <td>{shortAddr(s.local)}</td>
+              <td>{shortAddr(s.remote)}</td>
+              <td>
+                <span className={`state state-${s.state}`}>{s.state}</span>
+                {s.fd === null && <span className="note"> (kernel only)</span>}
+              </td>
+              <td>{s.recvQ}</td>
+              <td>{s.sendQ}</td>
+              <td>{s.acceptQ !== undefined ? `${s.acceptQ}/${s.backlog}` : ''}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </section>
+  );
+}

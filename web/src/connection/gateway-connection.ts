@@ -1,0 +1,179 @@
+// The page's only WebSocket: says hello, resumes the session after a reload or a dropped connection,
+// matches replies to requests, and hands every message to the store. Knows nothing of React.
+
+import {
+  type Call,
+  type CallError,
+  type CallResult,
+  type ClientMessage,
+  PROTOCOL_VERSION,
+  type ServerMessage,
+} from '../../../gateway/protocol/messages.js';
+import type { Action } from '../store/actions.js';
+
+type Request = ClientMessage extends infer M ? (M extends { id: string } ? Omit<M, 'id'> : never) : never;
+type Reply = ServerMessage;
+export type CallReply = { ok: true; result: CallResult } | { ok: false; error: CallError };
+
+const RESUME_KEY = 'socket-playground:resume';
+const BACKOFF_MS = [250, 500, 1000, 2000, 4000, 5000];
+
+export class GatewayConnection {
+  private ws: WebSocket | null = null;
+  private n = 0;
+  private readonly waiting = new Map<string, (m: Reply) => void>();
+  private attempt = 0;
+  private stopped = false;
+  private hadSession = false;
+  /** The terminal input that made each call, for the diagram's details. */
+  private readonly sources = new Map<string, string>();
+
+  constructor(
+    private readonly url: string,
+    private readonly dispatch: (a: Action) => void,
+    private readonly storage: Pick<Storage, 'getItem' | 'setItem' | 'removeItem'> = sessionStorage,
+  ) {}
+
+  start(): void {
+    this.stopped = false;
+    this.open();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.ws?.close();
+  }
+
+  /** Forget the old session and its sockets, and start a fresh one. */
+  fresh(): void {
+    this.storage.removeItem(RESUME_KEY);
+    this.hadSession = false;
+    this.ws?.close();
+  }
+
+  sourceOf(callId: string): string | null {
+    return this.sources.get(callId) ?? null;
+  }
+
+  /** Sends a request; resolves with its one reply (for a call: call-returned or call-failed). */
+  request(msg: Request, id = `r${++this.n}`): Promise<Reply> {
+    return new Promise((resolve, reject) => {
+      if (!this.ws || this.ws.readyState !== WebSocket.OPEN) {
+        reject(new Error('not connected to the gateway'));
+        return;
+      }
+      this.waiting.set(id, resolve);
+      this.ws.send(JSON.stringify({ ...msg, id }));
+    });
+  }
+
+  /** One socket call for a program; aborting the signal cancels it on the gateway (Ctrl-C). */
+  async call(program: string, call: Call, signal?: AbortSignal, source?: string): Promise<CallReply> {
+    const id = `c${++this.n}`;
+    if (source !== undefined) {
+      this.sources.set(id, source);
+      if (this.sources.size > 20_000) this.sources.delete(this.sources.keys().next().value!);
+    }
+    const onAbort = () => void this.request({ type: 'cancel', call: id }).catch(() => {});
+    signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      const reply = await this.request({ type: 'call', program, call }, id);
+      if (reply.type === 'call-returned') return { ok: true, result: reply.result };
+      if (reply.type === 'call-failed') return { ok: false, error: reply.error };
+      throw new Error(reply.type === 'error' ? reply.message : `unexpected reply ${reply.type}`);
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+    }
+  }
+
+  private open(): void {
+    this.dispatch({ type: 'connection', status: this.attempt === 0 ? 'connecting' : 'reconnecting' });
+    const ws = new WebSocket(this.url);
+    this.ws = ws;
+    ws.onopen = () => {
+      const resume = this.storage.getItem(RESUME_KEY);
+      ws.send(
+        JSON.stringify({
+          type: 'hello',
+          id: 'hello',
+          protocol: PROTOCOL_VERSION,
+          ...(resume ? { resume } : {}),
+        }),
+      );
+    };
+    ws.onmessage = (ev) => this.receive(ev.data);
+    ws.onclose = (ev) => {
+      if (this.ws !== ws) return;
+      this.ws = null;
+      if (this.stopped) {
+        this.dispatch({ type: 'connection', status: 'closed' });
+        return;
+      }
+      const wait = BACKOFF_MS[Math.min(this.attempt, BACKOFF_MS.length - 1)]!;
+      this.attempt++;
+      this.dispatch({
+        type: 'connection',
+        status: 'reconnecting',
+        note: ev.reason || `connection lost (code ${ev.code})`,
+      });
+      setTimeout(() => this.open(), wait);
+    };
+  }
+
+  private receive(data: unknown): void {
+    let parsed: Reply | Reply[];
+    try {
+      parsed = JSON.parse(String(data)) as Reply | Reply[];
+    } catch {
+      console.error('[connection] the gateway sent something that is not JSON');
+      return;
+    }
+    // The gateway batches the messages of one moment into one frame.
+    for (const msg of Array.isArray(parsed) ? parsed : [parsed]) this.receiveOne(msg);
+  }
+
+  private receiveOne(msg: Reply): void {
+    if (typeof msg !== 'object' || msg === null || typeof msg.type !== 'string') return;
+    if (msg.type === 'welcome') {
+      this.attempt = 0;
+      this.storage.setItem(RESUME_KEY, msg.resumeToken);
+      const lost = this.hadSession && !msg.resumed;
+      this.hadSession = true;
+      if (lost) {
+        // The gateway no longer has our sockets: requests still waiting will never be answered.
+        for (const resolve of this.waiting.values()) {
+          resolve({ type: 'error', id: null, code: 'EGW_INTERNAL', message: 'the session ended' });
+        }
+        this.waiting.clear();
+      }
+      this.dispatch({ type: 'welcome', welcome: msg, lost });
+      return;
+    }
+    if (msg.type === 'error' && msg.id === 'hello') {
+      this.dispatch({ type: 'connection', status: 'failed', note: msg.message });
+      this.stop();
+      return;
+    }
+    this.dispatch({ type: 'server', msg });
+    const id = 'id' in msg ? msg.id : null;
+    const isReply =
+      msg.type === 'call-returned' ||
+      msg.type === 'call-failed' ||
+      msg.type === 'ack' ||
+      msg.type === 'sockets' ||
+      msg.type === 'pong' ||
+      msg.type === 'error';
+    if (isReply && typeof id === 'string') {
+      const resolve = this.waiting.get(id);
+      if (resolve) {
+        this.waiting.delete(id);
+        resolve(msg);
+      }
+    }
+  }
+}
+
+/** The gateway's WebSocket address for this page: same host and port, path /ws. */
+export function gatewayUrl(loc: Location): string {
+  return `${loc.protocol === 'https:' ? 'wss' : 'ws'}://${loc.host}/ws`;
+}

@@ -1,0 +1,377 @@
+// Renders a DiagramModel as SVG: lifelines, calls, results, kernel segments and states. Only the rows
+// in view are drawn, so ten thousand events scroll as smoothly as ten. Knows nothing of the gateway.
+
+import {
+  forwardRef,
+  useCallback,
+  useEffect,
+  useImperativeHandle,
+  useLayoutEffect,
+  useMemo,
+  useRef,
+  useState,
+} from 'react';
+import type { DiagramModel, Lane, Row, Tone } from './layout.js';
+
+export interface DiagramHandle {
+  /** The whole diagram (every row) as a standalone SVG document. */
+  toSvg(): string;
+}
+
+interface Props {
+  model: DiagramModel;
+  fontSize: number;
+  selected: number | null;
+  onSelect(row: number | null): void;
+}
+
+const OVERSCAN = 20;
+
+export function metrics(fontSize: number) {
+  return {
+    laneWidth: Math.round(fontSize * 11),
+    /** A program's own lifeline carries few calls (socket(), names): it can be narrower. */
+    programWidth: Math.round(fontSize * 7),
+    rowHeight: Math.round(fontSize * 1.9),
+    headerHeight: Math.round(fontSize * 3.6),
+    font: fontSize * 0.85,
+  };
+}
+
+export const SequenceDiagram = forwardRef<DiagramHandle, Props>(function SequenceDiagram(
+  { model, fontSize, selected, onSelect },
+  ref,
+) {
+  const m = metrics(fontSize);
+  const scroller = useRef<HTMLDivElement>(null);
+  const [view, setView] = useState({ top: 0, height: 600 });
+  const [follow, setFollow] = useState(true);
+  const { x: laneX, width } = useMemo(
+    () => geometry(model.lanes, metrics(fontSize)),
+    [model.lanes, fontSize],
+  );
+  const height = Math.max(1, model.rows.length) * m.rowHeight + m.rowHeight;
+
+  const onScroll = useCallback(() => {
+    const el = scroller.current;
+    if (!el) return;
+    setView({ top: el.scrollTop, height: el.clientHeight });
+    setFollow(el.scrollTop + el.clientHeight >= el.scrollHeight - m.rowHeight * 2);
+  }, [m.rowHeight]);
+
+  // Follow the newest event unless the student scrolled back to read.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: a new row is what makes it scroll
+  useLayoutEffect(() => {
+    const el = scroller.current;
+    if (el && follow) {
+      el.scrollTop = el.scrollHeight;
+      setView({ top: el.scrollTop, height: el.clientHeight });
+    }
+  }, [model.rows.length, follow]);
+
+  useEffect(() => {
+    const el = scroller.current;
+    if (!el) return;
+    const ro = new ResizeObserver(() => setView({ top: el.scrollTop, height: el.clientHeight }));
+    ro.observe(el);
+    return () => ro.disconnect();
+  }, []);
+
+  useImperativeHandle(ref, () => ({ toSvg: () => standaloneSvg(model, fontSize) }), [model, fontSize]);
+
+  const first = Math.max(0, Math.floor(view.top / m.rowHeight) - OVERSCAN);
+  const last = Math.min(model.rows.length, Math.ceil((view.top + view.height) / m.rowHeight) + OVERSCAN);
+
+  const onKeyDown = (e: React.KeyboardEvent) => {
+    if (model.rows.length === 0) return;
+    if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
+      e.preventDefault();
+      const cur = selected ?? (e.key === 'ArrowDown' ? -1 : model.rows.length);
+      const next = Math.min(model.rows.length - 1, Math.max(0, cur + (e.key === 'ArrowDown' ? 1 : -1)));
+      onSelect(next);
+      const el = scroller.current;
+      if (el) {
+        const y = next * m.rowHeight;
+        if (y < el.scrollTop) el.scrollTop = y;
+        else if (y + m.rowHeight > el.scrollTop + el.clientHeight)
+          el.scrollTop = y + m.rowHeight - el.clientHeight;
+      }
+    } else if (e.key === 'Escape') onSelect(null);
+  };
+
+  return (
+    <div className="diagram">
+      <div className="diagram-scroller" ref={scroller} onScroll={onScroll}>
+        <svg className="diagram-header" width={width} height={m.headerHeight} aria-hidden="true">
+          <LaneHeaders lanes={model.lanes} laneX={laneX} m={m} />
+        </svg>
+        {/* A keyboard widget: focus it and ↑ ↓ walk its events; the event log is its text equivalent. */}
+        <svg
+          className="diagram-body"
+          width={width}
+          height={height}
+          role="application"
+          aria-roledescription="call-flow diagram"
+          aria-label={`Call-flow diagram: ${model.lanes.length} lifelines, ${model.rows.length} events. Up and down arrows select events; the event log below lists them as text.`}
+          // biome-ignore lint/a11y/noNoninteractiveTabindex: a keyboard widget (application role): arrows select its events
+          tabIndex={0}
+          onKeyDown={onKeyDown}
+          onClick={(e) => {
+            const row = (e.target as Element).closest('[data-row]')?.getAttribute('data-row');
+            if (row != null) onSelect(Number(row));
+          }}
+        >
+          <Lifelines model={model} laneX={laneX} m={m} height={height} />
+          {model.spans.map((s) =>
+            s.to !== null && (s.to < first || s.from > last) ? null : (
+              <WaitSpan
+                key={s.callId}
+                x={laneX.get(s.lane) ?? 0}
+                from={s.from}
+                to={s.to ?? model.rows.length}
+                m={m}
+              />
+            ),
+          )}
+          {model.rows.slice(first, last).map((row, i) => (
+            <RowView
+              // biome-ignore lint/suspicious/noArrayIndexKey: rows are append-only; a row's index is its identity
+              key={first + i}
+              index={first + i}
+              row={row}
+              laneX={laneX}
+              m={m}
+              selected={selected === first + i}
+            />
+          ))}
+        </svg>
+      </div>
+      {!follow && (
+        <button
+          type="button"
+          className="jump-newest"
+          onClick={() => {
+            setFollow(true);
+          }}
+        >
+          ↓ newest
+        </button>
+      )}
+    </div>
+  );
+});
+
+type M = ReturnType<typeof metrics>;
+
+/** Where each lifeline stands: programs narrow, sockets and peers wide, side by side. */
+function geometry(
+  lanes: readonly Lane[],
+  m: M,
+): { x: Map<string, number>; w: Map<string, number>; width: number } {
+  const x = new Map<string, number>();
+  const w = new Map<string, number>();
+  let at = 0;
+  for (const l of lanes) {
+    const lw = l.kind === 'program' ? m.programWidth : m.laneWidth;
+    x.set(l.id, at + lw / 2);
+    w.set(l.id, lw);
+    at += lw;
+  }
+  return { x, w, width: Math.max(1, at) };
+}
+
+function LaneHeaders({ lanes, laneX, m }: { lanes: Lane[]; laneX: Map<string, number>; m: M }) {
+  return (
+    <>
+      {lanes.map((l) => {
+        const x = laneX.get(l.id) ?? 0;
+        const lw = l.kind === 'program' ? m.programWidth : m.laneWidth;
+        return (
+          <g key={l.id} className={`lane-head lane-${l.kind}`}>
+            <rect x={x - lw / 2 + 3} y={2} width={lw - 6} height={m.headerHeight - 4} rx={6} />
+            <text
+              x={x}
+              y={m.headerHeight * 0.42}
+              textAnchor="middle"
+              fontSize={m.font * 1.05}
+              fontWeight={600}
+            >
+              {l.kind === 'socket' ? `${l.program}: ${l.title}` : l.title}
+            </text>
+            <text x={x} y={m.headerHeight * 0.78} textAnchor="middle" fontSize={m.font * 0.85}>
+              {clip(l.subtitle, lw / (m.font * 0.5))}
+            </text>
+          </g>
+        );
+      })}
+    </>
+  );
+}
+
+function Lifelines({
+  model,
+  laneX,
+  m,
+  height,
+}: {
+  model: DiagramModel;
+  laneX: Map<string, number>;
+  m: M;
+  height: number;
+}) {
+  return (
+    <>
+      {model.lanes.map((l) => {
+        const x = laneX.get(l.id) ?? 0;
+        const y1 = l.from * m.rowHeight;
+        const y2 = l.to === null ? height : l.to * m.rowHeight;
+        return (
+          <line
+            key={l.id}
+            className={`lifeline lifeline-${l.kind}`}
+            x1={x}
+            x2={x}
+            y1={y1}
+            y2={y2}
+            strokeDasharray={l.kind === 'program' ? '2 4' : undefined}
+          />
+        );
+      })}
+    </>
+  );
+}
+
+function WaitSpan({ x, from, to, m }: { x: number; from: number; to: number; m: M }) {
+  const y1 = from * m.rowHeight + m.rowHeight * 0.8;
+  const y2 = Math.max(y1 + 4, to * m.rowHeight + m.rowHeight * 0.2);
+  return (
+    <g className="wait-span">
+      <rect x={x - 4} y={y1} width={8} height={y2 - y1} rx={3} />
+      <title>blocked in the kernel, waiting</title>
+    </g>
+  );
+}
+
+const TONE_MARK: Record<Tone, string> = {
+  call: '',
+  ok: '',
+  error: '✗ ',
+  kernel: '',
+  data: '',
+  state: '',
+  server: '',
+  note: 'ⓘ ',
+};
+
+function RowView({
+  row,
+  index,
+  laneX,
+  m,
+  selected,
+}: {
+  row: Row;
+  index: number;
+  laneX: Map<string, number>;
+  m: M;
+  selected: boolean;
+}) {
+  const y = index * m.rowHeight + m.rowHeight / 2;
+  const x = laneX.get(row.lane) ?? 0;
+  const cls = `row row-${row.kind} tone-${row.tone}${row.inferred ? ' inferred' : ''}${selected ? ' selected' : ''}`;
+  if (row.kind === 'arrow' && row.to) {
+    const x2 = laneX.get(row.to) ?? x;
+    const dir = x2 >= x ? 1 : -1;
+    const mid = (x + x2) / 2;
+    return (
+      <g className={cls} data-row={index}>
+        <rect
+          className="hit"
+          x={Math.min(x, x2)}
+          y={y - m.rowHeight / 2}
+          width={Math.abs(x2 - x) || 10}
+          height={m.rowHeight}
+        />
+        <line
+          x1={x}
+          x2={x2 - dir * 6}
+          y1={y + 3}
+          y2={y + 3}
+          strokeDasharray={row.inferred ? '5 4' : undefined}
+        />
+        <path d={`M ${x2} ${y + 3} l ${-dir * 8} -5 l 0 10 z`} />
+        <text x={mid} y={y - 3} textAnchor="middle" fontSize={m.font}>
+          {row.inferred
+            ? `${row.label} (kernel)`
+            : clip(row.label, Math.max(12, Math.abs(x2 - x) / (m.font * 0.6)))}
+        </text>
+      </g>
+    );
+  }
+  const text = `${TONE_MARK[row.tone]}${row.label}`;
+  const w = Math.min(m.laneWidth * 2.4, text.length * m.font * 0.62 + 12);
+  return (
+    <g className={cls} data-row={index}>
+      <rect x={x - 3} y={y - m.rowHeight * 0.42} width={w} height={m.rowHeight * 0.84} rx={4} />
+      <text x={x + 4} y={y + m.font * 0.35} fontSize={m.font}>
+        {row.kind === 'state' ? `⟨${clip(text, 60)}⟩` : clip(text, 70)}
+      </text>
+    </g>
+  );
+}
+
+const clip = (s: string, n: number) => (s.length > n ? `${s.slice(0, Math.max(1, Math.floor(n) - 1))}…` : s);
+
+const esc = (s: string) =>
+  s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+
+/** Every row, drawn with inline styles so the file stands alone (for export). */
+export function standaloneSvg(model: DiagramModel, fontSize: number): string {
+  const m = metrics(fontSize);
+  const { x, w, width } = geometry(model.lanes, m);
+  const height = m.headerHeight + (model.rows.length + 1) * m.rowHeight;
+  const color: Record<Tone, string> = {
+    call: '#1f3a93',
+    ok: '#14662e',
+    error: '#b00020',
+    kernel: '#6b4f00',
+    data: '#005f73',
+    state: '#555555',
+    server: '#6a1b9a',
+    note: '#333333',
+  };
+  const out: string[] = [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="ui-monospace, monospace" font-size="${m.font}">`,
+    `<rect width="100%" height="100%" fill="#ffffff"/>`,
+  ];
+  for (const l of model.lanes) {
+    const lx = x.get(l.id)!;
+    const lw = w.get(l.id)!;
+    out.push(
+      `<rect x="${lx - lw / 2 + 3}" y="2" width="${lw - 6}" height="${m.headerHeight - 4}" rx="6" fill="#eef2f7" stroke="#445"/>`,
+      `<text x="${lx}" y="${m.headerHeight * 0.42}" text-anchor="middle" font-weight="600">${esc(l.kind === 'socket' ? `${l.program}: ${l.title}` : l.title)}</text>`,
+      `<text x="${lx}" y="${m.headerHeight * 0.78}" text-anchor="middle" font-size="${m.font * 0.85}">${esc(l.subtitle)}</text>`,
+      `<line x1="${lx}" x2="${lx}" y1="${m.headerHeight + l.from * m.rowHeight}" y2="${m.headerHeight + (l.to ?? model.rows.length + 1) * m.rowHeight}" stroke="#889" ${l.kind === 'program' ? 'stroke-dasharray="2 4"' : ''}/>`,
+    );
+  }
+  model.rows.forEach((row, i) => {
+    const y = m.headerHeight + i * m.rowHeight + m.rowHeight / 2;
+    const lx = x.get(row.lane) ?? 0;
+    const c = color[row.tone];
+    if (row.kind === 'arrow' && row.to) {
+      const x2 = x.get(row.to) ?? lx;
+      const dir = x2 >= lx ? 1 : -1;
+      out.push(
+        `<line x1="${lx}" x2="${x2 - dir * 6}" y1="${y + 3}" y2="${y + 3}" stroke="${c}" ${row.inferred ? 'stroke-dasharray="5 4"' : ''}/>`,
+        `<path d="M ${x2} ${y + 3} l ${-dir * 8} -5 l 0 10 z" fill="${c}"/>`,
+        `<text x="${(lx + x2) / 2}" y="${y - 3}" text-anchor="middle" fill="${c}">${esc(row.inferred ? `${row.label} (kernel)` : row.label)}</text>`,
+      );
+    } else {
+      out.push(
+        `<text x="${lx + 4}" y="${y + m.font * 0.35}" fill="${c}">${esc(`${TONE_MARK[row.tone]}${row.kind === 'state' ? `⟨${row.label}⟩` : row.label}`)}</text>`,
+      );
+    }
+  });
+  out.push('</svg>');
+  return out.join('\n');
+}

@@ -1,0 +1,463 @@
+// Turns the gateway's trace into a sequence diagram model: lifelines (one per program, one per socket,
+// one per lesson server or outside peer) and rows (calls, results, kernel segments, states). Pure:
+// trace in, model out. Kernel segments (SYN, SYN-ACK, ACK, FIN, RST) are inferred from real events
+// and marked as such.
+
+import type { Address, LessonServerInfo, TcpState } from '../../../gateway/protocol/messages.js';
+import type { TraceMessage } from '../store/state.js';
+import { addr, b64Bytes, callLabel, pyBytes, resultLabel, shortAddr } from './format.js';
+
+export type LaneKind = 'program' | 'socket' | 'lesson' | 'external';
+
+export interface Lane {
+  id: string;
+  kind: LaneKind;
+  program: string;
+  title: string;
+  subtitle: string;
+  /** Row where the lifeline starts and (if it ended) stops. */
+  from: number;
+  to: number | null;
+}
+
+export type Tone = 'call' | 'ok' | 'error' | 'kernel' | 'data' | 'state' | 'server' | 'note';
+
+export interface Row {
+  seq: number;
+  kind: 'call' | 'result' | 'arrow' | 'state' | 'note';
+  lane: string;
+  /** Arrows: the lane they point to. */
+  to?: string;
+  label: string;
+  tone: Tone;
+  callId?: string;
+  /** Drawn by the page from what the kernel reported, not a message the kernel sent us. */
+  inferred?: boolean;
+  /** Bytes this row is about (data arrows, recv results), base64. */
+  data?: string;
+  /** Time of the event in ms since the session began. */
+  t: number;
+}
+
+/** A call that waited in the kernel: from its call row to its result row. */
+export interface Span {
+  lane: string;
+  from: number;
+  to: number | null;
+  callId: string;
+}
+
+export interface DiagramModel {
+  lanes: Lane[];
+  rows: Row[];
+  spans: Span[];
+}
+
+interface SockInfo {
+  lane: string;
+  proto: 'tcp' | 'udp';
+  local: Address | null;
+  remote: Address | null;
+  state: TcpState | null;
+  shown: string;
+}
+
+const sameAddr = (a: Address | null | undefined, b: Address | null | undefined) =>
+  !!a &&
+  !!b &&
+  a[1] === b[1] &&
+  (a[0] === b[0] || isAny(a[0]) || isAny(b[0]) || (isLocal(a[0]) && isLocal(b[0])));
+const isAny = (h: string) => h === '0.0.0.0' || h === '::';
+const isLocal = (h: string) =>
+  h.startsWith('127.') || h === '::1' || h === 'localhost' || h.startsWith('::ffff:127.');
+
+export function layoutSequence(
+  trace: readonly TraceMessage[],
+  programs: readonly string[],
+  lessonServers: readonly LessonServerInfo[] = [],
+): DiagramModel {
+  const lanes: Lane[] = [];
+  const laneIndex = new Map<string, Lane>();
+  const rows: Row[] = [];
+  const spans: Span[] = [];
+  const openSpans = new Map<string, Span>();
+  const calls = new Map<
+    string,
+    { lane: string; call: Extract<TraceMessage, { type: 'call-started' }>['call'] }
+  >();
+  const socks = new Map<string, SockInfo>();
+  /** Handshakes whose SYN is drawn and whose SYN-ACK/ACK are not yet, by client socket. */
+  const handshakes = new Map<string, { client: SockInfo; target: string }>();
+  /** Draws SYN-ACK and ACK once, at the first sign the handshake completed. */
+  const completeHandshake = (handle: string, seq: number, t: number) => {
+    const h = handshakes.get(handle);
+    if (!h) return;
+    handshakes.delete(handle);
+    kernelArrow(seq, t, h.target, h.client.lane, 'SYN-ACK');
+    kernelArrow(seq, t, h.client.lane, h.target, 'ACK');
+  };
+  const refuseHandshake = (handle: string, seq: number, t: number) => {
+    const h = handshakes.get(handle);
+    if (!h) return;
+    handshakes.delete(handle);
+    kernelArrow(seq, t, h.target, h.client.lane, 'RST (nothing listening)');
+  };
+  /** The client socket whose handshake an accept (ours or a lesson server's) just completed. */
+  const handshakeFrom = (peer: Address) => {
+    for (const [handle, h] of handshakes) if (sameAddr(h.client.local, peer)) return handle;
+    return null;
+  };
+  /** Kernel-only sockets (TIME_WAIT, backlog) drawn on the lane of the socket they came from. */
+  const ghostLane = new Map<string, string>();
+
+  const lane = (id: string, kind: LaneKind, program: string, title: string, subtitle = ''): Lane => {
+    let l = laneIndex.get(id);
+    if (!l) {
+      l = { id, kind, program, title, subtitle, from: rows.length, to: null };
+      laneIndex.set(id, l);
+      lanes.push(l);
+    }
+    return l;
+  };
+  const programLane = (p: string) => lane(`p:${p}`, 'program', p, p, 'program').id;
+  for (const p of programs) programLane(p);
+
+  const lessonAt = (a: Address) => lessonServers.find((l) => sameAddr([l.host, l.port], a));
+  /** The lane of whatever sits at an address: one of our sockets, a lesson server, or an outsider. */
+  const laneAt = (
+    a: Address | null,
+    proto: 'tcp' | 'udp',
+    preferListener = false,
+    from?: Address | null,
+  ): string | null => {
+    if (!a) return null;
+    let best: SockInfo | null = null;
+    for (const s of socks.values()) {
+      if (s.proto !== proto || !sameAddr(s.local, a)) continue;
+      // The connection's own socket (the 4-tuple matches) beats the listener sharing its port.
+      if (from && sameAddr(s.remote, from)) return s.lane;
+      if (!best || (preferListener && s.state === 'LISTEN')) best = s;
+    }
+    if (best) return best.lane;
+    const lesson = lessonAt(a);
+    if (lesson)
+      return lane(
+        `l:${lesson.name}`,
+        'lesson',
+        lesson.name,
+        lesson.name,
+        `lesson server ${shortAddr([lesson.host, lesson.port])}`,
+      ).id;
+    return lane(`x:${shortAddr(a)}`, 'external', 'outside', 'outside peer', shortAddr(a)).id;
+  };
+  const push = (row: Omit<Row, 't'>, t: number) => {
+    rows.push({ ...row, t });
+    return rows.length - 1;
+  };
+  const kernelArrow = (seq: number, t: number, from: string, to: string, label: string) =>
+    push({ seq, kind: 'arrow', lane: from, to, label, tone: 'kernel', inferred: true }, t);
+  /** Our peer for a connected socket, as a lane. */
+  const peerLane = (s: SockInfo) => laneAt(s.remote, s.proto);
+  const sockOf = (handle: string | undefined) => (handle ? socks.get(handle) : undefined);
+
+  for (const m of trace) {
+    switch (m.type) {
+      case 'call-started': {
+        const handle = 'socket' in m.call ? m.call.socket : undefined;
+        const s = sockOf(handle);
+        const at = s?.lane ?? programLane(m.program);
+        calls.set(m.id, { lane: at, call: m.call });
+        push(
+          { seq: m.seq, kind: 'call', lane: at, label: callLabel(m.call), tone: 'call', callId: m.id },
+          m.t,
+        );
+        if (
+          s &&
+          handle &&
+          s.proto === 'tcp' &&
+          (m.call.op === 'connect' || m.call.op === 'connect_ex') &&
+          !s.remote
+        ) {
+          // The kernel sends the SYN as connect() begins; the rest of the handshake follows.
+          const target = laneAt(m.call.address, 'tcp', true);
+          if (target) {
+            kernelArrow(m.seq, m.t, s.lane, target, 'SYN');
+            handshakes.set(handle, { client: s, target });
+          }
+        }
+        break;
+      }
+      case 'call-blocked': {
+        const c = calls.get(m.id);
+        if (!c) break;
+        const span = { lane: c.lane, from: rows.length - 1, to: null, callId: m.id };
+        for (let i = rows.length - 1; i >= 0; i--) {
+          if (rows[i]!.callId === m.id && rows[i]!.kind === 'call') {
+            span.from = i;
+            break;
+          }
+        }
+        spans.push(span);
+        openSpans.set(m.id, span);
+        break;
+      }
+      case 'call-returned':
+      case 'call-failed': {
+        const c = calls.get(m.id);
+        const at = c?.lane ?? programLane(m.program);
+        const call = m.call;
+        const s = sockOf('socket' in call ? call.socket : undefined);
+        if (m.type === 'call-returned') {
+          const r = m.result;
+          if (r.op === 'socket') {
+            const l = lane(
+              r.socket,
+              'socket',
+              m.program,
+              `fd ${r.fd}`,
+              `${r.type === 'SOCK_DGRAM' ? 'UDP' : 'TCP'} socket`,
+            );
+            socks.set(r.socket, {
+              lane: l.id,
+              proto: r.type === 'SOCK_DGRAM' ? 'udp' : 'tcp',
+              local: null,
+              remote: null,
+              state: null,
+              shown: '',
+            });
+          } else if (r.op === 'accept') {
+            const client = handshakeFrom(r.address);
+            if (client) completeHandshake(client, m.seq, m.t);
+            const l = lane(
+              r.socket,
+              'socket',
+              m.program,
+              `fd ${r.fd}`,
+              `${shortAddr(r.local)} ↔ ${shortAddr(r.address)}`,
+            );
+            socks.set(r.socket, {
+              lane: l.id,
+              proto: 'tcp',
+              local: r.local,
+              remote: r.address,
+              state: 'ESTABLISHED',
+              shown: '',
+            });
+          } else if (s && (call.op === 'connect' || call.op === 'connect_ex') && s.proto === 'tcp') {
+            const handle = call.socket;
+            const refused = r.op === 'connect_ex' && r.errno !== 0;
+            if (refused) refuseHandshake(handle, m.seq, m.t);
+            else {
+              completeHandshake(handle, m.seq, m.t);
+              s.remote = call.address;
+            }
+          } else if (s && call.op === 'connect') {
+            s.remote = call.address;
+          } else if (s && call.op === 'bind') {
+            s.local = call.address;
+            const l = laneIndex.get(s.lane);
+            if (l) l.subtitle = `${l.subtitle.split(' · ')[0]} · ${shortAddr(call.address)}`;
+          }
+          if (
+            s &&
+            s.proto === 'tcp' &&
+            s.remote &&
+            (call.op === 'close' || (call.op === 'shutdown' && call.how !== 'SHUT_RD'))
+          ) {
+            const peer = peerLane(s);
+            if (peer && s.state !== 'LISTEN' && s.state !== 'CLOSED')
+              kernelArrow(m.seq, m.t, s.lane, peer, 'FIN');
+          }
+          if (call.op === 'close') {
+            const l = s && laneIndex.get(s.lane);
+            if (l) l.to = rows.length + 1;
+          }
+          const data = r.op === 'recv' || r.op === 'recvfrom' ? r.data : undefined;
+          push(
+            {
+              seq: m.seq,
+              kind: 'result',
+              lane: at,
+              label: `→ ${resultLabel(r)}`,
+              tone: 'ok',
+              callId: m.id,
+              ...(data ? { data } : {}),
+            },
+            m.t,
+          );
+        } else {
+          if ((call.op === 'connect' || call.op === 'connect_ex') && m.error.code === 'ECONNREFUSED') {
+            refuseHandshake(call.socket, m.seq, m.t);
+          } else if ((call.op === 'connect' || call.op === 'connect_ex') && m.error.code !== 'EINPROGRESS') {
+            handshakes.delete(call.socket);
+          }
+          push(
+            {
+              seq: m.seq,
+              kind: 'result',
+              lane: at,
+              label: `✗ ${m.error.code}: ${m.error.message}`,
+              tone: 'error',
+              callId: m.id,
+            },
+            m.t,
+          );
+        }
+        const span = openSpans.get(m.id);
+        if (span) {
+          span.to = rows.length - 1;
+          openSpans.delete(m.id);
+        }
+        calls.delete(m.id);
+        break;
+      }
+      case 'data': {
+        const s = sockOf(m.socket);
+        if (!s) break;
+        const label = `${m.bytes} bytes ${pyBytes(b64Bytes(m.data), 20)}`;
+        if (m.direction === 'out') {
+          const to = laneAt(m.peer ?? s.remote, s.proto, false, s.local);
+          if (to)
+            push({ seq: m.seq, kind: 'arrow', lane: s.lane, to, label, tone: 'data', data: m.data }, m.t);
+        } else {
+          const from = laneAt(m.peer ?? s.remote, s.proto, false, s.local);
+          // Bytes from our own sockets and lesson servers were drawn when they were sent.
+          if (from && laneIndex.get(from)?.kind === 'external') {
+            push(
+              { seq: m.seq, kind: 'arrow', lane: from, to: s.lane, label, tone: 'data', data: m.data },
+              m.t,
+            );
+          }
+        }
+        break;
+      }
+      case 'server-call': {
+        const l = lane(`l:${m.server}`, 'lesson', m.server, m.server, 'lesson server').id;
+        const client = laneAt(m.remote, m.syscall === 'recvfrom' || m.syscall === 'sendto' ? 'udp' : 'tcp');
+        if ((m.syscall === 'send' || m.syscall === 'sendto') && client) {
+          const bytes = m.data ? `${m.bytes} bytes ${pyBytes(b64Bytes(m.data), 20)}` : 'send';
+          push(
+            {
+              seq: m.seq,
+              kind: 'arrow',
+              lane: l,
+              to: client,
+              label: bytes,
+              tone: 'data',
+              ...(m.data ? { data: m.data } : {}),
+            },
+            m.t,
+          );
+        } else if (m.syscall === 'close' && client) {
+          push({ seq: m.seq, kind: 'call', lane: l, label: 'close()', tone: 'server' }, m.t);
+          kernelArrow(m.seq, m.t, l, client, 'FIN');
+        } else {
+          if (m.syscall === 'accept') {
+            const c = handshakeFrom(m.remote);
+            if (c) completeHandshake(c, m.seq, m.t);
+          }
+          const what =
+            m.syscall === 'accept'
+              ? `accept() → ${addr(m.remote)}`
+              : `${m.syscall}() → ${m.bytes ?? 0} bytes`;
+          push(
+            {
+              seq: m.seq,
+              kind: 'call',
+              lane: l,
+              label: what,
+              tone: 'server',
+              ...(m.data ? { data: m.data } : {}),
+            },
+            m.t,
+          );
+        }
+        break;
+      }
+      case 'state-changed': {
+        const k = m.kernel;
+        const s = socks.get(k.socket);
+        if (!s && k.fd === null) {
+          // A socket with no fd: TIME_WAIT after close, or a connection waiting in a backlog.
+          let at = ghostLane.get(k.socket);
+          if (!at) {
+            for (const o of socks.values()) {
+              if (sameAddr(o.local, k.local) && (sameAddr(o.remote, k.remote) || o.state === 'LISTEN'))
+                at = o.lane;
+            }
+            at ??= k.program ? programLane(k.program) : undefined;
+            if (at) ghostLane.set(k.socket, at);
+          }
+          if (!at) break;
+          const label = k.gone
+            ? `kernel forgot ${shortAddr(k.local)} ↔ ${shortAddr(k.remote)}`
+            : k.state === 'TIME_WAIT'
+              ? `TIME_WAIT ${shortAddr(k.local)} ↔ ${shortAddr(k.remote)} (kernel keeps it ~60 s)`
+              : `in backlog, no fd yet: ${shortAddr(k.remote)} ${k.state}${k.recvQ ? `, ${k.recvQ} bytes waiting` : ''}`;
+          push({ seq: m.seq, kind: 'state', lane: at, label, tone: 'state' }, m.t);
+          break;
+        }
+        if (!s) break;
+        if (k.state === 'ESTABLISHED') completeHandshake(k.socket, m.seq, m.t);
+        if (k.local) s.local = k.local;
+        if (k.remote) s.remote = k.remote;
+        s.state = k.state;
+        const l = laneIndex.get(s.lane);
+        if (l && k.local)
+          l.subtitle = `${s.proto.toUpperCase()} ${shortAddr(k.local)}${k.remote ? ` ↔ ${shortAddr(k.remote)}` : ''}`;
+        if (k.gone) break;
+        const facts: string[] = [k.state];
+        if (k.acceptQ !== undefined) facts.push(`accept queue ${k.acceptQ}/${k.backlog}`);
+        if (k.recvQ) facts.push(`${k.recvQ} bytes to read`);
+        if (k.sendQ) facts.push(`${k.sendQ} bytes unacknowledged`);
+        const label = facts.join(' · ');
+        if (label === s.shown) break;
+        s.shown = label;
+        push({ seq: m.seq, kind: 'state', lane: s.lane, label, tone: 'state' }, m.t);
+        break;
+      }
+      case 'notice':
+        push(
+          { seq: m.seq, kind: 'note', lane: lanes[0]?.id ?? 'p:server', label: m.message, tone: 'note' },
+          m.t,
+        );
+        break;
+      default: {
+        const unhandled: never = m;
+        throw new Error(`unhandled trace message ${JSON.stringify(unhandled)}`);
+      }
+    }
+  }
+  return { lanes: orderLanes(lanes, programs), rows, spans };
+}
+
+/** Programs in the page's order, each followed by its sockets; lesson servers, then outsiders. */
+function orderLanes(lanes: Lane[], programs: readonly string[]): Lane[] {
+  const rank = (l: Lane) => {
+    if (l.kind === 'lesson') return 1e6;
+    if (l.kind === 'external') return 2e6;
+    const p = programs.indexOf(l.program);
+    return (p < 0 ? programs.length : p) * 1000;
+  };
+  return lanes
+    .map((l, i) => ({ l, i }))
+    .sort(
+      (a, b) =>
+        rank(a.l) - rank(b.l) ||
+        (a.l.kind === 'program' ? -1 : 0) - (b.l.kind === 'program' ? -1 : 0) ||
+        a.i - b.i,
+    )
+    .map((x) => x.l);
+}
+
+/** The diagram as lines of text, for screen readers and the text log. */
+export function describeRow(row: Row, lanes: ReadonlyMap<string, Lane>): string {
+  const name = (id: string | undefined) => {
+    const l = id ? lanes.get(id) : undefined;
+    return l ? (l.kind === 'socket' ? `${l.program} ${l.title}` : l.title) : '?';
+  };
+  const when = `${(row.t / 1000).toFixed(3)}s`;
+  if (row.kind === 'arrow')
+    return `${when} ${name(row.lane)} → ${name(row.to)}: ${row.label}${row.inferred ? ' (inferred from kernel state)' : ''}`;
+  return `${when} ${name(row.lane)}: ${row.label}`;
+}

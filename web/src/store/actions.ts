@@ -1,0 +1,17 @@
+// Everything that can happen to the page's state: facts from the gateway and the student's intents.
+
+import type { ServerMessage } from '../../../gateway/protocol/messages.js';
+
+export type Welcome = Extract<ServerMessage, { type: 'welcome' }>;
+export type ConnectionStatus = 'connecting' | 'open' | 'reconnecting' | 'closed' | 'failed';
+
+export type Action =
+  | { type: 'connection'; status: ConnectionStatus; note?: string }
+  | { type: 'welcome'; welcome: Welcome; lost: boolean }
+  | { type: 'server'; msg: ServerMessage }
+  | { type: 'add-program' }
+  | { type: 'remove-program'; program: string }
+  | { type: 'select'; seq: number | null }
+  | { type: 'font'; delta: number }
+  | { type: 'theme'; theme: 'light' | 'dark' }
+  | { type: 'dismiss-lost' };

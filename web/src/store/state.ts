@@ -1,0 +1,101 @@
+// The page's state and the pure reducer that moves it: server message or user intent in, new state
+// out. No React, no DOM: tested in Node.
+
+import type { KernelSocket, ServerMessage } from '../../../gateway/protocol/messages.js';
+import type { Action, ConnectionStatus, Welcome } from './actions.js';
+import { Log } from './log.js';
+
+export type TraceMessage = Extract<ServerMessage, { seq: number }>;
+
+export interface SocketRow extends KernelSocket {
+  /** The trace seq at which the row last changed. */
+  seq: number;
+}
+
+export interface State {
+  connection: ConnectionStatus;
+  connectionNote: string | null;
+  session: Welcome | null;
+  /** True after a reconnect found the gateway no longer had this page's sockets. */
+  lost: boolean;
+  programs: string[];
+  trace: Log<TraceMessage>;
+  sockets: Record<string, SocketRow>;
+  selected: number | null;
+  fontSize: number;
+  theme: 'light' | 'dark';
+}
+
+/** The diagram keeps this many events; older ones are dropped from the front. */
+export const MAX_TRACE = 50_000;
+export const FONT_MIN = 10;
+export const FONT_MAX = 40;
+
+export const initialState: State = {
+  connection: 'connecting',
+  connectionNote: null,
+  session: null,
+  lost: false,
+  programs: ['server', 'client'],
+  trace: Log.empty(),
+  sockets: {},
+  selected: null,
+  fontSize: 15,
+  theme: 'dark',
+};
+
+export function reducer(state: State, action: Action): State {
+  switch (action.type) {
+    case 'connection':
+      return { ...state, connection: action.status, connectionNote: action.note ?? null };
+    case 'welcome':
+      return action.lost || (state.session && state.session.session !== action.welcome.session)
+        ? {
+            ...state,
+            connection: 'open',
+            connectionNote: null,
+            session: action.welcome,
+            lost: action.lost,
+            trace: Log.empty(),
+            sockets: {},
+            selected: null,
+          }
+        : { ...state, connection: 'open', connectionNote: null, session: action.welcome };
+    case 'server':
+      return onServer(state, action.msg);
+    case 'add-program': {
+      let n = 2;
+      while (state.programs.includes(`client${n}`)) n++;
+      return { ...state, programs: [...state.programs, `client${n}`] };
+    }
+    case 'remove-program':
+      return state.programs.length <= 1
+        ? state
+        : { ...state, programs: state.programs.filter((p) => p !== action.program) };
+    case 'select':
+      return { ...state, selected: action.seq };
+    case 'font':
+      return { ...state, fontSize: Math.min(FONT_MAX, Math.max(FONT_MIN, state.fontSize + action.delta)) };
+    case 'theme':
+      return { ...state, theme: action.theme };
+    case 'dismiss-lost':
+      return { ...state, lost: false };
+    default: {
+      const unhandled: never = action;
+      throw new Error(`unhandled action ${JSON.stringify(unhandled)}`);
+    }
+  }
+}
+
+function onServer(state: State, msg: ServerMessage): State {
+  if (!('seq' in msg)) return state;
+  const trace = state.trace.push(msg, MAX_TRACE);
+  if (msg.type !== 'state-changed') return { ...state, trace };
+  const k = msg.kernel;
+  const sockets = { ...state.sockets };
+  // A socket the program closed is gone at once; the kernel's own copy (TIME_WAIT...) lives on
+  // under its 4-tuple until the kernel forgets it.
+  if (k.gone) delete sockets[k.socket];
+  else sockets[k.socket] = { ...k, seq: msg.seq };
+  return { ...state, trace, sockets };
+}

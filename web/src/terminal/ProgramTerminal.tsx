@@ -1,0 +1,222 @@
+// One program's terminal: creates, feeds and disposes one xterm Terminal, with a Python-style prompt
+// whose lines the interpreter runs as real calls on the gateway. Never opens a socket itself.
+
+import { Terminal } from '@xterm/xterm';
+import '@xterm/xterm/css/xterm.css';
+import { useEffect, useRef } from 'react';
+import { Interpreter, type SocketBackend } from '../interpreter/index.js';
+import { commonPrefix, LineEditor, safeTerminalText } from './line-editor.js';
+
+export interface TerminalApi {
+  /** Types a line as if the student had, then runs it (used by lessons and tests). */
+  type(line: string): Promise<void>;
+  focus(): void;
+  /** Everything the terminal shows, as plain text lines. */
+  text(): string;
+}
+
+interface Props {
+  program: string;
+  backend: SocketBackend;
+  fontSize: number;
+  theme: 'light' | 'dark';
+  onReady?(api: TerminalApi | null): void;
+}
+
+const THEMES = {
+  dark: { background: '#111418', foreground: '#e8eaed', cursor: '#ffd166', selectionBackground: '#3a4a63' },
+  light: { background: '#ffffff', foreground: '#111111', cursor: '#0044cc', selectionBackground: '#b3d4ff' },
+};
+
+const RED = '\x1b[31m';
+const DIM = '\x1b[2m';
+const RESET = '\x1b[0m';
+const ERROR_LINE = /^(\s+↳ |(socket\.)?[A-Za-z]*(Error|Exception|Interrupt|gaierror|herror|timeout)\b)/;
+
+/** The size of one character cell in the terminal's font, measured, as xterm lays it out. */
+function cellSize(el: HTMLElement, fontFamily: string, fontSize: number): { width: number; height: number } {
+  const probe = document.createElement('span');
+  probe.style.cssText = `position:absolute;visibility:hidden;white-space:pre;font-family:${fontFamily};font-size:${fontSize}px;line-height:normal`;
+  probe.textContent = 'W'.repeat(40);
+  el.appendChild(probe);
+  const r = probe.getBoundingClientRect();
+  probe.remove();
+  return { width: r.width / 40 || fontSize * 0.6, height: Math.ceil(fontSize * 1.2) };
+}
+
+export function ProgramTerminal({ program, backend, fontSize, theme, onReady }: Props) {
+  const host = useRef<HTMLDivElement>(null);
+  const term = useRef<Terminal | null>(null);
+
+  // The terminal lives as long as the program: font and theme changes are applied by the effect
+  // below, without losing what the terminal shows.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: rebuilding on font, theme or onReady would wipe the session's screen
+  useEffect(() => {
+    const el = host.current;
+    if (!el) return;
+    const t = new Terminal({
+      fontSize,
+      fontFamily: 'ui-monospace, "DejaVu Sans Mono", Menlo, monospace',
+      theme: THEMES[theme],
+      cursorBlink: true,
+      convertEol: false,
+      scrollback: 5000,
+      screenReaderMode: false,
+      allowProposedApi: false,
+    });
+    term.current = t;
+    const editor = new LineEditor();
+    t.open(el);
+    // No escape sequence reaches this terminal unescaped, but be explicit about the dangerous ones:
+    // never touch the clipboard (OSC 52) and never let a title change leave the terminal.
+    t.parser.registerOscHandler(52, () => true);
+    t.textarea?.setAttribute('aria-label', `${program} terminal: type Python socket calls`);
+
+    const interp = new Interpreter(backend, { program });
+    let block: string[] = [];
+    let running: AbortController | null = null;
+    /** Keys typed while a call runs, replayed at the next prompt, as a terminal's line discipline does. */
+    let typeahead = '';
+    let idle: Promise<void> = Promise.resolve();
+
+    const write = (s: string) => t.write(s);
+    const println = (s: string, color = '') =>
+      write(`${color}${safeTerminalText(s).replace(/\n/g, '\r\n')}${color ? RESET : ''}\r\n`);
+    const prompt = () => write(editor.render());
+
+    const fitToHost = () => {
+      const cell = cellSize(el, t.options.fontFamily ?? 'monospace', t.options.fontSize ?? fontSize);
+      const cols = Math.max(20, Math.floor((el.clientWidth - 8) / cell.width));
+      const rows = Math.max(4, Math.floor(el.clientHeight / cell.height));
+      if (cols !== t.cols || rows !== t.rows) t.resize(cols, rows);
+      editor.cols = t.cols;
+    };
+    const ro = new ResizeObserver(fitToHost);
+    ro.observe(el);
+    el.addEventListener('refit', fitToHost);
+    fitToHost();
+
+    println(`${program}: Python socket calls run for real on the gateway. Try: help()`, DIM);
+    prompt();
+
+    const run = async (source: string) => {
+      running = new AbortController();
+      try {
+        // Lines stream as they are printed (a loop's print shows at once); errors in red, and their
+        // name first, so colour is never the only signal.
+        await interp.run(source, running.signal, (line) => println(line, ERROR_LINE.test(line) ? RED : ''));
+      } catch (err) {
+        println(`the gateway could not run this: ${(err as Error).message}`, RED);
+      } finally {
+        running = null;
+        editor.reset(block.length > 0 ? '... ' : '>>> ');
+        prompt();
+        const pending = typeahead;
+        typeahead = '';
+        if (pending) handle(pending);
+      }
+    };
+
+    /** Python's REPL rules: a block (while, if, def...) runs when an empty line ends it. */
+    const submit = (line: string) => {
+      write('\r\n');
+      block.push(line);
+      const source = block.join('\n');
+      const more = block.length > 1 ? line.trim() !== '' : interp.needsMore(source);
+      if (more) {
+        editor.reset('... ');
+        prompt();
+        return;
+      }
+      block = [];
+      if (source.trim() === '') {
+        editor.reset('>>> ');
+        prompt();
+        return;
+      }
+      idle = run(source);
+    };
+
+    const handle = (data: string) => {
+      if (running) {
+        // While a call runs, Ctrl-C interrupts it and drops what was typed ahead; other keys wait.
+        if (data.includes('\x03')) {
+          typeahead = '';
+          running.abort();
+        } else if (typeahead.length < 64 * 1024) typeahead += data;
+        return;
+      }
+      const { output, effects, rest } = editor.feedUntilSubmit(data);
+      if (output) write(output);
+      for (const e of effects) {
+        if (e.type === 'submit') submit(e.line);
+        else if (e.type === 'interrupt') {
+          write(`^C\r\n`);
+          println('KeyboardInterrupt', RED);
+          block = [];
+          editor.reset('>>> ');
+          prompt();
+        } else if (e.type === 'clear') {
+          t.clear();
+          write('\x1b[H\x1b[2J');
+          editor.detach();
+          prompt();
+        } else if (e.type === 'complete') {
+          const options = interp.complete(e.before);
+          const word = /[A-Za-z_][A-Za-z0-9_]*$/.exec(e.before)?.[0] ?? '';
+          if (options.length === 1) write(editor.insert(options[0]!.slice(word.length)));
+          else if (options.length > 1) {
+            const shared = commonPrefix(options);
+            if (shared.length > word.length) write(editor.insert(shared.slice(word.length)));
+            else {
+              write('\r\n');
+              println(options.join('  '));
+              editor.detach();
+              prompt();
+            }
+          }
+        }
+      }
+      // Keys after a submitted line belong to the next prompt (or wait for the call to finish).
+      if (rest) handle(rest);
+    };
+    const onData = t.onData(handle);
+
+    onReady?.({
+      async type(line: string) {
+        await idle;
+        write(editor.insert(line));
+        const { effects } = editor.feed('\r');
+        for (const e of effects) if (e.type === 'submit') submit(e.line);
+        await idle;
+      },
+      focus: () => t.focus(),
+      text: () => {
+        const buf = t.buffer.active;
+        const lines: string[] = [];
+        for (let i = 0; i < buf.length; i++) lines.push(buf.getLine(i)?.translateToString(true) ?? '');
+        return lines.join('\n').trimEnd();
+      },
+    });
+
+    return () => {
+      el.removeEventListener('refit', fitToHost);
+      onReady?.(null);
+      onData.dispose();
+      ro.disconnect();
+      running?.abort();
+      t.dispose();
+      term.current = null;
+    };
+  }, [program, backend]);
+
+  useEffect(() => {
+    const t = term.current;
+    if (!t) return;
+    t.options.fontSize = fontSize;
+    t.options.theme = THEMES[theme];
+    host.current?.dispatchEvent(new Event('refit'));
+  }, [fontSize, theme]);
+
+  return <div className="terminal-host" ref={host} />;
+}
