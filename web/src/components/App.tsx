@@ -6,9 +6,8 @@ import type { Call } from '../../../gateway/protocol/messages.js';
 import { GatewayConnection, gatewayUrl } from '../connection/gateway-connection.js';
 import { describeRow, layoutSequence } from '../diagram/layout.js';
 import { type DiagramHandle, SequenceDiagram } from '../diagram/SequenceDiagram.js';
-import type { SocketBackend } from '../interpreter/index.js';
 import { initialState, reducer } from '../store/state.js';
-import { ProgramTerminal, type TerminalApi } from '../terminal/ProgramTerminal.js';
+import { ProgramTerminal, type SourcedBackend, type TerminalApi } from '../terminal/ProgramTerminal.js';
 import { EventDetails } from './EventDetails.js';
 import { Inspector } from './Inspector.js';
 
@@ -56,12 +55,12 @@ export function App() {
     document.documentElement.style.setProperty('--font-size', `${state.fontSize}px`);
   }, [state.theme, state.fontSize]);
 
-  const backends = useMemo(() => new Map<string, SocketBackend>(), []);
+  const backends = useMemo(() => new Map<string, SourcedBackend>(), []);
   const backendFor = useCallback(
-    (program: string): SocketBackend => {
+    (program: string): SourcedBackend => {
       let b = backends.get(program);
       if (!b) {
-        b = { call: (call: Call, signal: AbortSignal) => conn.call(program, call, signal) };
+        b = { call: (call: Call, signal: AbortSignal, source: string) => conn.call(program, call, signal, source) };
         backends.set(program, b);
       }
       return b;

@@ -17,7 +17,8 @@ export interface TerminalApi {
 
 interface Props {
   program: string;
-  backend: SocketBackend;
+  /** Runs the interpreter's calls; `source` is the input that made each, for the diagram's details. */
+  backend: SourcedBackend;
   fontSize: number;
   theme: 'light' | 'dark';
   onReady?(api: TerminalApi | null): void;
@@ -42,6 +43,10 @@ function cellSize(el: HTMLElement, fontFamily: string, fontSize: number): { widt
   const r = probe.getBoundingClientRect();
   probe.remove();
   return { width: r.width / 40 || fontSize * 0.6, height: Math.ceil(fontSize * 1.2) };
+}
+
+export interface SourcedBackend {
+  call(...args: [...Parameters<SocketBackend['call']>, source: string]): ReturnType<SocketBackend['call']>;
 }
 
 export function ProgramTerminal({ program, backend, fontSize, theme, onReady }: Props) {
@@ -72,7 +77,8 @@ export function ProgramTerminal({ program, backend, fontSize, theme, onReady }: 
     t.parser.registerOscHandler(52, () => true);
     t.textarea?.setAttribute('aria-label', `${program} terminal: type Python socket calls`);
 
-    const interp = new Interpreter(backend, { program });
+    let source = '';
+    const interp = new Interpreter({ call: (call, signal) => backend.call(call, signal, source) }, { program });
     let block: string[] = [];
     let running: AbortController | null = null;
     /** Keys typed while a call runs, replayed at the next prompt, as a terminal's line discipline does. */
@@ -99,12 +105,13 @@ export function ProgramTerminal({ program, backend, fontSize, theme, onReady }: 
     println(`${program}: Python socket calls run for real on the gateway. Try: help()`, DIM);
     prompt();
 
-    const run = async (source: string) => {
+    const run = async (input: string) => {
+      source = input;
       running = new AbortController();
       try {
         // Lines stream as they are printed (a loop's print shows at once); errors in red, and their
         // name first, so colour is never the only signal.
-        await interp.run(source, running.signal, (line) => println(line, ERROR_LINE.test(line) ? RED : ''));
+        await interp.run(input, running.signal, (line) => println(line, ERROR_LINE.test(line) ? RED : ''));
       } catch (err) {
         println(`the gateway could not run this: ${(err as Error).message}`, RED);
       } finally {
@@ -121,20 +128,20 @@ export function ProgramTerminal({ program, backend, fontSize, theme, onReady }: 
     const submit = (line: string) => {
       write('\r\n');
       block.push(line);
-      const source = block.join('\n');
-      const more = block.length > 1 ? line.trim() !== '' : interp.needsMore(source);
+      const text = block.join('\n');
+      const more = block.length > 1 ? line.trim() !== '' : interp.needsMore(text);
       if (more) {
         editor.reset('... ');
         prompt();
         return;
       }
       block = [];
-      if (source.trim() === '') {
+      if (text.trim() === '') {
         editor.reset('>>> ');
         prompt();
         return;
       }
-      idle = run(source);
+      idle = run(text);
     };
 
     const handle = (data: string) => {
