@@ -24,6 +24,7 @@ import {
 import { type EchoClient, openMany, openTcp, openWsEcho } from './clients.js';
 import { GatewayEcho, GatewayPage, openSocket } from './gateway-client.js';
 import { closedLoop, type LoadResult, paced } from './load.js';
+import { measurePage, type PageResult } from './page.js';
 import { count, kib, mib, ms, pct, type Target, table, times, verdict } from './report.js';
 import { median, ratio, Samples } from './stats.js';
 
@@ -41,6 +42,7 @@ const LEVELS = (process.env.BENCH_LEVELS ?? '1,100,1000')
   .map(Number)
   .filter((n) => Number.isInteger(n) && n > 0 && n <= 5000);
 const CLASSROOM = envNumber('BENCH_CLASSROOM', 5000, 0, 5000);
+const PAGE = envNumber('BENCH_PAGE', 1, 0, 1) === 1;
 const CPU_PROF = process.env.BENCH_CPU_PROF ?? '';
 const WARMUP_MS = 500;
 const CLASSROOM_SECONDS = 10;
@@ -176,6 +178,8 @@ async function main(): Promise<void> {
     ...showMemory(memory),
     ...failedSessionTargets(runs, memory),
   ];
+  const pageResult = PAGE ? await measurePage(REPO) : null;
+  if (pageResult) targets.push(...showPage(pageResult));
   say();
   say('Summary of targets');
   say(
@@ -218,6 +222,7 @@ async function main(): Promise<void> {
     step,
     echo: { summaries, runs },
     memory,
+    page: pageResult,
     targets,
   };
   mkdirSync(resolve(RESULTS, '..'), { recursive: true });
@@ -230,6 +235,38 @@ async function main(): Promise<void> {
 
 function say(s = ''): void {
   console.log(s);
+}
+
+function showPage(r: PageResult): Target[] {
+  say();
+  say(
+    '(d) the page (real Chromium, its own gateway with --calls-per-second raised so the fill is not throttled)',
+  );
+  say(
+    `  · first load: ${r.files.join(', ')}: ${(r.jsBytes / 1024).toFixed(1)} KiB of JavaScript, ${(r.jsGzipBytes / 1024).toFixed(1)} KiB gzip`,
+  );
+  const targets: Target[] = [
+    {
+      name: '(d) JavaScript on first load, gzip',
+      value: `${(r.jsGzipBytes / 1024).toFixed(0)} KiB`,
+      target: '< 400 KB',
+      verdict: verdict(r.jsGzipBytes < 400_000),
+    },
+  ];
+  if (!r.paint) {
+    say(`  · ${r.note}`);
+    return targets;
+  }
+  say(
+    `  · reply -> diagram painted, with ${r.paint.events} events drawn (filled in ${r.paint.fillSeconds.toFixed(1)} s): p50 ${ms(r.paint.p50Ms)} ms, p99 ${ms(r.paint.p99Ms)} ms over ${r.paint.samples} calls`,
+  );
+  targets.push({
+    name: `(d) reply to diagram painted at ${r.paint.events} events, p50`,
+    value: `${ms(r.paint.p50Ms)} ms`,
+    target: '< 50 ms',
+    verdict: verdict(r.paint.p50Ms < 50),
+  });
+  return targets;
 }
 
 // ---------------------------------------------------------------------------------------------

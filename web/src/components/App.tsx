@@ -60,7 +60,9 @@ export function App() {
     (program: string): SourcedBackend => {
       let b = backends.get(program);
       if (!b) {
-        b = { call: (call: Call, signal: AbortSignal, source: string) => conn.call(program, call, signal, source) };
+        b = {
+          call: (call: Call, signal: AbortSignal, source: string) => conn.call(program, call, signal, source),
+        };
         backends.set(program, b);
       }
       return b;

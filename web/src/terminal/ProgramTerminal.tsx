@@ -78,7 +78,10 @@ export function ProgramTerminal({ program, backend, fontSize, theme, onReady }: 
     t.textarea?.setAttribute('aria-label', `${program} terminal: type Python socket calls`);
 
     let source = '';
-    const interp = new Interpreter({ call: (call, signal) => backend.call(call, signal, source) }, { program });
+    const interp = new Interpreter(
+      { call: (call, signal) => backend.call(call, signal, source) },
+      { program },
+    );
     let block: string[] = [];
     let running: AbortController | null = null;
     /** Keys typed while a call runs, replayed at the next prompt, as a terminal's line discipline does. */
