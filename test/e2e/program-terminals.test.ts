@@ -2,7 +2,7 @@
 // against the real gateway, and sees HELLO; the diagram and the kernel agree on what happened.
 
 import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   ARTIFACTS,
   launchBrowser,
@@ -40,6 +40,10 @@ beforeEach(async () => {
   const m = /(\d+)–(\d+)/.exec(facts);
   if (!m) throw new Error(`no ports shown: ${facts}`);
   ports = [Number(m[1]), Number(m[1]) + 1];
+});
+
+afterEach(async () => {
+  await page?.close();
 });
 
 const log = async () =>
@@ -103,6 +107,18 @@ describe('program terminals', () => {
     expect(kernel.filter((r) => r.startsWith('ESTAB'))).toHaveLength(2);
 
     await page.screenshot({ path: `${ARTIFACTS}/capitalize-hello.png` });
+    expect(errors).toEqual([]);
+  });
+
+  it('keep their sockets across a reload, and say so', async () => {
+    await typeLine(page, 'server', 's = socket.socket()');
+    await typeLine(page, 'server', `s.bind(("127.0.0.1", ${ports[1]}))`);
+    const inspector = page.getByRole('region', { name: 'Socket inspector' });
+    await expect.poll(() => inspector.textContent()).toContain(`127.0.0.1:${ports[1]}`);
+    await page.reload();
+    await expect.poll(() => page.getByRole('status').first().textContent()).toContain('connected');
+    await expect.poll(() => page.getByText('Welcome back').count()).toBe(1);
+    await expect.poll(() => inspector.textContent()).toContain(`127.0.0.1:${ports[1]}`);
     expect(errors).toEqual([]);
   });
 

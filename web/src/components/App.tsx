@@ -209,6 +209,15 @@ export function App() {
           </ul>
         </div>
       )}
+      {state.resumed && (
+        <div className="banner" role="status">
+          Welcome back: the gateway kept this tab's sockets ({Object.keys(state.sockets).length} listed in the
+          inspector). Your terminals start afresh, so their variables no longer name them.{' '}
+          <button type="button" onClick={() => dispatch({ type: 'dismiss-lost' })}>
+            OK
+          </button>
+        </div>
+      )}
       {state.lost && (
         <div className="banner warning" role="alert">
           The gateway no longer had this page's sockets (it restarted, or the page was away too long), so you

@@ -147,6 +147,8 @@ export class GatewayConnection {
         this.waiting.clear();
       }
       this.dispatch({ type: 'welcome', welcome: msg, lost });
+      // After a reload the page knows nothing of the sockets the gateway kept: ask for them.
+      if (msg.resumed) void this.request({ type: 'sockets' }).catch(() => {});
       return;
     }
     if (msg.type === 'error' && msg.id === 'hello') {

@@ -18,6 +18,8 @@ export interface State {
   session: Welcome | null;
   /** True after a reconnect found the gateway no longer had this page's sockets. */
   lost: boolean;
+  /** True after a reload found them still there (the terminals' variables did not survive). */
+  resumed: boolean;
   programs: string[];
   trace: Log<TraceMessage>;
   sockets: Record<string, SocketRow>;
@@ -36,6 +38,7 @@ export const initialState: State = {
   connectionNote: null,
   session: null,
   lost: false,
+  resumed: false,
   programs: ['server', 'client'],
   trace: Log.empty(),
   sockets: {},
@@ -60,7 +63,13 @@ export function reducer(state: State, action: Action): State {
             sockets: {},
             selected: null,
           }
-        : { ...state, connection: 'open', connectionNote: null, session: action.welcome };
+        : {
+            ...state,
+            connection: 'open',
+            connectionNote: null,
+            session: action.welcome,
+            resumed: action.welcome.resumed && state.session === null,
+          };
     case 'server':
       return onServer(state, action.msg);
     case 'add-program': {
@@ -79,7 +88,7 @@ export function reducer(state: State, action: Action): State {
     case 'theme':
       return { ...state, theme: action.theme };
     case 'dismiss-lost':
-      return { ...state, lost: false };
+      return { ...state, lost: false, resumed: false };
     default: {
       const unhandled: never = action;
       throw new Error(`unhandled action ${JSON.stringify(unhandled)}`);
@@ -88,6 +97,9 @@ export function reducer(state: State, action: Action): State {
 }
 
 function onServer(state: State, msg: ServerMessage): State {
+  if (msg.type === 'sockets') {
+    return { ...state, sockets: Object.fromEntries(msg.sockets.map((k) => [k.socket, { ...k, seq: 0 }])) };
+  }
   if (!('seq' in msg)) return state;
   const trace = state.trace.push(msg, MAX_TRACE);
   if (msg.type !== 'state-changed') return { ...state, trace };

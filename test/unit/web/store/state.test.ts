@@ -41,6 +41,14 @@ describe('reducer', () => {
     expect(s.lost).toBe(true);
   });
 
+  it('fills the inspector from the snapshot the gateway sends after a reload', () => {
+    const s = reducer(initialState, {
+      type: 'server',
+      msg: { type: 'sockets', id: 'r1', sockets: [(stateChanged(1, 'kept') as { kernel: never }).kernel] },
+    });
+    expect(Object.keys(s.sockets)).toEqual(['kept']);
+  });
+
   it('names added clients client2, client3... and keeps at least one program', () => {
     let s = reducer(initialState, { type: 'add-program' });
     s = reducer(s, { type: 'add-program' });
