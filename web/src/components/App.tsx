@@ -129,16 +129,20 @@ export function App() {
         const program = state.programs[Number(digit[1]) - 1];
         if (program) terminals.current.get(program)?.focus();
         e.preventDefault();
+        e.stopPropagation();
         return;
       }
       const fn = act[k] ?? act[e.code === 'Equal' ? '=' : e.code === 'Minus' ? '-' : ''];
       if (fn) {
         e.preventDefault();
+        e.stopPropagation();
         fn();
       }
     };
-    window.addEventListener('keydown', onKey);
-    return () => window.removeEventListener('keydown', onKey);
+    // Capture phase: the shortcuts must work while a terminal has focus, and xterm stops the keys it
+    // handles from bubbling.
+    window.addEventListener('keydown', onKey, true);
+    return () => window.removeEventListener('keydown', onKey, true);
   }, [state.theme, state.programs, exportSvg, exportPng]);
 
   const log = model.rows.slice(-200).map((r) => describeRow(r, laneMap));

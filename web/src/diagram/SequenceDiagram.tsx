@@ -146,6 +146,12 @@ export const SequenceDiagram = forwardRef<DiagramHandle, Props>(function Sequenc
           ))}
         </svg>
       </div>
+      {model.rows.length === 0 && (
+        <p className="diagram-empty">
+          Every call your programs make will appear here, on the lifeline of its socket, with what the kernel
+          answered and did.
+        </p>
+      )}
       {!follow && (
         <button
           type="button"

@@ -1,0 +1,88 @@
+// What an instructor relies on at the projector: shortcuts, font size, themes, full screen, export,
+// and accessible names on every region.
+
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  ARTIFACTS,
+  launchBrowser,
+  type Playground,
+  startPlayground,
+  typeLine,
+  watchErrors,
+} from '../support/browser.js';
+
+let browser: Browser;
+let pg: Playground;
+let page: Page;
+let errors: string[];
+
+beforeAll(async () => {
+  pg = await startPlayground();
+  browser = await launchBrowser();
+  page = await browser.newPage({ viewport: { width: 1280, height: 720 }, acceptDownloads: true });
+  errors = watchErrors(page);
+  await page.goto(pg.url);
+  await page.waitForFunction(() =>
+    document.querySelector('[role=status]')?.textContent?.includes('connected'),
+  );
+}, 60_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await pg?.stop();
+});
+
+describe('at the projector', () => {
+  it('lists the keyboard shortcuts on ?', async () => {
+    await page.locator('body').press('?');
+    const dialog = page.getByRole('dialog', { name: 'Keyboard shortcuts' });
+    await expect.poll(() => dialog.isVisible()).toBe(true);
+    expect(await dialog.textContent()).toContain('diagram full screen');
+    await page.keyboard.press('Escape');
+    await expect.poll(() => dialog.count()).toBe(0);
+  });
+
+  it('grows the text of terminals and diagram from the keyboard, and switches theme', async () => {
+    const size = () =>
+      page.evaluate(() => getComputedStyle(document.documentElement).getPropertyValue('--font-size'));
+    const before = Number.parseInt(await size(), 10);
+    await page.keyboard.press('Alt+Equal');
+    await page.keyboard.press('Alt+Equal');
+    await expect.poll(async () => Number.parseInt(await size(), 10)).toBe(before + 2);
+    const xtermFont = await page
+      .locator('.xterm-rows')
+      .first()
+      .evaluate((el) => getComputedStyle(el).fontSize);
+    expect(Number.parseInt(xtermFont, 10)).toBe(before + 2);
+    const theme = () => page.evaluate(() => document.documentElement.dataset.theme);
+    const was = await theme();
+    await page.keyboard.press('Alt+t');
+    await expect.poll(theme).not.toBe(was);
+    await page.screenshot({ path: `${ARTIFACTS}/projector-light-large.png` });
+  });
+
+  it('shows the diagram full screen and exports it as SVG', async () => {
+    await typeLine(page, 'server', 's = socket.socket()');
+    await expect.poll(() => page.locator('.row-result').count()).toBeGreaterThan(0);
+    await page.keyboard.press('Alt+f');
+    await expect.poll(() => page.getByRole('region', { name: 'Program terminals' }).isVisible()).toBe(false);
+    const download = page.waitForEvent('download');
+    await page.getByRole('button', { name: 'SVG' }).click();
+    const file = await (await download).path();
+    const svg = (await import('node:fs')).readFileSync(file, 'utf8');
+    expect(svg).toMatch(/^<svg xmlns="http:\/\/www.w3.org\/2000\/svg"/);
+    expect(svg).toContain('socket(AF_INET, SOCK_STREAM)');
+    await page.keyboard.press('Escape');
+    await expect.poll(() => page.getByRole('region', { name: 'Program terminals' }).isVisible()).toBe(true);
+  });
+
+  it('names every region for assistive technology, and logs no console errors', async () => {
+    for (const name of ['Program terminals', 'What the kernel did', 'Socket inspector']) {
+      expect(await page.getByRole('region', { name }).count()).toBe(1);
+    }
+    expect(await page.getByRole('textbox', { name: /server terminal/ }).count()).toBe(1);
+    expect(await page.getByRole('application', { name: /Call-flow diagram/ }).count()).toBe(1);
+    expect(errors).toEqual([]);
+  });
+});
