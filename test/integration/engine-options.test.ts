@@ -1,19 +1,11 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ResultOf, SocketOption } from '../../gateway/protocol/messages.js';
-import { Harness } from '../support/engine-harness.js';
+import { harnesses } from '../support/engine-harness.js';
 
 type Sock = ResultOf<'socket'>;
 type Opt = ResultOf<'getsockopt'>;
 
-const made: Harness[] = [];
-function harness(): Harness {
-  const h = new Harness();
-  made.push(h);
-  return h;
-}
-afterEach(() => {
-  for (const h of made.splice(0)) h.dispose();
-});
+const harness = harnesses();
 
 describe('setsockopt and getsockopt', () => {
   it.each<[SocketOption, number]>([

@@ -1,19 +1,11 @@
 import { createServer, type Server } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ResultOf } from '../../gateway/protocol/messages.js';
-import { Harness } from '../support/engine-harness.js';
+import { harnesses } from '../support/engine-harness.js';
 
 type Sock = ResultOf<'socket'>;
 
-const made: Harness[] = [];
-function harness(o?: ConstructorParameters<typeof Harness>[0]): Harness {
-  const h = new Harness(o);
-  made.push(h);
-  return h;
-}
-afterEach(() => {
-  for (const h of made.splice(0)) h.dispose();
-});
+const harness = harnesses();
 
 /** A loopback listener that nobody is allowed to reach: it counts what reaches it anyway. */
 async function canary(): Promise<{ server: Server; port: number; accepts: () => number }> {

@@ -1,19 +1,11 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ResultOf } from '../../gateway/protocol/messages.js';
-import { b64, Harness, text } from '../support/engine-harness.js';
+import { b64, type Harness, harnesses, text } from '../support/engine-harness.js';
 
 type Sock = ResultOf<'socket'>;
 type From = ResultOf<'recvfrom'>;
 
-const made: Harness[] = [];
-function harness(): Harness {
-  const h = new Harness();
-  made.push(h);
-  return h;
-}
-afterEach(() => {
-  for (const h of made.splice(0)) h.dispose();
-});
+const harness = harnesses();
 
 async function udp(h: Harness, program: string): Promise<string> {
   return (await h.call<Sock>(program, { op: 'socket', family: 'AF_INET', type: 'SOCK_DGRAM' })).socket;

@@ -1,42 +1,23 @@
 // The README's promise: `npm start` prints the lesson servers and a URL, and the page at that URL
 // can talk to the lesson servers through real sockets. Runs the built gateway as its own process.
 
-import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ResultOf } from '../../gateway/protocol/messages.js';
+import { type Playground, startPlayground } from '../support/browser.js';
 import { Page } from '../support/ws-client.js';
 
-const MAIN = 'dist/gateway/main.js';
-let child: ChildProcess;
+let pg: Playground;
 let out = '';
 let port = 0;
 
 beforeAll(async () => {
-  if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: npm test builds it first (npm run build)`);
-  child = spawn(process.execPath, [MAIN, '--port', '0', '--lesson-ports', 'auto'], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  child.stdout!.on('data', (d) => {
-    out += d;
-  });
-  child.stderr!.on('data', (d) => {
-    out += d;
-  });
-  const start = performance.now();
-  while (!/open http:\/\/localhost:(\d+)\//.test(out)) {
-    if (performance.now() - start > 15_000 || child.exitCode !== null)
-      throw new Error(`gateway did not start:\n${out}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  port = Number(/open http:\/\/localhost:(\d+)\//.exec(out)![1]);
+  pg = await startPlayground();
+  out = pg.output();
+  port = pg.port;
 });
 
 afterAll(async () => {
-  if (child.exitCode === null) {
-    child.kill('SIGTERM');
-    await new Promise((r) => child.once('exit', r));
-  }
+  await pg.stop();
 });
 
 describe('npm start', () => {
@@ -97,8 +78,6 @@ describe('npm start', () => {
   });
 
   it('exits cleanly on SIGTERM', async () => {
-    child.kill('SIGTERM');
-    const code = await new Promise((r) => child.once('exit', r));
-    expect(code).toBe(0);
+    expect(await pg.stop()).toBe(0);
   });
 });

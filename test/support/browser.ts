@@ -30,7 +30,8 @@ export interface Playground {
   url: string;
   port: number;
   output: () => string;
-  stop(): Promise<void>;
+  /** SIGTERM, then the exit code (null if it had already exited). */
+  stop(): Promise<number | null>;
 }
 
 /** Starts dist/gateway/main.js on free ports; resolves once it printed its URL. */
@@ -64,9 +65,9 @@ export async function startPlayground(args: string[] = []): Promise<Playground> 
     port: Number(port),
     output: () => out,
     async stop() {
-      if (child.exitCode !== null) return;
+      if (child.exitCode !== null || child.signalCode !== null) return null;
       child.kill('SIGTERM');
-      await new Promise((r) => child.once('exit', r));
+      return new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
     },
   };
 }

@@ -2,6 +2,7 @@
 // tests can assert on what the kernel reported.
 
 import { readdirSync } from 'node:fs';
+import { afterEach } from 'vitest';
 import { Engine, type TraceMessage } from '../../gateway/engine/engine.js';
 import { KernelTable } from '../../gateway/engine/kernel-table.js';
 import type { SyscallPort } from '../../gateway/engine/syscall-port.js';
@@ -131,4 +132,20 @@ export async function eventually(
     if (performance.now() - start > ms) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 25));
   }
+}
+
+/**
+ * A factory for harnesses that are all disposed after each test, so a failing test never leaves
+ * sockets behind for the next one.
+ */
+export function harnesses(): (o?: HarnessOptions) => Harness {
+  const made: Harness[] = [];
+  afterEach(() => {
+    for (const h of made.splice(0)) h.dispose();
+  });
+  return (o) => {
+    const h = new Harness(o);
+    made.push(h);
+    return h;
+  };
 }

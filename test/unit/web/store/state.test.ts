@@ -44,7 +44,11 @@ describe('reducer', () => {
   it('fills the inspector from the snapshot the gateway sends after a reload', () => {
     const s = reducer(initialState, {
       type: 'server',
-      msg: { type: 'sockets', id: 'r1', sockets: [(stateChanged(1, 'kept') as Extract<ServerMessage, { type: 'state-changed' }>).kernel] },
+      msg: {
+        type: 'sockets',
+        id: 'r1',
+        sockets: [(stateChanged(1, 'kept') as Extract<ServerMessage, { type: 'state-changed' }>).kernel],
+      },
     });
     expect(Object.keys(s.sockets)).toEqual(['kept']);
   });
