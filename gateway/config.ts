@@ -21,6 +21,8 @@ export interface GatewayConfig {
   lessonPorts: 'default' | 'auto';
   webRoot: string | null;
   quiet: boolean;
+  /** Students may bind this machine's LAN addresses (and 0.0.0.0), so classmates can connect. */
+  lan: boolean;
 }
 
 export const DEFAULTS: GatewayConfig = {
@@ -41,6 +43,7 @@ export const DEFAULTS: GatewayConfig = {
   lessonPorts: 'default',
   webRoot: null,
   quiet: false,
+  lan: false,
 };
 
 export const HELP = `Usage: npm start -- [options]
@@ -60,6 +63,7 @@ export const HELP = `Usage: npm start -- [options]
   --grace SECONDS           how long a closed tab's sockets wait for a reload (default 15)
   --engine auto|libc|fallback   which socket engine to use (default auto: libc where it loads)
   --lesson-ports default|auto   fixed lesson server ports, or free ones (default: default)
+  --lan                     let students bind this machine's LAN addresses and 0.0.0.0 (needs --token)
   --quiet                   print only the URL
 `;
 
@@ -92,7 +96,7 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Ga
   }
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
-    if (a === '--quiet' || a === '--help') {
+    if (a === '--quiet' || a === '--help' || a === '--lan') {
       pairs.push([a, 'true']);
       continue;
     }
@@ -167,6 +171,9 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Ga
       case '--quiet':
         c.quiet = v !== 'false' && v !== '0';
         break;
+      case '--lan':
+        c.lan = v !== 'false' && v !== '0';
+        break;
       case '--help':
         throw new ConfigError(HELP);
       default:
@@ -176,6 +183,11 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Ga
   if (!isLoopback(c.host) && c.host !== 'localhost' && !c.token) {
     throw new ConfigError(
       `refusing to listen on ${c.host} without an access token: anyone who can reach it could open sockets on this machine. Add --token (or GATEWAY_TOKEN).`,
+    );
+  }
+  if (c.lan && !c.token) {
+    throw new ConfigError(
+      "--lan opens students' listeners to the local network: it needs an access token too (--token), and usually --host 0.0.0.0 so classmates can load the page.",
     );
   }
   if (c.token !== null && c.token.length < 16)

@@ -2,6 +2,7 @@
 // `npm start -- --help` lists the options.
 
 import { readFileSync } from 'node:fs';
+import { networkInterfaces } from 'node:os';
 import { ConfigError, type GatewayConfig, parseConfig } from './config.js';
 import { startLessonServers } from './lesson-servers/index.js';
 import type { LessonServerInfo } from './protocol/messages.js';
@@ -36,7 +37,17 @@ async function main(): Promise<void> {
     onTrace: (ev) => gatewayRef?.lessonTrace(ev),
   });
   lessons = servers.servers;
-  const gateway = await startGateway(config, { sys, names: new SystemNames(), lessonServers: () => lessons });
+  const bindHosts = config.lan ? lanAddresses() : [];
+  if (config.lan)
+    log(
+      `lan      students may bind ${['0.0.0.0', ...bindHosts].join(', ')} (ports ${config.studentPorts.join('-')})`,
+    );
+  const gateway = await startGateway(config, {
+    sys,
+    names: new SystemNames(),
+    lessonServers: () => lessons,
+    bindHosts: config.lan ? ['0.0.0.0', '::', ...bindHosts] : [],
+  });
   gatewayRef = gateway;
   for (const l of lessons) log(`${l.name.padEnd(12)} ${l.proto} ${l.host}:${l.port}  ${l.description}`);
   console.log(`\nSocket playground: open ${gateway.url}`);
@@ -71,6 +82,14 @@ function warnIfEphemeral([first, last]: [number, number], log: (line: string) =>
       `warning  student ports ${first}-${last} overlap the kernel's ephemeral ports ${lo}-${hi}: outgoing connections may take some of them`,
     );
   }
+}
+
+/** This machine's non-loopback addresses, where classmates can reach a student's listener. */
+function lanAddresses(): string[] {
+  return Object.values(networkInterfaces())
+    .flat()
+    .filter((a) => a !== undefined && !a.internal && !a.address.startsWith('fe80:'))
+    .map((a) => a!.address);
 }
 
 main().catch((err) => {

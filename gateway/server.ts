@@ -23,6 +23,8 @@ import type { Session, Transport } from './session/session.js';
 import { Sessions } from './session/sessions.js';
 
 export interface GatewayDeps {
+  /** Addresses students may bind besides loopback (LAN mode). */
+  bindHosts?: readonly string[];
   sys: SyscallPort;
   names: NamePort;
   lessonServers: () => LessonServerInfo[];
@@ -81,7 +83,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
     ),
     lessonServers: deps.lessonServers,
     allow: config.allow,
-    bindHosts: [],
+    bindHosts: deps.bindHosts ?? [],
     studentPorts: config.studentPorts,
     portsPerSession: config.portsPerSession,
     maxSockets: config.maxSockets,

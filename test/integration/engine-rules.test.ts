@@ -105,6 +105,20 @@ describe('bind rules', () => {
   });
 });
 
+describe('LAN mode', () => {
+  it("lets a student bind every interface, but still only on the session's own ports", async () => {
+    const h = harness({ bindHosts: ['0.0.0.0', '::'] });
+    const s = (await h.call<Sock>('server', { op: 'socket', family: 'AF_INET', type: 'SOCK_STREAM' })).socket;
+    expect((await h.fails('server', { op: 'bind', socket: s, address: ['0.0.0.0', 5220] })).code).toBe(
+      'EGW_BIND_DENIED',
+    );
+    await h.call('server', { op: 'bind', socket: s, address: ['', h.ports[0]!] });
+    await h.call('server', { op: 'listen', socket: s, backlog: 1 });
+    const c = (await h.call<Sock>('client', { op: 'socket', family: 'AF_INET', type: 'SOCK_STREAM' })).socket;
+    await h.call('client', { op: 'connect', socket: c, address: ['127.0.0.1', h.ports[0]!] });
+  });
+});
+
 describe('limits', () => {
   it('refuses a socket beyond the session limit', async () => {
     const h = harness({ maxSockets: 3 });

@@ -31,6 +31,8 @@ export interface HarnessOptions {
   sys?: SyscallPort;
   targets?: { proto: 'tcp' | 'udp'; host: string; port: number }[];
   maxSockets?: number;
+  /** Hosts besides loopback the session may bind (LAN mode). */
+  bindHosts?: string[];
 }
 
 export class Harness {
@@ -55,7 +57,7 @@ export class Harness {
       emit: (m) => this.events.push(m),
       policy: new SessionRules(
         {
-          extraBindHosts: [],
+          extraBindHosts: o.bindHosts ?? [],
           targets: o.targets ?? [],
           maxSockets: o.maxSockets ?? 32,
           callsPerSecond: 10_000,

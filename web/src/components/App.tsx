@@ -279,7 +279,12 @@ export function App() {
               onClose={() => dispatch({ type: 'select', seq: null })}
             />
           )}
-          <Inspector sockets={state.sockets} />
+          <Inspector
+            sockets={state.sockets}
+            lanHosts={(state.session?.bindHosts ?? []).filter(
+              (h) => !/^(127\.|::1$|0\.0\.0\.0$|::$)/.test(h),
+            )}
+          />
           <details className="event-log">
             <summary>Event log (text)</summary>
             <ol role="log" aria-live="polite" aria-label="Event log">

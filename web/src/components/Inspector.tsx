@@ -4,8 +4,20 @@
 import { shortAddr } from '../diagram/format.js';
 import type { SocketRow } from '../store/state.js';
 
-export function Inspector({ sockets }: { sockets: Record<string, SocketRow> }) {
+const ANY = new Set(['0.0.0.0', '::']);
+
+/** lanHosts: this machine's addresses classmates can reach (LAN mode), empty otherwise. */
+export function Inspector({
+  sockets,
+  lanHosts = [],
+}: {
+  sockets: Record<string, SocketRow>;
+  lanHosts?: readonly string[];
+}) {
   const rows = Object.values(sockets).sort((a, b) => (a.fd ?? 1e9) - (b.fd ?? 1e9) || a.seq - b.seq);
+  const reachable = rows.filter(
+    (s) => s.state === 'LISTEN' && s.local && (ANY.has(s.local[0]) || lanHosts.includes(s.local[0])),
+  );
   return (
     <section className="inspector" aria-label="Socket inspector">
       <h2>Sockets</h2>
@@ -57,6 +69,18 @@ export function Inspector({ sockets }: { sockets: Record<string, SocketRow> }) {
           ))}
         </tbody>
       </table>
+      {lanHosts.length > 0 &&
+        reachable.map((s) => {
+          const host = s.local && !ANY.has(s.local[0]) ? s.local[0] : lanHosts[0]!;
+          return (
+            <p key={s.socket} className="reach">
+              Classmates reach {s.program}'s listener with{' '}
+              <code>
+                nc {host} {s.local?.[1]}
+              </code>
+            </p>
+          );
+        })}
     </section>
   );
 }
