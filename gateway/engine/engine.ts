@@ -52,6 +52,8 @@ interface SocketRecord {
   listening: boolean;
   /** bind() succeeded, or the kernel bound it implicitly (connect, sendto). */
   bound: boolean;
+  /** UDP: addresses datagrams came from; answering them is allowed, as a server must. */
+  heardFrom: Set<string> | null;
   /** Bytes already reported as arrived in the receive queue and not yet recv'd. */
   seenQ: number;
   last: string;
@@ -281,7 +283,10 @@ export class Engine {
       case 'sendto': {
         const rec = this.get(call.socket);
         const host = await this.resolve(call.address[0], rec.family, 'sendto');
-        const refused = this.o.policy.checkConnect(host, call.address[1], proto(rec), this.ownPorts());
+        const replying = rec.heardFrom?.has(addrKey([host, call.address[1]])) ?? false;
+        const refused = replying
+          ? null
+          : this.o.policy.checkConnect(host, call.address[1], proto(rec), this.ownPorts());
         if (refused) throw new RefusedError(refused);
         this.bindLoopbackIfUnbound(rec);
         const data = fromBase64(call.data);
@@ -317,6 +322,10 @@ export class Engine {
         const read = () => sys.recvfrom(rec.fd, call.bufsize, peek);
         const d = flags.includes('MSG_DONTWAIT') ? read() : await this.blocking(p, rec, 'readable', read);
         if (!peek) rec.seenQ = 0;
+        if (rec.type === 'SOCK_DGRAM' && d.from[1] !== 0) {
+          rec.heardFrom ??= new Set();
+          if (rec.heardFrom.size < 256) rec.heardFrom.add(addrKey(d.from));
+        }
         return {
           op: 'recvfrom',
           data: toBase64(d.data),
@@ -574,6 +583,7 @@ export class Engine {
       pending: new Set(),
       listening: false,
       bound: false,
+      heardFrom: null,
       seenQ: 0,
       last: '',
       observer: null,

@@ -40,6 +40,26 @@ describe('UDP', () => {
     expect(second.address[0]).toBe('127.0.0.1');
   });
 
+  it('lets a UDP server answer whoever sent it a datagram, and nobody else', async () => {
+    const h = harness();
+    const outsider = (await import('node:dgram')).createSocket('udp4');
+    await new Promise<void>((r) => outsider.bind(0, '127.0.0.1', () => r()));
+    const from = outsider.address().port;
+    const server = await udp(h, 'server');
+    await h.call('server', { op: 'bind', socket: server, address: ['127.0.0.1', h.ports[0]!] });
+    // Before hearing from it, the outsider's port is not an allowed target.
+    expect((await h.fails('server', { op: 'sendto', socket: server, data: b64('hi'), address: ['127.0.0.1', from] })).code).toBe(
+      'EGW_DENIED',
+    );
+    const got = new Promise<string>((r) => outsider.once('message', (m) => r(m.toString())));
+    outsider.send('ping', h.ports[0]!, '127.0.0.1');
+    const d = await h.call<ResultOf<'recvfrom'>>('server', { op: 'recvfrom', socket: server, bufsize: 100 });
+    expect(d.address).toEqual(['127.0.0.1', from]);
+    await h.call('server', { op: 'sendto', socket: server, data: b64('pong'), address: d.address });
+    expect(await got).toBe('pong');
+    outsider.close();
+  });
+
   it('binds an unbound sender to loopback, never to every interface', async () => {
     const h = harness();
     const client = await udp(h, 'client');

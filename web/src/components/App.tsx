@@ -6,6 +6,7 @@ import type { Call } from '../../../gateway/protocol/messages.js';
 import { GatewayConnection, gatewayUrl } from '../connection/gateway-connection.js';
 import { describeRow, layoutSequence } from '../diagram/layout.js';
 import { type DiagramHandle, SequenceDiagram } from '../diagram/SequenceDiagram.js';
+import { RawSessions, type RawSessionsHandle } from '../raw/RawSessions.js';
 import { initialState, reducer } from '../store/state.js';
 import { ProgramTerminal, type SourcedBackend, type TerminalApi } from '../terminal/ProgramTerminal.js';
 import { EventDetails } from './EventDetails.js';
@@ -16,6 +17,7 @@ const SHORTCUTS: [string, string][] = [
   ['Alt + T', 'light / dark theme'],
   ['Alt + F', 'diagram full screen (Esc leaves)'],
   ['Alt + N', 'add a client program'],
+  ['Alt + R', 'open a raw session (bytes by hand, like nc or telnet)'],
   ['Alt + 1 … 9', 'focus program terminal 1 … 9'],
   ['Alt + D', 'focus the diagram (↑ ↓ walk its events, Esc deselects)'],
   ['Alt + S', 'export the diagram as SVG'],
@@ -42,6 +44,7 @@ export function App() {
   const conn = useMemo(() => new GatewayConnection(gatewayUrl(window.location), dispatch), []);
   const terminals = useRef(new Map<string, TerminalApi>());
   const diagram = useRef<DiagramHandle>(null);
+  const raw = useRef<RawSessionsHandle>(null);
   const [help, setHelp] = useState(false);
   const [fullDiagram, setFullDiagram] = useState(false);
 
@@ -165,6 +168,9 @@ export function App() {
         <button type="button" onClick={() => dispatch({ type: 'add-program' })} title="Alt+N">
           + client
         </button>
+        <button type="button" onClick={() => raw.current?.open()} title="Alt+R" aria-keyshortcuts="Alt+R">
+          Raw session
+        </button>
         <button
           type="button"
           onClick={() => dispatch({ type: 'font', delta: -1 })}
@@ -262,6 +268,14 @@ export function App() {
               />
             </div>
           ))}
+          <RawSessions
+            ref={raw}
+            conn={conn}
+            session={state.session}
+            sockets={state.sockets}
+            fontSize={state.fontSize}
+            theme={state.theme}
+          />
         </section>
         <section className="observe" aria-label="What the kernel did">
           <SequenceDiagram

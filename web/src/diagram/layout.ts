@@ -87,11 +87,21 @@ export function layoutSequence(
   >();
   const socks = new Map<string, SockInfo>();
   /** Handshakes whose SYN is drawn and whose SYN-ACK/ACK are not yet, by client socket. */
-  const handshakes = new Map<string, { client: SockInfo; target: string }>();
+  const handshakes = new Map<
+    string,
+    { client: SockInfo; target: string; callId: string; synSent: boolean }
+  >();
+  const sendSyn = (handle: string, seq: number, t: number) => {
+    const h = handshakes.get(handle);
+    if (!h || h.synSent) return;
+    h.synSent = true;
+    kernelArrow(seq, t, h.client.lane, h.target, 'SYN');
+  };
   /** Draws SYN-ACK and ACK once, at the first sign the handshake completed. */
   const completeHandshake = (handle: string, seq: number, t: number) => {
     const h = handshakes.get(handle);
     if (!h) return;
+    sendSyn(handle, seq, t);
     handshakes.delete(handle);
     kernelArrow(seq, t, h.target, h.client.lane, 'SYN-ACK');
     kernelArrow(seq, t, h.client.lane, h.target, 'ACK');
@@ -99,6 +109,7 @@ export function layoutSequence(
   const refuseHandshake = (handle: string, seq: number, t: number) => {
     const h = handshakes.get(handle);
     if (!h) return;
+    sendSyn(handle, seq, t);
     handshakes.delete(handle);
     kernelArrow(seq, t, h.target, h.client.lane, 'RST (nothing listening)');
   };
@@ -178,18 +189,17 @@ export function layoutSequence(
           (m.call.op === 'connect' || m.call.op === 'connect_ex') &&
           !s.remote
         ) {
-          // The kernel sends the SYN as connect() begins; the rest of the handshake follows.
+          // The SYN is drawn once the kernel shows it left (SYN_SENT, the call blocked, or a kernel
+          // answer): a connect the gateway refuses (EGW_DENIED) never sends one.
           const target = laneAt(m.call.address, 'tcp', true);
-          if (target) {
-            kernelArrow(m.seq, m.t, s.lane, target, 'SYN');
-            handshakes.set(handle, { client: s, target });
-          }
+          if (target) handshakes.set(handle, { client: s, target, callId: m.id, synSent: false });
         }
         break;
       }
       case 'call-blocked': {
         const c = calls.get(m.id);
         if (!c) break;
+        if (c.call.op === 'connect' || c.call.op === 'connect_ex') sendSyn(c.call.socket, m.seq, m.t);
         const span = { lane: c.lane, from: rows.length - 1, to: null, callId: m.id };
         for (let i = rows.length - 1; i >= 0; i--) {
           if (rows[i]!.callId === m.id && rows[i]!.kind === 'call') {
@@ -228,6 +238,8 @@ export function layoutSequence(
           } else if (r.op === 'accept') {
             const client = handshakeFrom(r.address);
             if (client) completeHandshake(client, m.seq, m.t);
+            // A peer that is none of ours (nc, a Python script) gets its own lifeline at once.
+            else laneAt(r.address, 'tcp');
             const l = lane(
               r.socket,
               'socket',
@@ -288,7 +300,17 @@ export function layoutSequence(
         } else {
           if ((call.op === 'connect' || call.op === 'connect_ex') && m.error.code === 'ECONNREFUSED') {
             refuseHandshake(call.socket, m.seq, m.t);
-          } else if ((call.op === 'connect' || call.op === 'connect_ex') && m.error.code !== 'EINPROGRESS') {
+          } else if ((call.op === 'connect' || call.op === 'connect_ex') && m.error.code === 'EINPROGRESS') {
+            sendSyn(call.socket, m.seq, m.t);
+          } else if (call.op === 'connect' || call.op === 'connect_ex') {
+            // A kernel errno means a SYN left (timed out, unreachable...); a gateway rule means none did.
+            if (
+              !m.error.code.startsWith('EGW_') ||
+              m.error.code === 'EGW_TIMEOUT' ||
+              m.error.code === 'EGW_CANCELLED'
+            ) {
+              sendSyn(call.socket, m.seq, m.t);
+            }
             handshakes.delete(call.socket);
           }
           push(
@@ -398,6 +420,7 @@ export function layoutSequence(
           break;
         }
         if (!s) break;
+        if (k.state === 'SYN_SENT') sendSyn(k.socket, m.seq, m.t);
         if (k.state === 'ESTABLISHED') completeHandshake(k.socket, m.seq, m.t);
         if (k.local) s.local = k.local;
         if (k.remote) s.remote = k.remote;

@@ -130,6 +130,55 @@ describe('layoutSequence', () => {
     ]);
   });
 
+  it('draws no SYN for a connect the gateway refused: no packet left', () => {
+    const t = new Trace();
+    t.call('client', 'c1', { op: 'socket', family: 'AF_INET', type: 'SOCK_STREAM' }, S('C', 5));
+    t.call(
+      'client',
+      'c2',
+      { op: 'connect', socket: 'C', address: ['10.0.0.1', 22] },
+      { error: 'EGW_DENIED' },
+    );
+    const m = layoutSequence(t.events, ['client']);
+    expect(m.rows.filter((r) => r.kind === 'arrow')).toEqual([]);
+  });
+
+  it('draws the SYN as soon as the kernel reports SYN_SENT', () => {
+    const t = serverAndClient();
+    t.call('client', 'k1', { op: 'socket', family: 'AF_INET', type: 'SOCK_STREAM' }, S('D', 7));
+    t.raw({
+      type: 'call-started',
+      id: 'k2',
+      program: 'client',
+      call: { op: 'connect', socket: 'D', address: ['127.0.0.1', 40001] },
+    });
+    t.state({
+      socket: 'D',
+      fd: 7,
+      program: 'client',
+      state: 'SYN_SENT',
+      local: ['127.0.0.1', 53001],
+      remote: ['127.0.0.1', 40001],
+    });
+    const m = layoutSequence(t.events, ['server', 'client']);
+    expect(m.rows.at(-2)).toMatchObject({ kind: 'arrow', label: 'SYN', lane: 'D', to: 'L' });
+  });
+
+  it('gives a peer from outside (nc, a script) its own lifeline as soon as it is accepted', () => {
+    const t = serverAndClient();
+    t.call(
+      'server',
+      'a9',
+      { op: 'accept', socket: 'L' },
+      { op: 'accept', socket: 'B', fd: 9, address: ['127.0.0.1', 61000], local: ['127.0.0.1', 40001] },
+    );
+    const m = layoutSequence(t.events, ['server', 'client']);
+    expect(m.lanes.find((l) => l.kind === 'external')).toMatchObject({
+      title: 'outside peer',
+      subtitle: '127.0.0.1:61000',
+    });
+  });
+
   it('draws a blocked call as a waiting span that ends at its result', () => {
     const t = serverAndClient();
     t.raw({ type: 'call-started', id: 'a1', program: 'server', call: { op: 'accept', socket: 'L' } });
@@ -200,9 +249,9 @@ describe('layoutSequence', () => {
   it('describes each row as a line of text for screen readers', () => {
     const m = layoutSequence(serverAndClient().events, ['server', 'client']);
     const lanes = new Map(m.lanes.map((l) => [l.id, l]));
-    // connect() began at t = 10 ms (the 10th event): the kernel sent its SYN then.
+    // Nothing reported SYN_SENT before connect() returned at t = 11 ms: the handshake is drawn there.
     expect(m.rows.map((r) => describeRow(r, lanes))).toContain(
-      '0.010s client fd 4 → server fd 3: SYN (inferred from kernel state)',
+      '0.011s client fd 4 → server fd 3: SYN (inferred from kernel state)',
     );
   });
 

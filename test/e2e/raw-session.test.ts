@@ -1,0 +1,498 @@
+// Raw sessions in the real page against the real gateway: talk to a lesson server byte by byte, send
+// exact bytes in hex, survive a hostile peer, listen for clients started outside the browser (Node and
+// Python), half-close, and be refused (with the reason) where the playground does not allow a target.
+
+import { spawn } from 'node:child_process';
+import net from 'node:net';
+import type { Browser, Locator, Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import {
+  ARTIFACTS,
+  launchBrowser,
+  type Playground,
+  startPlayground,
+  until,
+  watchErrors,
+} from '../support/browser.js';
+
+/** A loopback TCP server that keeps what each connection sent and can say things first. */
+interface TestServer {
+  port: number;
+  connections: number;
+  received: () => Buffer;
+  close(): Promise<void>;
+}
+
+function testServer(greeting?: Buffer): Promise<TestServer> {
+  const chunks: Buffer[] = [];
+  const sockets = new Set<net.Socket>();
+  const state = { connections: 0 };
+  const server = net.createServer((s) => {
+    state.connections++;
+    sockets.add(s);
+    s.on('data', (d) => chunks.push(d));
+    s.on('error', () => {});
+    s.on('close', () => sockets.delete(s));
+    if (greeting) s.write(greeting);
+  });
+  return new Promise((resolve) => {
+    server.listen(0, '127.0.0.1', () => {
+      resolve({
+        port: (server.address() as net.AddressInfo).port,
+        get connections() {
+          return state.connections;
+        },
+        received: () => Buffer.concat(chunks),
+        close: () =>
+          new Promise<void>((ok) => {
+            for (const s of sockets) s.destroy();
+            server.close(() => ok());
+          }),
+      });
+    });
+  });
+}
+
+/** What a hostile peer sends: a title change, red text, clipboard read and write, a cursor query. */
+const HOSTILE = Buffer.from(
+  '\x1b]0;PWNED\x07\x1b[31mred?\x1b]52;c;?\x07\x1b]52;c;UFdORUQ=\x07\x1b[6n\x1b[c\r\nEND-OF-HOSTILE\r\n',
+  'latin1',
+);
+
+let browser: Browser;
+let pg: Playground;
+let page: Page;
+let errors: string[];
+let recorder: TestServer;
+let hostile: TestServer;
+let canary: TestServer;
+
+beforeAll(async () => {
+  recorder = await testServer();
+  hostile = await testServer(HOSTILE);
+  // Never allowed: a connection to it would prove a packet left when it should not have.
+  canary = await testServer();
+  pg = await startPlayground(['--allow', `127.0.0.1:${recorder.port},127.0.0.1:${hostile.port}`]);
+  browser = await launchBrowser();
+}, 60_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await pg?.stop();
+  await Promise.all([recorder?.close(), hostile?.close(), canary?.close()]);
+});
+
+beforeEach(async () => {
+  page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
+  errors = watchErrors(page);
+});
+
+afterEach(async () => {
+  await page?.close();
+});
+
+async function load(hash = ''): Promise<void> {
+  await page.goto(`${pg.url}${hash}`);
+  await expect.poll(() => page.getByRole('status').first().textContent()).toContain('connected');
+}
+
+/** Opens a raw session from the toolbar; returns its panel. */
+async function openRaw(program = 'raw'): Promise<Locator> {
+  await page.getByRole('button', { name: 'Raw session' }).click();
+  const panel = page.getByRole('region', { name: `${program}: raw session` });
+  await panel.waitFor();
+  return panel;
+}
+
+async function connectTo(panel: Locator, host: string, port: number): Promise<void> {
+  await panel.getByLabel('Host', { exact: true }).fill(host);
+  await panel.getByLabel('Port', { exact: true }).fill(String(port));
+  await panel.getByRole('button', { name: 'Connect' }).click();
+}
+
+/** What the raw terminal shows, as text, its rows joined (long lines wrap; \n shows as a mark). */
+const screen = async (panel: Locator) =>
+  (await panel.locator('.raw-terminal .xterm-rows > div').allInnerTexts())
+    .map((row) => row.replace(/\u00a0/g, ' ').trimEnd())
+    .join('');
+
+const hexView = (panel: Locator) => panel.getByRole('list', { name: /hex view/ }).textContent();
+
+/** The session's state line: what is announced (role status) and the byte counts beside it. */
+const status = (panel: Locator) => panel.locator('.raw-status').textContent();
+
+async function sendLine(panel: Locator, text: string): Promise<void> {
+  const line = panel.getByRole('textbox', { name: 'Line to send' });
+  await line.fill(text);
+  await line.press('Enter');
+}
+
+async function eventLog(): Promise<string> {
+  const log = page.getByRole('log', { name: 'Event log' });
+  if (!(await log.isVisible())) await page.getByText('Event log (text)').click();
+  return (await log.locator('li').allTextContents()).join('\n');
+}
+
+const lessonPort = (name: string) => {
+  const m = new RegExp(`${name}\\s+tcp\\s+127\\.0\\.0\\.1:(\\d+)`).exec(pg.output());
+  if (!m) throw new Error(`no ${name} port in:\n${pg.output()}`);
+  return Number(m[1]);
+};
+
+describe('a raw session', () => {
+  it('connects to the echo lesson server: a typed line comes back, in the terminal and the hex view', async () => {
+    await load();
+    const panel = await openRaw();
+    await panel.getByLabel('Lesson server').selectOption('echo');
+    await panel.getByRole('button', { name: 'Connect' }).click();
+    await expect.poll(() => status(panel)).toContain('connected');
+    await sendLine(panel, 'hello');
+    await until(
+      () => screen(panel),
+      (t) => t.includes('← hello\\r\\n'),
+      'the echo in the raw terminal',
+    );
+    expect(await screen(panel)).toContain('→ hello\\r\\n');
+    const hex = await hexView(panel);
+    expect(hex).toMatch(/→ sent \d\d:\d\d:\d\d\.\d{3} 7 bytes/);
+    expect(hex).toMatch(/← received \d\d:\d\d:\d\d\.\d{3} 7 bytes/);
+    expect(hex).toContain('0000  68 65 6c 6c 6f 0d 0a     hello..');
+    expect(await status(panel)).toContain('→ 7 bytes sent · ← 7 received · kernel: ESTABLISHED');
+    expect(await panel.getByRole('status').textContent()).toBe('● connected');
+
+    // The raw session is a program like the others: the diagram has its calls.
+    const log = await eventLog();
+    expect(log).toMatch(/raw: socket\(AF_INET, SOCK_STREAM\)/);
+    expect(log).toContain(`connect(('127.0.0.1', ${lessonPort('echo')}))`);
+    expect(log).toMatch(/sendall\(b'hello\\r\\n'\)/);
+    expect(log).toMatch(/recv\(4096\)/);
+    await page.screenshot({ path: `${ARTIFACTS}/raw-echo.png` });
+    await page.getByRole('button', { name: 'Light theme' }).click();
+    await page.screenshot({ path: `${ARTIFACTS}/raw-echo-light.png` });
+    expect(errors).toEqual([]);
+  });
+
+  it('opens by link: #/raw/echo connects at once, and an unknown name says so', async () => {
+    await load('#/raw/echo');
+    const panel = page.getByRole('region', { name: 'raw: raw session' });
+    await expect.poll(() => status(panel)).toContain('connected');
+    await sendLine(panel, 'by link');
+    await until(
+      () => screen(panel),
+      (t) => t.includes('← by link\\r\\n'),
+      'the echo',
+    );
+    await page.goto(`${pg.url}#/raw/nope`);
+    await expect
+      .poll(() =>
+        page.getByRole('region', { name: 'raw2: raw session' }).getByRole('alert').first().textContent(),
+      )
+      .toContain('lesson server named "nope"');
+    expect(errors).toEqual([]);
+  });
+
+  it('sends exactly the bytes typed: hex, escapes with a chosen line ending, single keys, a paste, a file', async () => {
+    await load();
+    const panel = await openRaw();
+    await connectTo(panel, '127.0.0.1', recorder.port);
+    await expect.poll(() => status(panel)).toContain('connected');
+    const start = recorder.received().length;
+    let seen = 0;
+    /** The next bytes the test server received, once it has that many. */
+    const next = async (n: number, what: string): Promise<Buffer> => {
+      const from = start + seen;
+      await until(
+        () => Promise.resolve(recorder.received().length - from),
+        (have) => have >= n,
+        what,
+      );
+      seen += n;
+      const got = recorder.received().subarray(from);
+      expect(got.length).toBe(n);
+      return got;
+    };
+
+    await panel.getByLabel('Input mode').selectOption('hex');
+    const hex = panel.getByRole('textbox', { name: 'Hex bytes to send' });
+    await hex.fill('48 65 6c 6c 6f 00 ff 0d 0a');
+    expect(await panel.locator('.raw-preview').textContent()).toContain("b'Hello\\x00\\xff\\r\\n' (9 bytes)");
+    await hex.press('Enter');
+    expect([...(await next(9, 'the hex bytes'))]).toEqual([
+      0x48, 0x65, 0x6c, 0x6c, 0x6f, 0x00, 0xff, 0x0d, 0x0a,
+    ]);
+
+    // A typo in hex is caught before anything is sent.
+    await hex.fill('48 6');
+    expect(await panel.locator('.raw-preview').textContent()).toContain('odd number of hex digits');
+    expect(await panel.getByRole('button', { name: 'Send', exact: true }).isDisabled()).toBe(true);
+    await hex.fill('');
+
+    await panel.getByLabel('Input mode').selectOption('line');
+    await panel.getByLabel('Line ending').selectOption('lf');
+    await sendLine(panel, 'a\\tb\\x00\\\\');
+    expect((await next(6, 'the escaped line')).toString('latin1')).toBe('a\tb\x00\\\n');
+
+    // Pasting several lines sends each with the chosen ending; the unfinished last one waits.
+    const line = panel.getByRole('textbox', { name: 'Line to send' });
+    await line.evaluate((el, text) => {
+      const data = new DataTransfer();
+      data.setData('text/plain', text);
+      el.dispatchEvent(new ClipboardEvent('paste', { clipboardData: data, bubbles: true, cancelable: true }));
+    }, 'one\ntwo\nthr');
+    expect((await next(8, 'the pasted lines')).toString('latin1')).toBe('one\ntwo\n');
+    expect(await line.inputValue()).toBe('thr');
+    await line.fill('');
+
+    await panel.getByLabel('Input mode').selectOption('char');
+    const keys = panel.getByRole('textbox', { name: 'Keys to send (each key is sent as you type)' });
+    await keys.focus();
+    await page.keyboard.type('hi');
+    await page.keyboard.press('Enter');
+    await page.keyboard.press('Control+C');
+    expect((await next(4, 'the keys')).toString('latin1')).toBe('hi\n\x03');
+
+    // A file's bytes, every value from 0 to 255, exactly.
+    const all = Buffer.from(Array.from({ length: 256 }, (_, i) => i));
+    await panel
+      .locator('input[type=file]')
+      .setInputFiles({ name: 'all-bytes.bin', mimeType: 'application/octet-stream', buffer: all });
+    expect((await next(256, 'the file')).equals(all)).toBe(true);
+    await expect
+      .poll(() => panel.locator('.raw-preview').textContent())
+      .toContain('sent all-bytes.bin: 256 bytes');
+    await page.screenshot({ path: `${ARTIFACTS}/raw-hex-input.png` });
+    expect(errors).toEqual([]);
+  });
+
+  it('shows a hostile peer its own escape sequences as text: no colour, no title, no clipboard, no reply', async () => {
+    await page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: pg.url });
+    await load();
+    await page.evaluate(() => navigator.clipboard.writeText('clipboard before'));
+    const title = await page.title();
+    const panel = await openRaw();
+    await connectTo(panel, '127.0.0.1', hostile.port);
+    const shown = await until(
+      () => screen(panel),
+      (t) => t.includes('END-OF-HOSTILE'),
+      'the hostile bytes on screen',
+    );
+    for (const seen of [
+      '␛]0;PWNED\\x07',
+      '␛[31mred?',
+      '␛]52;c;?\\x07',
+      '␛]52;c;UFdORUQ=\\x07',
+      '␛[6n',
+      '␛[c',
+    ]) {
+      expect(shown).toContain(seen);
+    }
+    // The peer's "red" was shown, not obeyed: xterm drew nothing in red (ANSI colour 1).
+    expect(await panel.locator('.raw-terminal .xterm-fg-1').count()).toBe(0);
+
+    // Even interpreting the bytes as a terminal keeps the page's title and clipboard, and answers nothing.
+    await panel.getByRole('checkbox', { name: 'Interpret as terminal' }).check();
+    await until(
+      () => screen(panel),
+      (t) => t.includes('END-OF-HOSTILE') && !t.includes('␛'),
+      'the bytes interpreted',
+    );
+    expect(await panel.locator('.raw-terminal .xterm-fg-1').count()).toBeGreaterThan(0);
+    await page.screenshot({ path: `${ARTIFACTS}/raw-hostile-interpreted.png` });
+    await panel.getByRole('checkbox', { name: 'Interpret as terminal' }).uncheck();
+
+    // TCP keeps order: if the page had answered the queries, those bytes would arrive before "done".
+    await sendLine(panel, 'done');
+    await until(
+      () => Promise.resolve(hostile.received().toString('latin1')),
+      (t) => t.includes('done'),
+      'the line typed after the hostile bytes',
+    );
+    expect(hostile.received().toString('latin1')).toBe('done\r\n');
+    expect(await page.title()).toBe(title);
+    expect(await page.evaluate(() => navigator.clipboard.readText())).toBe('clipboard before');
+    await page.screenshot({ path: `${ARTIFACTS}/raw-hostile.png` });
+    expect(errors).toEqual([]);
+  });
+
+  it('listens for clients started outside the browser, one tab each, and tells FIN from RST', async () => {
+    await load();
+    const panel = await openRaw();
+    await panel.getByLabel('Listen').check();
+    const port = Number(await panel.getByLabel('Port', { exact: true }).inputValue());
+    await panel.getByRole('button', { name: 'Listen' }).click();
+    await expect.poll(() => status(panel)).toContain(`listening on 127.0.0.1:${port}`);
+
+    const client = (name: string) => {
+      const s = net.connect(port, '127.0.0.1');
+      const got: Buffer[] = [];
+      s.on('data', (d) => got.push(d));
+      s.on('error', () => {});
+      s.write(`I am ${name}\n`);
+      return { s, got: () => Buffer.concat(got).toString() };
+    };
+    const one = client('one');
+    await until(
+      () => screen(panel),
+      (t) => t.includes('← I am one\\n'),
+      'the first client',
+    );
+    const two = client('two');
+    const tabs = panel.getByRole('tab');
+    await expect.poll(() => tabs.count()).toBe(2);
+    // The first client's tab stays in view while it is open; the second waits in its own tab.
+    await tabs.nth(1).click();
+    await until(
+      () => screen(panel),
+      (t) => t.includes('← I am two\\n'),
+      'the second client',
+    );
+    await sendLine(panel, 'hello two');
+    await until(
+      () => Promise.resolve(two.got()),
+      (t) => t === 'hello two\r\n',
+      'client two to receive the line',
+    );
+    await tabs.nth(0).click();
+    await sendLine(panel, 'hello one');
+    await until(
+      () => Promise.resolve(one.got()),
+      (t) => t === 'hello one\r\n',
+      'client one to receive the line',
+    );
+
+    // Client one closes normally (FIN): recv returns 0 bytes. Client two resets (RST).
+    one.s.end();
+    await expect.poll(() => status(panel)).toContain('the client closed first (FIN: recv returned 0 bytes)');
+    two.s.resetAndDestroy();
+    await tabs.nth(1).click();
+    await expect.poll(() => status(panel)).toContain('the client reset the connection (RST');
+    const log = await eventLog();
+    expect(log).toContain("→ b'' (0 bytes: the peer closed)");
+    expect(log).toContain('ECONNRESET');
+    expect(log).toContain('outside peer');
+    await page.screenshot({ path: `${ARTIFACTS}/raw-listen-two-clients.png` });
+    expect(errors).toEqual([]);
+  });
+
+  it("accepts a Python client run by the test, and the diagram draws it as an outside peer's lifeline", async () => {
+    await load();
+    const panel = await openRaw();
+    await panel.getByLabel('Listen').check();
+    const port = Number(await panel.getByLabel('Port', { exact: true }).inputValue());
+    await panel.getByRole('button', { name: 'Listen' }).click();
+    await expect.poll(() => status(panel)).toContain(`listening on 127.0.0.1:${port}`);
+
+    const script = [
+      'import socket, sys',
+      `s = socket.create_connection(("127.0.0.1", ${port}))`,
+      's.sendall(b"hello from python\\n")',
+      'got = b""',
+      'while not got.endswith(b"\\r\\n"):',
+      '    got += s.recv(100)',
+      'print(repr(got), flush=True)',
+      's.shutdown(socket.SHUT_WR)',
+      'print("rest", repr(s.recv(100)), flush=True)',
+      's.close()',
+    ].join('\n');
+    const py = spawn('python3', ['-c', script], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    py.stdout.on('data', (d) => {
+      out += d;
+    });
+    py.stderr.on('data', (d) => {
+      out += d;
+    });
+    const exited = new Promise<number | null>((ok) => py.on('exit', (code) => ok(code)));
+
+    await until(
+      () => screen(panel),
+      (t) => t.includes('← hello from python\\n'),
+      'the Python client',
+    );
+    await sendLine(panel, 'hi python');
+    await until(
+      () => Promise.resolve(out),
+      (o) => o.includes("b'hi python\\r\\n'"),
+      'Python to print the reply',
+    );
+    // Python half-closes; the page sees the FIN and may still close its own side.
+    await expect.poll(() => status(panel)).toContain('half-closed: the client sent FIN');
+    await panel.getByRole('button', { name: 'Close client' }).click();
+    expect(await exited).toBe(0);
+    expect(out).toContain("rest b''");
+    await expect.poll(() => status(panel)).toContain('the client closed first (FIN');
+
+    // The diagram: a lifeline for the outside peer, with the bytes sent to it.
+    const lanes = page.locator('.lane-external');
+    await expect.poll(() => lanes.count()).toBeGreaterThan(0);
+    expect(await lanes.first().textContent()).toContain('outside peer');
+    const log = await eventLog();
+    expect(log).toMatch(/raw fd \d+ → outside peer: 11 bytes b'hi python\\r\\n'/);
+    await page.screenshot({ path: `${ARTIFACTS}/raw-python-client.png` });
+    expect(errors).toEqual([]);
+  });
+
+  it("half-closes with Send EOF: the diagram shows the echo server's recv of 0 bytes, then its FIN", async () => {
+    await load('#/raw/echo');
+    const panel = page.getByRole('region', { name: 'raw: raw session' });
+    await expect.poll(() => status(panel)).toContain('connected');
+    await sendLine(panel, 'bye');
+    await until(
+      () => screen(panel),
+      (t) => t.includes('← bye\\r\\n'),
+      'the echo',
+    );
+    await panel.getByRole('button', { name: 'Send EOF' }).click();
+    await expect
+      .poll(() => status(panel))
+      .toContain(
+        'you closed first (FIN, with shutdown(SHUT_WR)), then echo closed (FIN: recv returned 0 bytes)',
+      );
+    const log = await eventLog();
+    expect(log).toContain('shutdown(SHUT_WR)');
+    expect(log).toMatch(/echo: recv\(\) → 0 bytes/);
+    expect(log.indexOf('echo: recv() → 0 bytes')).toBeGreaterThan(log.indexOf('shutdown(SHUT_WR)'));
+    await page.screenshot({ path: `${ARTIFACTS}/raw-half-close.png` });
+    expect(errors).toEqual([]);
+  });
+
+  it('talks UDP to the udp-echo lesson server', async () => {
+    await load();
+    const panel = await openRaw();
+    await panel.getByLabel('Lesson server').selectOption('udp-echo');
+    await panel.getByRole('button', { name: 'Connect' }).click();
+    await expect.poll(() => status(panel)).toContain('ready (UDP');
+    await sendLine(panel, 'ping');
+    await until(
+      () => screen(panel),
+      (t) => t.includes('← ping\\r\\n'),
+      'the datagram back',
+    );
+    expect(await hexView(panel)).toMatch(/← received [\d:.]+ 6 bytes/);
+    expect(errors).toEqual([]);
+  });
+});
+
+describe('safety', () => {
+  it('refuses a target the playground does not allow, says why, and sends no packet', async () => {
+    await load();
+    const panel = await openRaw();
+    for (const [host, port] of [
+      ['127.0.0.1', canary.port],
+      ['127.0.0.1', 22],
+      ['10.0.0.1', 80],
+    ] as const) {
+      await connectTo(panel, host, port);
+      const alert = panel.getByRole('alert');
+      await expect.poll(() => alert.textContent()).toContain('EGW_DENIED');
+      const text = await alert.textContent();
+      expect(text).toContain(`${host}:${port} is not an allowed target`);
+      expect(text).toContain('--allow');
+      expect(await status(panel)).toContain('failed: EGW_DENIED');
+      await page.screenshot({ path: `${ARTIFACTS}/raw-denied.png` });
+      await panel.getByRole('button', { name: 'New target' }).click();
+    }
+    expect(canary.connections).toBe(0);
+    expect(errors).toEqual([]);
+  });
+});

@@ -1,0 +1,71 @@
+// The hex view of a raw stream: one entry per chunk as a call moved it (a send, or a recv's answer),
+// with its direction, time and byte count, then its bytes in hex and printable ASCII. Text nodes only.
+
+import { memo, useLayoutEffect, useRef } from 'react';
+import type { Chunk } from './raw-session.js';
+import { clockTime, hexRows } from './render-bytes.js';
+
+/** Chunks rendered at once, and hex rows per chunk: the rest is summarised, to keep the page quick. */
+const SHOWN_CHUNKS = 300;
+const SHOWN_ROWS = 32;
+const ROW_BYTES = 8;
+
+export const ChunkList = memo(function ChunkList({
+  chunks,
+  dropped,
+  label,
+}: {
+  chunks: readonly Chunk[];
+  dropped: number;
+  label: string;
+}) {
+  const list = useRef<HTMLOListElement>(null);
+  const atBottom = useRef(true);
+  const shown = chunks.slice(-SHOWN_CHUNKS);
+  const hidden = dropped + chunks.length - shown.length;
+
+  // Follow new chunks, unless the student scrolled up to read older ones.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: runs when the chunks change
+  useLayoutEffect(() => {
+    const el = list.current;
+    if (el && atBottom.current) el.scrollTop = el.scrollHeight;
+  }, [chunks]);
+
+  return (
+    <ol
+      className="raw-chunks"
+      ref={list}
+      aria-label={label}
+      // biome-ignore lint/a11y/noNoninteractiveTabindex: the list scrolls; keyboard users must reach it to scroll
+      tabIndex={0}
+      onScroll={(e) => {
+        const el = e.currentTarget;
+        atBottom.current = el.scrollHeight - el.scrollTop - el.clientHeight < 24;
+      }}
+    >
+      {hidden > 0 && <li className="raw-chunk-note">{hidden} older chunks not shown</li>}
+      {shown.length === 0 && <li className="raw-chunk-note">No bytes yet.</li>}
+      {shown.map((c) => {
+        const rows = hexRows(c.bytes.subarray(0, SHOWN_ROWS * ROW_BYTES), ROW_BYTES);
+        const more = c.bytes.length - SHOWN_ROWS * ROW_BYTES;
+        return (
+          <li key={c.id} className={`raw-chunk raw-chunk-${c.dir}`}>
+            <div className="raw-chunk-head">
+              <span className="raw-dir">{c.dir === 'out' ? '→ sent' : '← received'}</span>{' '}
+              <time>{clockTime(c.at)}</time>{' '}
+              <span className="raw-count">{plural(c.bytes.length, 'byte')}</span>
+            </div>
+            {rows.length > 0 && (
+              <pre>
+                {rows.map((r) => `${r.offset}  ${r.hex}  ${r.text}`).join('\n')}
+                {more > 0 ? `\n… ${more} more bytes` : ''}
+              </pre>
+            )}
+          </li>
+        );
+      })}
+    </ol>
+  );
+});
+
+export const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;

@@ -1,0 +1,190 @@
+// One raw stream on an xterm Terminal. By default every byte goes through the safe writer, so nothing
+// a peer sends can act on the terminal. "Interpret as terminal" writes the peer's bytes as they are,
+// but titles, the clipboard (OSC 52) and hyperlinks are swallowed, and nothing is ever read back from
+// xterm: no onData listener exists, so replies to queries (CSI 6n...) never reach the peer.
+
+import { Terminal } from '@xterm/xterm';
+import '@xterm/xterm/css/xterm.css';
+import { memo, useEffect, useRef } from 'react';
+import type { CloseEvent, RawStream } from './raw-session.js';
+import { SafeTerminalWriter } from './render-bytes.js';
+
+interface Props {
+  stream: RawStream | undefined;
+  interpret: boolean;
+  fontSize: number;
+  theme: 'light' | 'dark';
+  /** Accessible name of the terminal's region. */
+  label: string;
+  /** How the peer is called in the close notes: "echo", "the client"... */
+  peerName: string;
+}
+
+// Colours for the marks and arrows the safe writer adds, readable on a projector in both themes.
+const THEMES = {
+  dark: {
+    background: '#111418',
+    foreground: '#e8eaed',
+    cursor: '#111418',
+    selectionBackground: '#3a4a63',
+    cyan: '#5fd7e8',
+    yellow: '#ffd166',
+    magenta: '#f0a6ff',
+  },
+  light: {
+    background: '#ffffff',
+    foreground: '#111111',
+    cursor: '#ffffff',
+    selectionBackground: '#b3d4ff',
+    cyan: '#005f73',
+    yellow: '#7a5200',
+    magenta: '#7b1fa2',
+  },
+};
+
+/** OSC numbers a peer could use to reach outside the terminal: titles (0-2), hyperlinks (8), clipboard (52). */
+const SWALLOWED_OSC = [0, 1, 2, 8, 52];
+
+const DIM = '\x1b[2m';
+const RESET = '\x1b[0m';
+
+interface Written {
+  stream: number | null;
+  interpret: boolean;
+  lastChunk: number;
+  ended: boolean;
+  writer: SafeTerminalWriter;
+}
+
+export const RawTerminal = memo(function RawTerminal({
+  stream,
+  interpret,
+  fontSize,
+  theme,
+  label,
+  peerName,
+}: Props) {
+  const host = useRef<HTMLDivElement>(null);
+  const term = useRef<Terminal | null>(null);
+  const written = useRef<Written | null>(null);
+
+  // biome-ignore lint/correctness/useExhaustiveDependencies: font and theme are applied below without rebuilding
+  useEffect(() => {
+    const el = host.current;
+    if (!el) return;
+    const t = new Terminal({
+      fontSize,
+      fontFamily: 'ui-monospace, "DejaVu Sans Mono", Menlo, monospace',
+      theme: THEMES[theme],
+      // Keys never go through xterm: the input line below is the only way bytes leave.
+      disableStdin: true,
+      cursorBlink: false,
+      cursorInactiveStyle: 'none',
+      convertEol: false,
+      scrollback: 5000,
+      allowProposedApi: false,
+    });
+    t.open(el);
+    for (const osc of SWALLOWED_OSC) t.parser.registerOscHandler(osc, () => true);
+    if (t.textarea) {
+      t.textarea.setAttribute('aria-label', `${label} (read only)`);
+      t.textarea.tabIndex = -1;
+    }
+    term.current = t;
+    written.current = null;
+    const fitToHost = () => {
+      const size = cellSize(el, t.options.fontFamily ?? 'monospace', t.options.fontSize ?? 14);
+      const cols = Math.max(10, Math.floor((el.clientWidth - 8) / size.width));
+      const rows = Math.max(3, Math.floor((el.clientHeight - 4) / size.height));
+      if (cols !== t.cols || rows !== t.rows) t.resize(cols, rows);
+    };
+    const ro = new ResizeObserver(fitToHost);
+    ro.observe(el);
+    el.addEventListener('refit', fitToHost);
+    fitToHost();
+    return () => {
+      ro.disconnect();
+      el.removeEventListener('refit', fitToHost);
+      t.dispose();
+      term.current = null;
+    };
+  }, []);
+
+  useEffect(() => {
+    const t = term.current;
+    if (!t) return;
+    t.options.fontSize = fontSize;
+    t.options.theme = THEMES[theme];
+    host.current?.dispatchEvent(new Event('refit'));
+  }, [fontSize, theme]);
+
+  useEffect(() => {
+    const t = term.current;
+    if (!t) return;
+    let w = written.current;
+    const id = stream?.id ?? null;
+    if (!w || w.stream !== id || w.interpret !== interpret) {
+      // Another stream, or another way of showing it: start over from the bytes kept.
+      t.reset();
+      w = { stream: id, interpret, lastChunk: 0, ended: false, writer: new SafeTerminalWriter() };
+      written.current = w;
+      if (stream && stream.dropped > 0)
+        t.write(`${DIM}(${stream.dropped} older chunks were not kept)${RESET}\r\n`);
+      if (interpret)
+        t.write(
+          `${DIM}Interpreting the peer's bytes: colours and cursor moves apply; titles, clipboard and replies are blocked; your own bytes are not shown.${RESET}\r\n`,
+        );
+    }
+    if (!stream) return;
+    // Bytes and closes in the order they happened (they share one counter).
+    const fresh = [...stream.chunks, ...stream.closes]
+      .filter((e) => e.id > w.lastChunk)
+      .sort((a, b) => a.id - b.id);
+    for (const e of fresh) {
+      w.lastChunk = e.id;
+      if ('what' in e) {
+        if (!interpret) t.write(w.writer.end('in') + w.writer.note(`── ${closeNote(e, peerName)} ──`));
+      } else if (interpret) {
+        if (e.dir === 'in') t.write(e.bytes);
+      } else {
+        t.write(w.writer.write(e.dir, e.bytes));
+      }
+    }
+    if (!interpret && !w.ended && (stream.status === 'closed' || stream.status === 'failed')) {
+      w.ended = true;
+      t.write(w.writer.end('in'));
+    }
+  }, [stream, interpret, peerName]);
+
+  return (
+    <section className="raw-terminal" aria-label={label}>
+      <div className="raw-terminal-host" ref={host} />
+    </section>
+  );
+});
+
+function closeNote(e: CloseEvent, peer: string): string {
+  switch (e.what) {
+    case 'you-fin':
+      return e.how === 'shutdown' ? 'you sent EOF: FIN (shutdown)' : 'you closed: FIN';
+    case 'peer-fin':
+      return `${peer} closed: FIN (recv → 0 bytes)`;
+    case 'peer-rst':
+      return `${peer} reset: RST (ECONNRESET)`;
+    default: {
+      const unhandled: never = e;
+      return String(unhandled);
+    }
+  }
+}
+
+/** The size of one character cell in the terminal's font, measured. */
+function cellSize(el: HTMLElement, fontFamily: string, fontSize: number): { width: number; height: number } {
+  const probe = document.createElement('span');
+  probe.style.cssText = `position:absolute;visibility:hidden;white-space:pre;font-family:${fontFamily};font-size:${fontSize}px;line-height:normal`;
+  probe.textContent = 'W'.repeat(40);
+  el.appendChild(probe);
+  const r = probe.getBoundingClientRect();
+  probe.remove();
+  return { width: r.width / 40 || fontSize * 0.6, height: Math.ceil(fontSize * 1.2) };
+}
