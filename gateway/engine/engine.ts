@@ -95,7 +95,10 @@ export class Engine {
   private readonly closed = new Set<string>();
   private readonly pending = new Map<string, Pending>();
   /** TCP connections this session closed that the kernel may still hold (FIN_WAIT, TIME_WAIT...). */
-  private readonly closedTuples = new Map<string, { program: string; local: Address; remote: Address }>();
+  private readonly closedTuples = new Map<
+    string,
+    { program: string; local: Address; remote: Address; at: number }
+  >();
   private readonly ghosts = new Map<string, Ghost>();
   /** Sockets a call touched since the kernel's view of them was last read. */
   private readonly dirty = new Set<SocketRecord>();
@@ -155,12 +158,20 @@ export class Engine {
       );
       if (rate) throw new RefusedError(rate);
       const result = await this.run(p, program, call);
+      if ('socket' in result && typeof result.socket === 'string') {
+        const made = this.sockets.get(result.socket);
+        if (made) this.dirty.add(made);
+      }
       return this.send({ type: 'call-returned', id, program, call, result });
     } catch (err) {
       return this.failed(id, program, call, this.toCallError(err, call));
     } finally {
       this.pending.delete(id);
-      // What the call did to the kernel's state is reported right after its result.
+      // What the call did to the kernel's state is reported right after its result: its own socket
+      // (another call's refresh may have taken it off the dirty list while this one waited) and any
+      // socket it made.
+      const own = 'socket' in call ? this.sockets.get(call.socket) : undefined;
+      if (own) this.dirty.add(own);
       this.refreshDirty();
     }
   }
@@ -657,6 +668,7 @@ export class Engine {
     ) {
       // The kernel keeps the connection after close(): FIN_WAIT, TIME_WAIT... shown from /proc.
       this.closedTuples.set(tupleKey(rec.local, rec.remote), {
+        at: this.o.clock(),
         program: rec.program,
         local: rec.local,
         remote: rec.remote,
@@ -746,6 +758,8 @@ export class Engine {
       if (quiet) this.moving.delete(rec);
       else this.moving.add(rec);
       if ((view.acceptQ ?? 0) > 0) listenerQueue = true;
+      // A held connection that ended may have left a TIME_WAIT the kernel keeps apart from the fd.
+      if (view.proto === 'tcp' && view.state === 'CLOSED' && rec.remote) listenerQueue = true;
       const watchable =
         view.state === 'ESTABLISHED' ||
         view.state === 'LISTEN' ||
@@ -805,16 +819,22 @@ export class Engine {
    * and the FIN_WAIT/TIME_WAIT/LAST_ACK that outlive close().
    */
   private async readGhosts(): Promise<void> {
-    const rows = await this.o.kernelTable.read();
+    const { at, rows } = await this.o.kernelTable.read();
     if (this.disposed || rows === null) return;
     const listeners = new Map<string, SocketRecord>();
-    for (const rec of this.sockets.values())
+    // A socket still held whose connection ended: the kernel moved its TIME_WAIT to a socket of its
+    // own (no inode), and the held one reads CLOSED. Show that TIME_WAIT on the same lifeline.
+    const held = new Map<string, SocketRecord>();
+    for (const rec of this.sockets.values()) {
       if (rec.listening && rec.local) listeners.set(addrKey(rec.local), rec);
+      if (rec.local && rec.remote && rec.type === 'SOCK_STREAM')
+        held.set(tupleKey(rec.local, rec.remote), rec);
+    }
     const seen = new Set<string>();
     for (const row of rows) {
       if (row.inode !== 0 || row.state === 'LISTEN') continue;
       const key = tupleKey(row.local, row.remote);
-      const closed = this.closedTuples.get(key);
+      const closed = this.closedTuples.get(key) ?? held.get(key);
       const listener =
         listeners.get(addrKey(row.local)) ?? listeners.get(addrKey([anyAddr(row.local[0]), row.local[1]]));
       const program = closed?.program ?? listener?.program;
@@ -848,14 +868,23 @@ export class Engine {
         kernel: { ...view, state: 'CLOSED', recvQ: 0, sendQ: 0, gone: true },
       });
     }
-    // A closed connection the kernel already forgot before we looked has nothing to show.
-    for (const [key] of this.closedTuples) if (!seen.has(`k:tcp:${key}`)) this.closedTuples.delete(key);
+    // A closed connection the kernel forgot before we looked has nothing to show; but a read that
+    // began before the close (another session's, shared) cannot know of it yet.
+    let waiting = false;
+    for (const [key, c] of this.closedTuples) {
+      if (seen.has(`k:tcp:${key}`)) continue;
+      if (c.at < at) this.closedTuples.delete(key);
+      else waiting = true;
+    }
     const listenerQueue = [...this.sockets.values()].some((r) => r.listening);
+    const heldClosed = [...held.values()].some((r) => r.last.includes('"state":"CLOSED"'));
     if (
+      waiting ||
       this.ghosts.size > 0 ||
+      (heldClosed && [...held.keys()].some((k) => seen.has(`k:tcp:${k}`))) ||
       (listenerQueue && rows.some((r) => r.inode === 0 && listeners.has(addrKey(r.local))))
     ) {
-      this.scheduleGhosts(GHOST_TICK_MS);
+      this.scheduleGhosts(waiting ? 200 : GHOST_TICK_MS);
     }
   }
 

@@ -3,8 +3,14 @@
 
 import type { KernelRow } from './syscall-port.js';
 
+/** One read of the table: `at` is when the read began, so a caller can tell a stale answer. */
+export interface TableRead {
+  at: number;
+  rows: KernelRow[] | null;
+}
+
 export class KernelTable {
-  private last: { at: number; rows: Promise<KernelRow[] | null> } | null = null;
+  private last: { at: number; read: Promise<TableRead> } | null = null;
 
   constructor(
     private readonly source: () => Promise<KernelRow[] | null>,
@@ -12,14 +18,16 @@ export class KernelTable {
     private readonly maxAgeMs = 400,
   ) {}
 
-  read(): Promise<KernelRow[] | null> {
+  read(): Promise<TableRead> {
     const now = this.clock();
-    if (this.last && now - this.last.at < this.maxAgeMs) return this.last.rows;
-    const rows = this.source().catch((err) => {
-      console.error('[kernel-table] could not read the kernel socket table', err);
-      return null;
-    });
-    this.last = { at: now, rows };
-    return rows;
+    if (this.last && now - this.last.at < this.maxAgeMs) return this.last.read;
+    const read = this.source()
+      .catch((err) => {
+        console.error('[kernel-table] could not read the kernel socket table', err);
+        return null;
+      })
+      .then((rows) => ({ at: now, rows }));
+    this.last = { at: now, read };
+    return read;
   }
 }

@@ -193,7 +193,13 @@ class LibcPort implements SyscallPort {
 
   connectResult(fd: number): string | null {
     const err = this.getsockopt(fd, 'SO_ERROR') as number;
-    return err === 0 ? null : errnoName(err);
+    if (err === 0) return null;
+    // A blocking connect that fails leaves the socket unconnected, ready for another connect(); a
+    // non-blocking one leaves it "connecting", and the next connect() would say ECONNABORTED.
+    // connect(AF_UNSPEC) is the kernel's own way to reset it (see connect(2)), as blocking would.
+    const unspec = Buffer.alloc(LINUX.SOCKADDR_IN_SIZE);
+    this.c.connect!(fd, unspec, unspec.length);
+    return errnoName(err);
   }
 
   send(fd: number, data: Uint8Array): number {

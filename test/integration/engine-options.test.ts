@@ -103,3 +103,22 @@ describe('connect', () => {
     await h.until((k) => k.socket === clients[2] && k.state === 'SYN_SENT', 'third client in SYN_SENT');
   });
 });
+
+describe('connect after a refusal', () => {
+  it('can be tried again on the same socket, as with a blocking socket in Python', async () => {
+    const h = harness();
+    const c = (await h.call<Sock>('c', { op: 'socket', family: 'AF_INET', type: 'SOCK_STREAM' })).socket;
+    expect((await h.fails('c', { op: 'connect', socket: c, address: ['127.0.0.1', h.ports[4]!] })).code).toBe(
+      'ECONNREFUSED',
+    );
+    const l = (await h.call<Sock>('s', { op: 'socket', family: 'AF_INET', type: 'SOCK_STREAM' })).socket;
+    await h.call('s', { op: 'bind', socket: l, address: ['127.0.0.1', h.ports[4]!] });
+    await h.call('s', { op: 'listen', socket: l, backlog: 1 });
+    await h.call('c', { op: 'connect', socket: c, address: ['127.0.0.1', h.ports[4]!] });
+    const peer = await h.until(
+      (k) => k.socket === c && k.state === 'ESTABLISHED' && k.remote !== null,
+      'connected',
+    );
+    expect(peer.remote).toEqual(['127.0.0.1', h.ports[4]]);
+  });
+});

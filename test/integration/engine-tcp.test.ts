@@ -301,3 +301,45 @@ describe('a session', () => {
     expect(random.code).toBe(err.code);
   });
 });
+
+describe('kernel state after calls in other programs', () => {
+  it('reports a listener queue again after a blocked accept returns while other calls ran', async () => {
+    const h = harness();
+    const { s, port } = await listener(h, 5);
+    const accepting = h.call<Accepted>('server', { op: 'accept', socket: s });
+    await eventually(() => h.events.some((e) => e.type === 'call-blocked'), 'accept to block');
+    const clients: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const c = await tcp(h, `client${i}`);
+      await h.call(`client${i}`, { op: 'connect', socket: c, address: ['127.0.0.1', port] });
+      clients.push(c);
+    }
+    await accepting;
+    // Two connections still wait in the backlog: the page must see that without anyone polling.
+    const start = h.events.length;
+    await eventually(
+      () =>
+        h.events
+          .slice(start - 10)
+          .some((e) => e.type === 'state-changed' && e.kernel.socket === s && e.kernel.acceptQ === 2),
+      'accept queue of 2 on the listener',
+    );
+  });
+
+  it('shows TIME_WAIT for a connection whose socket the program still holds', async () => {
+    const h = harness();
+    const { s, port } = await listener(h, 5);
+    const c = await tcp(h, 'client');
+    await h.call('client', { op: 'connect', socket: c, address: ['127.0.0.1', port] });
+    const a = await h.call<Accepted>('server', { op: 'accept', socket: s });
+    await h.call('server', { op: 'close', socket: s });
+    // The server shuts down first and keeps its fd: the kernel's TIME_WAIT lives apart from it.
+    await h.call('server', { op: 'shutdown', socket: a.socket, how: 'SHUT_RDWR' });
+    await h.call('client', { op: 'close', socket: c });
+    const tw = await h.until(
+      (k) => k.fd === null && k.state === 'TIME_WAIT' && k.local?.[1] === port,
+      'TIME_WAIT',
+    );
+    expect(tw.program).toBe('server');
+  });
+});
