@@ -3,8 +3,11 @@
 
 import { readFileSync } from 'node:fs';
 import { networkInterfaces } from 'node:os';
+import { resolve } from 'node:path';
 import { ConfigError, type GatewayConfig, parseConfig } from './config.js';
 import { startLessonServers } from './lesson-servers/index.js';
+import { loadLessons } from './lessons/load.js';
+import { formatProblem } from './lessons/types.js';
 import type { LessonServerInfo } from './protocol/messages.js';
 import { startGateway } from './server.js';
 import { SystemNames } from './syscalls/names.js';
@@ -26,6 +29,16 @@ async function main(): Promise<void> {
   log(`engine   ${sys.info.kind} (${why})`);
   for (const m of sys.info.merges) log(`         merged: ${m}`);
 
+  // The guided lessons (lessons/*.md, next to dist/): all validated before anything starts, and a
+  // broken one stops the start with file:line, so a class never meets it half-way through.
+  const guided = await loadLessons(resolve(import.meta.dirname, '..', '..', 'lessons'));
+  if (guided.problems.length > 0) {
+    for (const p of guided.problems) console.error(formatProblem(p));
+    console.error(`lessons  ${guided.problems.length} problem(s): fix the lesson files and start again`);
+    process.exit(1);
+  }
+  log(`lessons  ${guided.lessons.length} loaded`);
+
   warnIfEphemeral(config.studentPorts, log);
 
   let lessons: LessonServerInfo[] = [];
@@ -46,6 +59,7 @@ async function main(): Promise<void> {
     sys,
     names: new SystemNames(),
     lessonServers: () => lessons,
+    lessons: guided.lessons,
     bindHosts: config.lan ? ['0.0.0.0', '::', ...bindHosts] : [],
   });
   gatewayRef = gateway;

@@ -12,6 +12,7 @@ import type { GatewayConfig } from './config.js';
 import { KernelTable } from './engine/kernel-table.js';
 import type { NamePort } from './engine/name-port.js';
 import type { SyscallPort } from './engine/syscall-port.js';
+import { type Lesson, lessonsDocument } from './lessons/types.js';
 import {
   type LessonServerInfo,
   MAX_MESSAGE_BYTES,
@@ -28,6 +29,8 @@ export interface GatewayDeps {
   sys: SyscallPort;
   names: NamePort;
   lessonServers: () => LessonServerInfo[];
+  /** The validated guided lessons, served at GET /api/lessons (without their exercises' solutions). */
+  lessons?: readonly Lesson[];
 }
 
 export interface Gateway {
@@ -94,6 +97,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
     graceMs: config.graceSeconds * 1000,
   });
   const badTokens = new Map<string, number[]>();
+  const lessonsJson = JSON.stringify(lessonsDocument(deps.lessons ?? []));
 
   const http: Server = createServer(
     { headersTimeout: 10_000, requestTimeout: 30_000, maxHeaderSize: 16 * 1024 },
@@ -309,6 +313,15 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
           .end();
         return;
       }
+    }
+    if (url.pathname === '/api/lessons') {
+      res.writeHead(200, {
+        'Content-Type': 'application/json; charset=utf-8',
+        'Cache-Control': 'no-cache',
+        ...SECURITY_HEADERS,
+      });
+      res.end(req.method === 'HEAD' ? undefined : lessonsJson);
+      return;
     }
     if (url.pathname === '/healthz') {
       res

@@ -4,15 +4,9 @@
 
 import type { Buffer } from 'node:buffer';
 
-export type LessonServerName =
-  | 'echo'
-  | 'capitalize'
-  | 'counter'
-  | 'addressbook'
-  | 'names'
-  | 'roulette'
-  | 'http'
-  | 'udp-echo';
+import type { LessonServerName } from '../protocol/messages.js';
+
+export type { LessonServerName };
 
 /**
  * One call the lesson server made on one of its sockets, so the gateway can draw it on the server's

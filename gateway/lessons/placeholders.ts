@@ -60,6 +60,11 @@ export function placeholdersIn(text: string): FoundPlaceholder[] {
   return out;
 }
 
+/** What is wrong with an unknown placeholder, in one sentence. */
+export function unknownPlaceholder(name: string): string {
+  return `unknown placeholder {${name}} (the session's ports are {PORT}, {PORT2} ... {PORT${MAX_PORT_PLACEHOLDER}}; lesson servers are ${LESSON_SERVERS.map((s) => `{${s}}`).join(', ')})`;
+}
+
 /** Replaces every known placeholder this session can fill; anything else stays as written. */
 export function fillText(text: string, fill: Fill): string {
   return text.replace(CANDIDATE, (whole, name: string) => {

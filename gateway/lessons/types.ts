@@ -2,8 +2,7 @@
 // judged with. Pure types and constants, shared by the parser, the gateway's /api/lessons, the
 // Python export and the replay test; no I/O, no Node, no DOM (the page may import it too).
 
-import type { LessonServerName } from '../lesson-servers/lesson.js';
-import type { CallOp, TcpState } from '../protocol/messages.js';
+import type { CallOp, LessonServerName, TcpState } from '../protocol/messages.js';
 
 /** Programs a lesson may run lines in: one terminal (and one interpreter) each. */
 export const PROGRAMS = ['server', 'client', 'client2', 'client3'] as const;
@@ -176,6 +175,24 @@ export interface Lesson {
   closing: string;
   /** Every placeholder the lesson uses ({PORT}, {echo}...), so a page can check it can fill them. */
   placeholders: string[];
+}
+
+/** A lesson as the page receives it from GET /api/lessons: everything but the exercise's solution. */
+export type PublicLesson = Omit<Lesson, 'exercise'> & { exercise: Omit<Exercise, 'solution'> };
+
+/** A lesson with or without its solution: what the Python export needs. */
+export type AnyLesson = Omit<Lesson, 'exercise'> & {
+  exercise: Omit<Exercise, 'solution'> & { solution?: SolutionLine[] };
+};
+
+export function publicLesson(l: Lesson): PublicLesson {
+  const { solution: _hidden, ...exercise } = l.exercise;
+  return { ...l, exercise };
+}
+
+/** The body of GET /api/lessons. */
+export function lessonsDocument(lessons: readonly Lesson[]): { version: 1; lessons: PublicLesson[] } {
+  return { version: 1, lessons: lessons.map(publicLesson) };
 }
 
 /** One problem in one lesson file, at one line. */

@@ -221,6 +221,17 @@ export interface EngineInfo {
   merges: string[];
 }
 
+/** The lesson servers the gateway runs; lessons name them as placeholders ({echo}, {udp-echo}...). */
+export type LessonServerName =
+  | 'echo'
+  | 'capitalize'
+  | 'counter'
+  | 'addressbook'
+  | 'names'
+  | 'roulette'
+  | 'http'
+  | 'udp-echo';
+
 export interface LessonServerInfo {
   name: string;
   proto: 'tcp' | 'udp';
