@@ -77,6 +77,22 @@ describe('at the projector', () => {
     await expect.poll(() => page.getByRole('region', { name: 'Program terminals' }).isVisible()).toBe(true);
   });
 
+  it('exports what a terminal ran as a Python 3 script that python3 runs', async () => {
+    await typeLine(page, 'server', 'print(socket.gethostbyname("localhost"))');
+    await expect.poll(() => page.evaluate(() => document.body.textContent?.includes('⤓ Python'))).toBe(true);
+    const download = page.waitForEvent('download');
+    await page.getByRole('button', { name: '⤓ Python' }).click();
+    const d = await download;
+    expect(d.suggestedFilename()).toBe('sandbox-server.py');
+    const file = await d.path();
+    const { readFileSync } = await import('node:fs');
+    const script = readFileSync(file, 'utf8');
+    expect(script).toContain('import socket');
+    expect(script).toContain('s = socket.socket()');
+    const { execFileSync } = await import('node:child_process');
+    expect(execFileSync('python3', [file], { encoding: 'utf8', timeout: 10_000 })).toContain('127.0.0.1');
+  });
+
   it('names every region for assistive technology, and logs no console errors', async () => {
     for (const name of ['Program terminals', 'What the kernel did', 'Socket inspector']) {
       expect(await page.getByRole('region', { name }).count()).toBe(1);

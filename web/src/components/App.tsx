@@ -2,10 +2,14 @@
 // right, a toolbar for the projector (font size, theme, full screen) and keyboard shortcuts for all.
 
 import { useCallback, useEffect, useMemo, useReducer, useRef, useState } from 'react';
+import { exportScripts, type TypedLine } from '../../../gateway/lessons/export.js';
+import { fillFromWelcome } from '../../../gateway/lessons/placeholders.js';
 import type { Call } from '../../../gateway/protocol/messages.js';
 import { GatewayConnection, gatewayUrl } from '../connection/gateway-connection.js';
 import { describeRow, layoutSequence } from '../diagram/layout.js';
 import { type DiagramHandle, SequenceDiagram } from '../diagram/SequenceDiagram.js';
+import { downloadText, LessonPanel, type PublicLesson } from '../lessons/LessonPanel.js';
+import type { Driver } from '../lessons/lesson-run.js';
 import { RawSessions, type RawSessionsHandle } from '../raw/RawSessions.js';
 import { initialState, reducer } from '../store/state.js';
 import { ProgramTerminal, type SourcedBackend, type TerminalApi } from '../terminal/ProgramTerminal.js';
@@ -17,6 +21,8 @@ const SHORTCUTS: [string, string][] = [
   ['Alt + T', 'light / dark theme'],
   ['Alt + F', 'diagram full screen (Esc leaves)'],
   ['Alt + N', 'add a client program'],
+  ['Alt + L', 'the lessons'],
+  ['Alt + PageDown / PageUp', 'in a lesson: run the next step / go back one'],
   ['Alt + R', 'open a raw session (bytes by hand, like nc or telnet)'],
   ['Alt + 1 … 9', 'focus program terminal 1 … 9'],
   ['Alt + D', 'focus the diagram (↑ ↓ walk its events, Esc deselects)'],
@@ -47,6 +53,61 @@ export function App() {
   const raw = useRef<RawSessionsHandle>(null);
   const [help, setHelp] = useState(false);
   const [fullDiagram, setFullDiagram] = useState(false);
+  // Guided lessons: the list from the gateway, the one open (from the address: #/lesson/<id>),
+  // what each program printed (checks read it), and an epoch that gives restarts fresh terminals.
+  const [lessons, setLessons] = useState<PublicLesson[]>([]);
+  const [route, setRoute] = useState(() => lessonRoute(window.location.hash));
+  const [epoch, setEpoch] = useState(0);
+  const outputs = useRef<Record<string, string[]>>({});
+  const inputs = useRef<Record<string, TypedLine[]>>({});
+  const stateRef = useRef(state);
+  stateRef.current = state;
+
+  useEffect(() => {
+    fetch('/api/lessons')
+      .then((r) => (r.ok ? (r.json() as Promise<{ lessons: PublicLesson[] }>) : { lessons: [] }))
+      .then((doc) => setLessons(doc.lessons))
+      .catch(() => setLessons([]));
+    const onHash = () => setRoute(lessonRoute(window.location.hash));
+    window.addEventListener('hashchange', onHash);
+    return () => window.removeEventListener('hashchange', onHash);
+  }, []);
+
+  const driver = useMemo<Driver>(
+    () => ({
+      async type(program, line, wait) {
+        // Lessons may use client2 and client3: open their terminals first.
+        for (let i = 0; i < 4 && !stateRef.current.programs.includes(program); i++)
+          dispatch({ type: 'add-program' });
+        const t = await until(() => terminals.current.get(program), `the ${program} terminal`);
+        await t.type(line, { wait, delayMs: 12 });
+      },
+      trace: () => stateRef.current.trace.toArray(),
+      output: () => outputs.current,
+      fill: () => fillFromWelcome(stateRef.current.session ?? { ports: [], lessonServers: [] }),
+    }),
+    [],
+  );
+
+  /** A lesson's Restart: a new session (fresh sockets, fresh ports) and fresh terminals. */
+  const restart = useCallback(async () => {
+    const old = stateRef.current.session?.session;
+    outputs.current = {};
+    inputs.current = {};
+    conn.fresh();
+    setEpoch((e) => e + 1);
+    await until(
+      () =>
+        stateRef.current.session?.session !== old && stateRef.current.connection === 'open'
+          ? true
+          : undefined,
+      'a fresh session',
+    );
+    await until(
+      () => (stateRef.current.programs.every((p) => terminals.current.has(p)) ? true : undefined),
+      'fresh terminals',
+    );
+  }, [conn]);
 
   useEffect(() => {
     conn.start();
@@ -123,6 +184,9 @@ export function App() {
         t: () => dispatch({ type: 'theme', theme: state.theme === 'dark' ? 'light' : 'dark' }),
         f: () => setFullDiagram((f) => !f),
         n: () => dispatch({ type: 'add-program' }),
+        l: () => {
+          window.location.hash = '#/lessons';
+        },
         d: () => document.querySelector<SVGElement>('.diagram-body')?.focus(),
         s: exportSvg,
         p: exportPng,
@@ -151,7 +215,7 @@ export function App() {
   const log = model.rows.slice(-200).map((r) => describeRow(r, laneMap));
 
   return (
-    <div className={`app${fullDiagram ? ' full-diagram' : ''}`}>
+    <div className={`app${fullDiagram ? ' full-diagram' : ''}${route !== null ? ' with-lesson' : ''}`}>
       <header className="toolbar">
         <h1>Socket playground</h1>
         <ConnectionBadge status={state.connection} note={state.connectionNote} />
@@ -165,6 +229,9 @@ export function App() {
           </span>
         )}
         <span className="spacer" />
+        <button type="button" onClick={() => (window.location.hash = '#/lessons')} title="Alt+L">
+          Lessons
+        </button>
         <button type="button" onClick={() => dispatch({ type: 'add-program' })} title="Alt+N">
           + client
         </button>
@@ -196,6 +263,20 @@ export function App() {
         </button>
         <button type="button" onClick={() => setFullDiagram((f) => !f)} title="Alt+F">
           {fullDiagram ? 'Exit full screen' : 'Full-screen diagram'}
+        </button>
+        <button
+          type="button"
+          onClick={() => {
+            const fill = fillFromWelcome(state.session ?? { ports: [], lessonServers: [] });
+            const programs = Object.entries(inputs.current).map(([program, lines]) => ({ program, lines }));
+            for (const s of exportScripts({ title: 'sandbox session', name: 'sandbox', programs }, fill)) {
+              downloadText(s.text, s.fileName, 'text/x-python');
+            }
+          }}
+          title="Download what each terminal ran as Python 3 scripts"
+          disabled={state.programs.length === 0}
+        >
+          ⤓ Python
         </button>
         <button type="button" onClick={exportSvg} title="Alt+S">
           SVG
@@ -239,9 +320,23 @@ export function App() {
       )}
 
       <main className="workspace">
+        {route !== null && (
+          <LessonPanel
+            lessons={lessons}
+            lessonId={route}
+            driver={driver}
+            restart={restart}
+            onOpen={(id) => {
+              window.location.hash = id ? `#/lesson/${id}` : '#/lessons';
+            }}
+            onClose={() => {
+              window.location.hash = '#/';
+            }}
+          />
+        )}
         <section className="programs" aria-label="Program terminals">
           {state.programs.map((p, i) => (
-            <div className="program" key={p}>
+            <div className="program" key={`${p}@${epoch}`}>
               <div className="program-head">
                 <h2>
                   {p} <span className="hint">Alt+{i + 1}</span>
@@ -264,6 +359,16 @@ export function App() {
                 onReady={(api) => {
                   if (api) terminals.current.set(p, api);
                   else terminals.current.delete(p);
+                }}
+                onOutput={(line) => {
+                  const lines = outputs.current[p] ?? [];
+                  lines.push(line);
+                  outputs.current[p] = lines;
+                }}
+                onInput={(source, raised) => {
+                  const typed = inputs.current[p] ?? [];
+                  typed.push({ source, mayFail: raised });
+                  inputs.current[p] = typed;
                 }}
               />
             </div>
@@ -349,6 +454,24 @@ function ConnectionBadge({ status, note }: { status: string; note: string | null
       {note && status !== 'open' ? ` (${note})` : ''}
     </span>
   );
+}
+
+/** #/lesson/<id> opens a lesson, #/lessons the list; anything else, none. */
+function lessonRoute(hash: string): string | null {
+  const m = /^#\/lesson\/([\w-]+)$/.exec(hash);
+  if (m) return m[1]!;
+  return hash === '#/lessons' ? '' : null;
+}
+
+/** Polls (every 25 ms, up to 10 s) until get() gives a value. */
+async function until<T>(get: () => T | undefined, what: string): Promise<T> {
+  const start = Date.now();
+  for (;;) {
+    const v = get();
+    if (v !== undefined) return v;
+    if (Date.now() - start > 10_000) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
 }
 
 const portRange = (ports: number[]) =>

@@ -7,9 +7,19 @@ import { useEffect, useRef } from 'react';
 import { Interpreter, type SocketBackend } from '../interpreter/index.js';
 import { commonPrefix, LineEditor, safeTerminalText } from './line-editor.js';
 
+export interface TypeOptions {
+  /** Resolve only once the input has run (default); false resolves once it is typed. */
+  wait?: boolean;
+  /** Milliseconds per character, so a class can watch the line being typed (default 0). */
+  delayMs?: number;
+}
+
 export interface TerminalApi {
-  /** Types a line as if the student had, then runs it (used by lessons and tests). */
-  type(line: string): Promise<void>;
+  /**
+   * Types input as if the student had, line by line (a block ends with an empty line, as at
+   * Python's prompt), and runs it. Used by lessons and tests.
+   */
+  type(input: string, options?: TypeOptions): Promise<void>;
   focus(): void;
   /** Everything the terminal shows, as plain text lines. */
   text(): string;
@@ -22,6 +32,10 @@ interface Props {
   fontSize: number;
   theme: 'light' | 'dark';
   onReady?(api: TerminalApi | null): void;
+  /** Every line the program prints, as it prints it (lessons judge checks on it). */
+  onOutput?(line: string): void;
+  /** Every input the program ran, and whether it raised (for the Python export). */
+  onInput?(source: string, raised: boolean): void;
 }
 
 const THEMES = {
@@ -49,8 +63,12 @@ export interface SourcedBackend {
   call(...args: [...Parameters<SocketBackend['call']>, source: string]): ReturnType<SocketBackend['call']>;
 }
 
-export function ProgramTerminal({ program, backend, fontSize, theme, onReady }: Props) {
+export function ProgramTerminal({ program, backend, fontSize, theme, onReady, onOutput, onInput }: Props) {
   const host = useRef<HTMLDivElement>(null);
+  const output = useRef(onOutput);
+  output.current = onOutput;
+  const input = useRef(onInput);
+  input.current = onInput;
   const term = useRef<Terminal | null>(null);
 
   // The terminal lives as long as the program: font and theme changes are applied by the effect
@@ -108,13 +126,17 @@ export function ProgramTerminal({ program, backend, fontSize, theme, onReady }: 
     println(`${program}: Python socket calls run for real on the gateway. Try: help()`, DIM);
     prompt();
 
-    const run = async (input: string) => {
-      source = input;
+    const run = async (text: string) => {
+      source = text;
       running = new AbortController();
       try {
         // Lines stream as they are printed (a loop's print shows at once); errors in red, and their
         // name first, so colour is never the only signal.
-        await interp.run(input, running.signal, (line) => println(line, ERROR_LINE.test(line) ? RED : ''));
+        const out = await interp.run(text, running.signal, (line) => {
+          println(line, ERROR_LINE.test(line) ? RED : '');
+          output.current?.(line);
+        });
+        input.current?.(text, out.error);
       } catch (err) {
         println(`the gateway could not run this: ${(err as Error).message}`, RED);
       } finally {
@@ -193,12 +215,22 @@ export function ProgramTerminal({ program, backend, fontSize, theme, onReady }: 
     const onData = t.onData(handle);
 
     onReady?.({
-      async type(line: string) {
+      async type(input: string, { wait = true, delayMs = 0 }: TypeOptions = {}) {
         await idle;
-        write(editor.insert(line));
-        const { effects } = editor.feed('\r');
-        for (const e of effects) if (e.type === 'submit') submit(e.line);
-        await idle;
+        const lines = input.replace(/\n+$/, '').split('\n');
+        // A compound statement (while, if, def...) is closed by an empty line, as a student would.
+        if (lines.length > 1 || interp.needsMore(lines[0]!)) lines.push('');
+        for (const line of lines) {
+          if (delayMs > 0) {
+            for (const ch of line) {
+              write(editor.insert(ch));
+              await new Promise((r) => setTimeout(r, delayMs));
+            }
+          } else write(editor.insert(line));
+          const { effects } = editor.feed('\r');
+          for (const e of effects) if (e.type === 'submit') submit(e.line);
+        }
+        if (wait) await idle;
       },
       focus: () => t.focus(),
       text: () => {

@@ -1,0 +1,65 @@
+// A guided lesson in the real page: opened by link, stepped to the end from the keyboard, every check
+// judged green on real kernel facts, and the progress still there after a reload.
+
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  ARTIFACTS,
+  launchBrowser,
+  type Playground,
+  startPlayground,
+  watchErrors,
+} from '../support/browser.js';
+
+let browser: Browser;
+let pg: Playground;
+let page: Page;
+let errors: string[];
+
+beforeAll(async () => {
+  pg = await startPlayground();
+  browser = await launchBrowser();
+  page = await browser.newPage({ viewport: { width: 1600, height: 900 } });
+  errors = watchErrors(page);
+}, 60_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await pg?.stop();
+});
+
+const LESSON = '03-bind-is-not-listen';
+
+describe('a guided lesson', () => {
+  it('opens by link, steps to the end from the keyboard, and every check turns green', async () => {
+    await page.goto(`${pg.url}#/lesson/${LESSON}`);
+    const panel = page.getByRole('complementary', { name: /^Lesson: / });
+    await expect.poll(() => panel.count(), { timeout: 10_000 }).toBe(1);
+    await expect.poll(() => page.getByRole('status').first().textContent()).toContain('connected');
+    const steps = panel.locator('li.step');
+    const n = await steps.count();
+    expect(n).toBeGreaterThan(3);
+    for (let i = 0; i < n; i++) {
+      await page.keyboard.press('Alt+PageDown');
+      await expect
+        .poll(() => steps.nth(i).locator('.step-status').textContent(), { timeout: 15_000 })
+        .toBe('✓ passed');
+    }
+    expect(await panel.locator('.check-results .fail').count()).toBe(0);
+    await page.screenshot({ path: `${ARTIFACTS}/lesson-bind-is-not-listen.png` });
+    expect(errors).toEqual([]);
+  });
+
+  it('keeps its progress across a reload', async () => {
+    await page.reload();
+    const panel = page.getByRole('complementary', { name: /^Lesson: / });
+    await expect.poll(() => panel.count(), { timeout: 10_000 }).toBe(1);
+    // Every step is marked done, so there is no next step to run.
+    await expect
+      .poll(() => panel.getByRole('button', { name: /Run step|All steps done/ }).isDisabled())
+      .toBe(true);
+    await page.getByRole('button', { name: 'All lessons' }).click();
+    const list = page.getByRole('complementary', { name: 'Lessons' });
+    await expect.poll(() => list.textContent()).toContain('steps done');
+  });
+});

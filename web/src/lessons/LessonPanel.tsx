@@ -1,0 +1,392 @@
+// The guided lesson beside the terminals: the course list, the lesson's text and steps, Run (types
+// the step's line into its terminal), Check, Restart on fresh sockets, Run to here, the exercise, and
+// progress kept in the browser. Judges every check on real facts through lesson-run.ts.
+
+import { useCallback, useEffect, useRef, useState } from 'react';
+import { exportScripts, lessonExport } from '../../../gateway/lessons/export.js';
+import { fillText } from '../../../gateway/lessons/placeholders.js';
+import { CONCEPTS, type Exercise, type Lesson } from '../../../gateway/lessons/types.js';
+import { type CheckResult, type Driver, judgeUntil, type Mark, mark } from './lesson-run.js';
+import { Markdown } from './Markdown.js';
+import { type LessonProgress, loadProgress, saveProgress } from './progress.js';
+
+interface Props {
+  lessons: readonly PublicLesson[];
+  lessonId: string;
+  driver: Driver;
+  /** Starts a fresh session with fresh terminals; resolves once the new session is ready. */
+  restart(): Promise<void>;
+  onClose(): void;
+  onOpen(id: string): void;
+}
+
+/** A lesson as GET /api/lessons serves it: the exercise's solution stays on the gateway. */
+export type PublicLesson = Omit<Lesson, 'exercise'> & { exercise: Omit<Exercise, 'solution'> };
+
+type StepState = { results: CheckResult[] | null; running: boolean };
+
+export function LessonPanel({ lessons, lessonId, driver, restart, onClose, onOpen }: Props) {
+  const lesson = lessons.find((l) => l.id === lessonId);
+  const [progress, setProgress] = useState<Record<string, LessonProgress>>(() => loadProgress(localStorage));
+  const [current, setCurrent] = useState(0);
+  const [steps, setSteps] = useState<StepState[]>([]);
+  const [exercise, setExercise] = useState<{ results: CheckResult[] | null; running: boolean }>({
+    results: null,
+    running: false,
+  });
+  const marks = useRef(new Map<number, Mark>());
+  const busy = useRef(false);
+  const fill = driver.fill();
+  const text = (s: string) => fillText(s, fill);
+
+  // A lesson opens where the student left it; its steps' results start blank.
+  useEffect(() => {
+    if (!lesson) return;
+    const p = loadProgress(localStorage)[lesson.id];
+    setCurrent(Math.min(p?.done ?? 0, lesson.steps.length));
+    setSteps(lesson.steps.map(() => ({ results: null, running: false })));
+    setExercise({ results: null, running: false });
+    marks.current.clear();
+  }, [lesson]);
+
+  const markFor = useCallback(
+    (i: number) => {
+      let m = marks.current.get(i);
+      if (!m) {
+        m = mark(driver);
+        marks.current.set(i, m);
+      }
+      return m;
+    },
+    [driver],
+  );
+
+  const record = useCallback(
+    (done: number, ex?: boolean) => {
+      if (!lesson) return;
+      const before = loadProgress(localStorage)[lesson.id];
+      setProgress(
+        saveProgress(localStorage, lesson.id, {
+          done: Math.max(done, before?.done ?? 0),
+          exercise: ex ?? before?.exercise ?? false,
+        }),
+      );
+    },
+    [lesson],
+  );
+
+  const setStep = (i: number, s: Partial<StepState>) =>
+    setSteps((all) => all.map((x, j) => (j === i ? { ...x, ...s } : x)));
+
+  /** Types step i's line into its terminal (visibly), then judges its checks until they pass. */
+  const runStep = async (i: number, fast = false): Promise<boolean> => {
+    if (!lesson) return false;
+    const step = lesson.steps[i]!;
+    const m = markFor(i);
+    setStep(i, { running: true, results: null });
+    if (step.run !== null) {
+      const typing = driver.type(step.program, text(step.run), !step.waits);
+      if (!step.waits) await typing;
+      else if (fast) await new Promise((r) => setTimeout(r, 50));
+    }
+    const results = await judgeUntil(driver, m, step.checks, step.waits ? 3000 : 6000);
+    const pass = results.every((r) => r.pass);
+    setStep(i, { running: false, results });
+    if (pass) {
+      setCurrent((c) => Math.max(c, i + 1));
+      record(i + 1);
+    }
+    return pass;
+  };
+
+  const judgeStep = async (i: number) => {
+    if (!lesson) return;
+    setStep(i, { running: true });
+    const results = await judgeUntil(driver, markFor(i), lesson.steps[i]!.checks, 1000);
+    setStep(i, { running: false, results });
+    if (results.every((r) => r.pass)) {
+      setCurrent((c) => Math.max(c, i + 1));
+      record(i + 1);
+    }
+  };
+
+  const guard = async (work: () => Promise<void>) => {
+    if (busy.current) return;
+    busy.current = true;
+    try {
+      await work();
+    } finally {
+      busy.current = false;
+    }
+  };
+
+  /** The kernel cannot undo: going back means a fresh session replaying the steps before. */
+  const runTo = (target: number) =>
+    guard(async () => {
+      if (!lesson) return;
+      await restart();
+      marks.current.clear();
+      setSteps(lesson.steps.map(() => ({ results: null, running: false })));
+      setExercise({ results: null, running: false });
+      setCurrent(0);
+      for (let i = 0; i < target; i++) {
+        if (!(await runStep(i, true))) return;
+      }
+    });
+
+  const next = () =>
+    guard(async () => void (lesson && current < lesson.steps.length && (await runStep(current))));
+
+  const checkExercise = () =>
+    guard(async () => {
+      if (!lesson) return;
+      setExercise({ results: null, running: true });
+      const results = await judgeUntil(driver, markFor(lesson.steps.length), lesson.exercise.checks, 1500);
+      const pass = results.every((r) => r.pass);
+      setExercise({ results, running: false });
+      if (pass) record(lesson.steps.length, true);
+    });
+
+  // Keyboard for the projector: Alt+PageDown runs the next step, Alt+PageUp goes back one.
+  const keys = useRef({ next, back: () => runTo(Math.max(0, current - 1)) });
+  keys.current = { next, back: () => runTo(Math.max(0, current - 1)) };
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (!e.altKey) return;
+      if (e.key === 'PageDown') keys.current.next();
+      else if (e.key === 'PageUp') keys.current.back();
+      else return;
+      e.preventDefault();
+      e.stopPropagation();
+    };
+    window.addEventListener('keydown', onKey, true);
+    return () => window.removeEventListener('keydown', onKey, true);
+  }, []);
+
+  if (!lesson) {
+    return (
+      <aside className="lesson" aria-label="Lessons">
+        <CourseList
+          lessons={lessons}
+          progress={progress}
+          onOpen={onOpen}
+          missing={lessonId}
+          onClose={onClose}
+        />
+      </aside>
+    );
+  }
+
+  const idx = lessons.indexOf(lesson);
+  const allDone = current >= lesson.steps.length;
+  return (
+    <aside className="lesson" aria-label={`Lesson: ${lesson.title}`}>
+      <header className="lesson-head">
+        <button type="button" onClick={() => onOpen('')} aria-label="All lessons">
+          ☰ Lessons
+        </button>
+        <span className="lesson-count">
+          {idx + 1} / {lessons.length}
+        </span>
+        <button type="button" onClick={onClose} aria-label="Close the lesson">
+          ×
+        </button>
+      </header>
+      <h2>{lesson.title}</h2>
+      <p className="lesson-goal">
+        <strong>Goal:</strong> {text(lesson.goal)}
+      </p>
+      <p className="lesson-concepts">Concepts: {lesson.concepts.map((c) => CONCEPTS[c] ?? c).join('; ')}</p>
+      <div className="lesson-controls">
+        <button type="button" onClick={next} disabled={allDone} title="Alt+PageDown">
+          {allDone ? '✓ All steps done' : `▶ Run step ${current + 1}`}
+        </button>
+        <button
+          type="button"
+          onClick={() => runTo(Math.max(0, current - 1))}
+          disabled={current === 0}
+          title="Alt+PageUp"
+        >
+          ◀ Back
+        </button>
+        <button type="button" onClick={() => runTo(0)}>
+          ↺ Restart
+        </button>
+        <ExportButtons lesson={lesson} fill={fill} />
+      </div>
+      <Markdown text={text(lesson.prose)} />
+      <ol className="steps">
+        {lesson.steps.map((step, i) => {
+          const st = steps[i];
+          const state = st?.running
+            ? 'running'
+            : st?.results
+              ? st.results.every((r) => r.pass)
+                ? 'passed'
+                : 'failed'
+              : i < current
+                ? 'passed'
+                : i === current
+                  ? 'current'
+                  : 'todo';
+          return (
+            <li
+              key={step.n}
+              className={`step step-${state}`}
+              aria-current={i === current ? 'step' : undefined}
+              ref={i === current ? (el) => el?.scrollIntoView({ block: 'nearest' }) : undefined}
+            >
+              {step.prose && <Markdown text={text(step.prose)} />}
+              <div className="step-line">
+                <span className="step-program">{step.program}</span>
+                {step.run !== null ? <code>{text(step.run)}</code> : <em>watch {step.program}</em>}
+              </div>
+              <div className="step-expect">
+                <Markdown text={text(step.expect)} />
+              </div>
+              <div className="step-actions">
+                <span className="step-status">
+                  {state === 'passed'
+                    ? '✓ passed'
+                    : state === 'failed'
+                      ? '✗ not yet'
+                      : state === 'running'
+                        ? '… checking'
+                        : ''}
+                </span>
+                {i <= current && (
+                  <>
+                    <button type="button" onClick={() => guard(async () => void (await runStep(i)))}>
+                      Run
+                    </button>
+                    <button type="button" onClick={() => guard(() => judgeStep(i))}>
+                      Check
+                    </button>
+                    <button
+                      type="button"
+                      onClick={() => runTo(i + 1)}
+                      title="Replays the lesson on fresh sockets up to this step"
+                    >
+                      Run to here
+                    </button>
+                  </>
+                )}
+              </div>
+              {st?.results && <Results results={st.results} />}
+            </li>
+          );
+        })}
+      </ol>
+      <section className="exercise" aria-label="Exercise">
+        <h3>Exercise {progress[lesson.id]?.exercise ? '✓' : ''}</h3>
+        <Markdown text={text(lesson.exercise.prose)} />
+        <Markdown text={text(lesson.exercise.task)} />
+        <button type="button" onClick={checkExercise} disabled={!allDone}>
+          Check my work
+        </button>
+        {!allDone && <span className="note"> (after the steps)</span>}
+        {exercise.results && <Results results={exercise.results} />}
+      </section>
+      <Markdown text={text(lesson.closing)} />
+      {idx + 1 < lessons.length && (
+        <button type="button" onClick={() => onOpen(lessons[idx + 1]!.id)}>
+          Next lesson: {lessons[idx + 1]!.title} →
+        </button>
+      )}
+    </aside>
+  );
+}
+
+function Results({ results }: { results: CheckResult[] }) {
+  return (
+    <ul className="check-results">
+      {results.map((r) => (
+        <li key={r.source} className={r.pass ? 'pass' : 'fail'}>
+          {r.pass ? '✓' : '✗'} <code>{r.source}</code>
+          {!r.pass && (
+            <div className="check-detail">
+              <div>Seen: {r.seen}</div>
+              <div>Hint: {r.hint}</div>
+            </div>
+          )}
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+function CourseList({
+  lessons,
+  progress,
+  onOpen,
+  missing,
+  onClose,
+}: {
+  lessons: readonly PublicLesson[];
+  progress: Record<string, LessonProgress>;
+  onOpen(id: string): void;
+  missing: string;
+  onClose(): void;
+}) {
+  return (
+    <>
+      <header className="lesson-head">
+        <h2>Lessons</h2>
+        <button type="button" onClick={onClose} aria-label="Close the lessons">
+          ×
+        </button>
+      </header>
+      {missing && <p role="alert">There is no lesson named “{missing}”. Here are the ones there are:</p>}
+      <ol className="course">
+        {lessons.map((l) => {
+          const p = progress[l.id];
+          const done = p && p.done >= l.steps.length;
+          return (
+            <li key={l.id}>
+              <a href={`#/lesson/${l.id}`} onClick={() => onOpen(l.id)}>
+                {l.title}
+              </a>{' '}
+              <span className="note">
+                {done
+                  ? p.exercise
+                    ? '✓ done, exercise too'
+                    : '✓ steps done'
+                  : p
+                    ? `${p.done}/${l.steps.length} steps`
+                    : ''}
+              </span>
+              <div className="note">{l.goal}</div>
+            </li>
+          );
+        })}
+      </ol>
+    </>
+  );
+}
+
+/** One download per program: the lesson's lines as a Python 3 script, ports filled in for this session. */
+function ExportButtons({ lesson, fill }: { lesson: PublicLesson; fill: ReturnType<Driver['fill']> }) {
+  const scripts = exportScripts(lessonExport(lesson), fill).filter((s) => /\S/.test(s.text));
+  return (
+    <>
+      {scripts.map((s) => (
+        <button
+          key={s.program}
+          type="button"
+          onClick={() => downloadText(s.text, s.fileName, 'text/x-python')}
+          title={`Download the ${s.program} program as a Python 3 script to run at home`}
+        >
+          ⤓ {s.fileName}
+        </button>
+      ))}
+    </>
+  );
+}
+
+export function downloadText(text: string, name: string, type: string): void {
+  const a = document.createElement('a');
+  a.href = URL.createObjectURL(new Blob([text], { type }));
+  a.download = name;
+  a.click();
+  setTimeout(() => URL.revokeObjectURL(a.href), 1000);
+}

@@ -1,0 +1,122 @@
+// The small Markdown the lessons are written in, rendered as React elements: paragraphs, lists,
+// headings, fenced code, `code`, **bold**, *emphasis* and http(s) links. Never HTML: text stays text.
+
+import type { ReactNode } from 'react';
+
+type Block =
+  | { kind: 'p'; text: string }
+  | { kind: 'h'; level: number; text: string }
+  | { kind: 'ul' | 'ol'; items: string[] }
+  | { kind: 'code'; text: string };
+
+export function parseBlocks(md: string): Block[] {
+  const blocks: Block[] = [];
+  const lines = md.replace(/\r\n/g, '\n').split('\n');
+  let i = 0;
+  while (i < lines.length) {
+    const line = lines[i]!;
+    if (line.trim() === '') {
+      i++;
+      continue;
+    }
+    if (line.startsWith('```')) {
+      const body: string[] = [];
+      i++;
+      while (i < lines.length && !lines[i]!.startsWith('```')) body.push(lines[i++]!);
+      i++;
+      blocks.push({ kind: 'code', text: body.join('\n') });
+      continue;
+    }
+    const h = /^(#{1,4})\s+(.*)$/.exec(line);
+    if (h) {
+      blocks.push({ kind: 'h', level: h[1]!.length, text: h[2]! });
+      i++;
+      continue;
+    }
+    const list = /^\s*([-*]|\d+\.)\s+/.exec(line);
+    if (list) {
+      const ordered = /\d/.test(list[1]!);
+      const items: string[] = [];
+      while (i < lines.length && /^\s*([-*]|\d+\.)\s+/.test(lines[i]!)) {
+        let item = lines[i]!.replace(/^\s*([-*]|\d+\.)\s+/, '');
+        i++;
+        // Continuation lines of an item are indented.
+        while (i < lines.length && /^\s{2,}\S/.test(lines[i]!) && !/^\s*([-*]|\d+\.)\s+/.test(lines[i]!)) {
+          item += ` ${lines[i]!.trim()}`;
+          i++;
+        }
+        items.push(item);
+      }
+      blocks.push({ kind: ordered ? 'ol' : 'ul', items });
+      continue;
+    }
+    const para: string[] = [];
+    while (
+      i < lines.length &&
+      lines[i]!.trim() !== '' &&
+      !lines[i]!.startsWith('```') &&
+      !/^#{1,4}\s/.test(lines[i]!)
+    ) {
+      para.push(lines[i]!.trim());
+      i++;
+    }
+    blocks.push({ kind: 'p', text: para.join(' ') });
+  }
+  return blocks;
+}
+
+/** Inline spans: `code`, **bold**, *emphasis*, [text](http...). */
+export function inline(text: string): ReactNode[] {
+  const out: ReactNode[] = [];
+  const re = /`([^`]+)`|\*\*([^*]+)\*\*|\*([^*]+)\*|\[([^\]]+)\]\((https?:\/\/[^)\s]+)\)/g;
+  let last = 0;
+  let n = 0;
+  for (let m = re.exec(text); m; m = re.exec(text)) {
+    if (m.index > last) out.push(text.slice(last, m.index));
+    const key = n++;
+    if (m[1] !== undefined) out.push(<code key={key}>{m[1]}</code>);
+    else if (m[2] !== undefined) out.push(<strong key={key}>{m[2]}</strong>);
+    else if (m[3] !== undefined) out.push(<em key={key}>{m[3]}</em>);
+    else
+      out.push(
+        <a key={key} href={m[5]} target="_blank" rel="noopener noreferrer">
+          {m[4]}
+        </a>,
+      );
+    last = m.index + m[0].length;
+  }
+  if (last < text.length) out.push(text.slice(last));
+  return out;
+}
+
+export function Markdown({ text }: { text: string }) {
+  return (
+    <>
+      {parseBlocks(text).map((b, i) => {
+        switch (b.kind) {
+          case 'p':
+            // biome-ignore lint/suspicious/noArrayIndexKey: blocks of one text never reorder
+            return <p key={i}>{inline(b.text)}</p>;
+          case 'h':
+            // biome-ignore lint/suspicious/noArrayIndexKey: blocks of one text never reorder
+            return <h3 key={i}>{inline(b.text)}</h3>;
+          case 'code':
+            return (
+              // biome-ignore lint/suspicious/noArrayIndexKey: blocks of one text never reorder
+              <pre key={i}>
+                <code>{b.text}</code>
+              </pre>
+            );
+          default: {
+            const items = b.items.map((it, j) => (
+              // biome-ignore lint/suspicious/noArrayIndexKey: items of one list never reorder
+              <li key={j}>{inline(it)}</li>
+            ));
+            // biome-ignore lint/suspicious/noArrayIndexKey: blocks of one text never reorder
+            return b.kind === 'ul' ? <ul key={i}>{items}</ul> : <ol key={i}>{items}</ol>;
+          }
+        }
+      })}
+    </>
+  );
+}

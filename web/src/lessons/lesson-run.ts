@@ -1,0 +1,81 @@
+// Runs a guided lesson's steps in the page: types each line into its program's terminal, then judges
+// the step's checks on real facts (the trace and what the programs printed) until they pass or time
+// runs out. No React, no DOM: the page hands it a Driver, tests hand it a fake one.
+
+import { type CheckFacts, judge, type TraceEvent } from '../../../gateway/lessons/checks.js';
+import type { Fill } from '../../../gateway/lessons/placeholders.js';
+import { fillText } from '../../../gateway/lessons/placeholders.js';
+import type { StepCheck } from '../../../gateway/lessons/types.js';
+
+export interface Driver {
+  /** Types a line into a program's terminal and runs it; resolves when it returned (or at once if !wait). */
+  type(program: string, line: string, wait: boolean): Promise<void>;
+  /** The session's trace so far. */
+  trace(): readonly TraceEvent[];
+  /** Every line each program has printed since the page loaded. */
+  output(): Readonly<Record<string, readonly string[]>>;
+  fill(): Fill;
+}
+
+export interface CheckResult {
+  source: string;
+  pass: boolean;
+  seen: string;
+  hint: string;
+}
+
+/** Where a window of judging begins: the trace seq and each program's output length at that moment. */
+export interface Mark {
+  seq: number;
+  output: Record<string, number>;
+}
+
+export function mark(d: Driver): Mark {
+  const trace = d.trace();
+  const out = d.output();
+  return {
+    seq: trace.length ? trace[trace.length - 1]!.seq : 0,
+    output: Object.fromEntries(Object.entries(out).map(([p, lines]) => [p, lines.length])),
+  };
+}
+
+export function factsSince(d: Driver, m: Mark): CheckFacts {
+  const out = d.output();
+  return {
+    trace: d.trace(),
+    from: m.seq,
+    output: Object.fromEntries(Object.entries(out).map(([p, lines]) => [p, lines.slice(m.output[p] ?? 0)])),
+    fill: d.fill(),
+  };
+}
+
+export function judgeAll(checks: readonly StepCheck[], facts: CheckFacts): CheckResult[] {
+  return checks.map((c) => {
+    const v = judge(c.check, facts);
+    return {
+      source: fillText(c.source, facts.fill),
+      pass: v.pass,
+      seen: v.seen,
+      hint: fillText(c.hint, facts.fill),
+    };
+  });
+}
+
+/**
+ * Judges again and again until every check passes or `ms` is over: kernel facts settle a little
+ * after the call that caused them (a FIN's ACK, TIME_WAIT read from the kernel table once a second).
+ */
+export async function judgeUntil(
+  d: Driver,
+  m: Mark,
+  checks: readonly StepCheck[],
+  ms = 6000,
+  every = 150,
+): Promise<CheckResult[]> {
+  const start = Date.now();
+  for (;;) {
+    const results = judgeAll(checks, factsSince(d, m));
+    if (results.every((r) => r.pass) || Date.now() - start >= ms) return results;
+    await new Promise((r) => setTimeout(r, every));
+  }
+}
