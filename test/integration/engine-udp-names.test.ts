@@ -48,9 +48,16 @@ describe('UDP', () => {
     const server = await udp(h, 'server');
     await h.call('server', { op: 'bind', socket: server, address: ['127.0.0.1', h.ports[0]!] });
     // Before hearing from it, the outsider's port is not an allowed target.
-    expect((await h.fails('server', { op: 'sendto', socket: server, data: b64('hi'), address: ['127.0.0.1', from] })).code).toBe(
-      'EGW_DENIED',
-    );
+    expect(
+      (
+        await h.fails('server', {
+          op: 'sendto',
+          socket: server,
+          data: b64('hi'),
+          address: ['127.0.0.1', from],
+        })
+      ).code,
+    ).toBe('EGW_DENIED');
     const got = new Promise<string>((r) => outsider.once('message', (m) => r(m.toString())));
     outsider.send('ping', h.ports[0]!, '127.0.0.1');
     const d = await h.call<ResultOf<'recvfrom'>>('server', { op: 'recvfrom', socket: server, bufsize: 100 });
