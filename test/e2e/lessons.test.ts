@@ -8,6 +8,7 @@ import {
   launchBrowser,
   type Playground,
   startPlayground,
+  terminalText,
   watchErrors,
 } from '../support/browser.js';
 
@@ -48,6 +49,40 @@ describe('a guided lesson', () => {
     expect(await panel.locator('.check-results .fail').count()).toBe(0);
     await page.screenshot({ path: `${ARTIFACTS}/lesson-bind-is-not-listen.png` });
     expect(errors).toEqual([]);
+  });
+
+  it('runs a lesson whose lines block (the backlog) to the end, every check green', {
+    timeout: 90_000,
+  }, async () => {
+    await page.goto(`${pg.url}#/lesson/04-the-backlog`);
+    const panel = page.getByRole('complementary', { name: /^Lesson: / });
+    await expect.poll(() => panel.locator('h2').textContent(), { timeout: 10_000 }).toMatch(/backlog/i);
+    const steps = panel.locator('li.step');
+    const n = await steps.count();
+    for (let i = 0; i < n; i++) {
+      await page.keyboard.press('Alt+PageDown');
+      // A line that blocks lets the lesson go on; its checks turn green once later steps free it.
+      await expect
+        .poll(() => steps.nth(i).locator('.step-status').textContent(), { timeout: 15_000 })
+        .toMatch(/✓ passed|⏳ waiting/)
+        .catch(async (e) => {
+          await page.screenshot({ path: `${ARTIFACTS}/lesson-failed-step.png` });
+          throw new Error(
+            `step ${i + 1}: ${await steps.nth(i).textContent()}\nserver terminal:\n${await terminalText(page, 'server')}\n${e}`,
+          );
+        });
+    }
+    for (let i = 0; i < n; i++) {
+      await expect
+        .poll(() => steps.nth(i).locator('.step-status').textContent(), { timeout: 15_000 })
+        .toBe('✓ passed')
+        .catch(async (e) => {
+          throw new Error(`step ${i + 1} at the end: ${await steps.nth(i).textContent()}\n${e}`);
+        });
+    }
+    await page.screenshot({ path: `${ARTIFACTS}/lesson-backlog.png` });
+    expect(errors).toEqual([]);
+    await page.goto(`${pg.url}#/lesson/${LESSON}`);
   });
 
   it('keeps its progress across a reload', async () => {

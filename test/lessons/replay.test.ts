@@ -8,8 +8,9 @@ import { judge } from '../../gateway/lessons/checks.js';
 import { loadLessons } from '../../gateway/lessons/load.js';
 import type { Lesson } from '../../gateway/lessons/types.js';
 import { type Playground, startPlayground } from '../support/browser.js';
+import { studentPortRange } from '../support/ports.js';
 import { mutants } from './mutate.js';
-import { freePortRange, type ReplayResult, replayLesson } from './replay.js';
+import { type ReplayResult, replayLesson } from './replay.js';
 
 const { lessons, problems } = await loadLessons('lessons');
 /** LESSONS=03,08 replays only those (while writing a lesson). */
@@ -29,7 +30,7 @@ const errors = new Map<string, unknown>();
 
 beforeAll(async () => {
   // Ten ports per session, one session per lesson, and a closed session's ports come back only after its grace period.
-  const [first, last] = freePortRange(Math.max(200, chosen.length * 10 + 50));
+  const [first, last] = studentPortRange(Math.max(200, chosen.length * 10 + 50));
   pg = await startPlayground(['--ports', `${first}-${last}`, '--max-sessions-per-address', '64']);
   const queue = [...chosen];
   const worker = async () => {

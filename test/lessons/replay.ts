@@ -3,7 +3,6 @@
 // `waits` must really block; the replay then goes on with the other programs' steps while it waits.
 // Every check is judged (with the pure judge the page uses) on the real trace and output.
 
-import { readFileSync } from 'node:fs';
 import WebSocket from 'ws';
 import { type CheckFacts, CheckWindow, type TraceEvent, type Verdict } from '../../gateway/lessons/checks.js';
 import { expectsFailure } from '../../gateway/lessons/export.js';
@@ -328,29 +327,4 @@ export async function replayLesson(lesson: Lesson, gatewayPort: number): Promise
     await session.close();
   }
   return { lesson, fill, trace: session.trace, records, failures, ms: performance.now() - t0 };
-}
-
-/** A block of ports nobody on this machine uses now (no listener, no TIME_WAIT), for the student range. */
-export function freePortRange(size: number): [number, number] {
-  const used = new Set<number>();
-  for (const f of ['/proc/net/tcp', '/proc/net/tcp6', '/proc/net/udp', '/proc/net/udp6']) {
-    let text = '';
-    try {
-      text = readFileSync(f, 'utf8');
-    } catch {
-      continue;
-    }
-    for (const line of text.split('\n').slice(1)) {
-      const local = line.trim().split(/\s+/)[1];
-      if (local) used.add(Number.parseInt(local.split(':')[1] ?? '0', 16));
-    }
-  }
-  // Below the kernel's ephemeral range (32768 and up by default), away from the default 20000-20999.
-  for (let tries = 0; tries < 200; tries++) {
-    const start = 21000 + Math.floor(Math.random() * Math.floor(11000 / size)) * size;
-    let clear = true;
-    for (let p = start; p < start + size && clear; p++) if (used.has(p)) clear = false;
-    if (clear) return [start, start + size - 1];
-  }
-  throw new Error('no free block of student ports below 32000');
 }

@@ -4,6 +4,7 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { type Browser, chromium, type Page } from 'playwright-core';
+import { studentPortRange } from './ports.js';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const ARTIFACTS = 'test-results';
@@ -38,9 +39,11 @@ export interface Playground {
 export async function startPlayground(args: string[] = []): Promise<Playground> {
   const main = 'dist/gateway/main.js';
   if (!existsSync(main)) throw new Error(`${main} is missing: npm test builds it first`);
+  // Student ports of this worker's own, so playgrounds of test files running side by side never share one.
+  const ports = args.includes('--ports') ? [] : ['--ports', studentPortRange().join('-')];
   const child: ChildProcess = spawn(
     process.execPath,
-    [main, '--port', '0', '--lesson-ports', 'auto', ...args],
+    [main, '--port', '0', '--lesson-ports', 'auto', ...ports, ...args],
     {
       stdio: ['ignore', 'pipe', 'pipe'],
     },

@@ -10,6 +10,7 @@ import type { Call, CallError, CallResult, KernelSocket } from '../../gateway/pr
 import { SessionRules } from '../../gateway/session/rules.js';
 import { loadLibcPort } from '../../gateway/syscalls/libc.js';
 import { SystemNames } from '../../gateway/syscalls/names.js';
+import { harnessPorts } from './ports.js';
 
 let shared: SyscallPort | null = null;
 export const libc = (): SyscallPort => {
@@ -17,9 +18,10 @@ export const libc = (): SyscallPort => {
   return shared;
 };
 
-// Each harness gets its own ports, below the kernel's ephemeral range (32768-60999 here) so no
-// outgoing connection ever holds one, and spread so TIME_WAIT left by one test never meets another.
-let nextPort = 22000 + Math.floor(Math.random() * 600) * 10;
+// Each harness gets its own ports from this worker's slice (support/ports.ts), starting at a random
+// place so TIME_WAIT left by an earlier run or test never meets a new one.
+const [firstPort, lastPort] = harnessPorts;
+let nextPort = firstPort + Math.floor(Math.random() * ((lastPort - firstPort) / 10 - 1)) * 10;
 
 export class CallFailed extends Error {
   constructor(readonly error: CallError) {
@@ -44,7 +46,7 @@ export class Harness {
   constructor(o: HarnessOptions = {}) {
     this.ports = Array.from({ length: 10 }, (_, i) => nextPort + i);
     nextPort += 10;
-    if (nextPort > 28990) nextPort = 22000;
+    if (nextPort > lastPort - 10) nextPort = firstPort;
     this.engine = new Engine({
       sys: o.sys ?? libc(),
       names: new SystemNames(),

@@ -82,6 +82,9 @@ export function App() {
         const t = await until(() => terminals.current.get(program), `the ${program} terminal`);
         await t.type(line, { wait, delayMs: 12 });
       },
+      done: async (program) => {
+        await terminals.current.get(program)?.idle();
+      },
       trace: () => stateRef.current.trace.toArray(),
       output: () => outputs.current,
       fill: () => fillFromWelcome(stateRef.current.session ?? { ports: [], lessonServers: [] }),
@@ -94,6 +97,8 @@ export function App() {
     const old = stateRef.current.session?.session;
     outputs.current = {};
     inputs.current = {};
+    // Forget the old terminals now, so waiting below sees only the fresh ones register.
+    terminals.current.clear();
     conn.fresh();
     setEpoch((e) => e + 1);
     await until(

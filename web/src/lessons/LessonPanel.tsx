@@ -23,7 +23,7 @@ interface Props {
 /** A lesson as GET /api/lessons serves it: the exercise's solution stays on the gateway. */
 export type PublicLesson = Omit<Lesson, 'exercise'> & { exercise: Omit<Exercise, 'solution'> };
 
-type StepState = { results: CheckResult[] | null; running: boolean };
+type StepState = { results: CheckResult[] | null; running: boolean; waiting?: boolean };
 
 export function LessonPanel({ lessons, lessonId, driver, restart, onClose, onOpen }: Props) {
   const lesson = lessons.find((l) => l.id === lessonId);
@@ -44,7 +44,7 @@ export function LessonPanel({ lessons, lessonId, driver, restart, onClose, onOpe
     if (!lesson) return;
     const p = loadProgress(localStorage)[lesson.id];
     setCurrent(Math.min(p?.done ?? 0, lesson.steps.length));
-    setSteps(lesson.steps.map(() => ({ results: null, running: false })));
+    setSteps(lesson.steps.map(() => ({ results: null, running: false, waiting: false })));
     setExercise({ results: null, running: false });
     marks.current.clear();
   }, [lesson]);
@@ -81,15 +81,44 @@ export function LessonPanel({ lessons, lessonId, driver, restart, onClose, onOpe
   /** Types step i's line into its terminal (visibly), then judges its checks until they pass. */
   const runStep = async (i: number, fast = false): Promise<boolean> => {
     if (!lesson) return false;
+    // A lesson starts on fresh sockets: what an earlier lesson or the sandbox left in the kernel
+    // (a TIME_WAIT on the same port, a listener) would change what this one shows.
+    if (i === 0 && driver.trace().length > 0) {
+      await restart();
+      marks.current.clear();
+    }
     const step = lesson.steps[i]!;
     const m = markFor(i);
-    setStep(i, { running: true, results: null });
-    if (step.run !== null) {
-      const typing = driver.type(step.program, text(step.run), !step.waits);
-      if (!step.waits) await typing;
-      else if (fast) await new Promise((r) => setTimeout(r, 50));
+    setStep(i, { running: true, results: null, waiting: false });
+    if (step.run !== null && step.waits) {
+      // A line that blocks (accept before anyone connects): the lesson goes on while it waits, and
+      // its checks are judged once it returns, which later steps bring about.
+      await driver.type(step.program, fillText(step.run, driver.fill()), false);
+      // Go on only once the call is really blocked in the kernel, so the next step cannot overtake it.
+      const start = Date.now();
+      while (
+        Date.now() - start < 3000 &&
+        !driver.trace().some((e) => e.seq > m.seq && e.type === 'call-blocked' && e.program === step.program)
+      ) {
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      const done = driver.done(step.program);
+      setStep(i, { running: false, waiting: true });
+      setCurrent((c) => Math.max(c, i + 1));
+      // Judged twice: while it waits (SYN_SENT, a blocked call) and once it returned; a check
+      // passes if it held at either moment.
+      const early = judgeUntil(driver, m, step.checks, 1500);
+      void Promise.all([early, done]).then(async ([before]) => {
+        const after = await judgeUntil(driver, m, step.checks, 6000);
+        const results = after.map((r, k) => (r.pass || !before[k]?.pass ? r : before[k]!));
+        setStep(i, { waiting: false, results });
+        if (results.every((r) => r.pass)) record(i + 1);
+      });
+      if (fast) await new Promise((r) => setTimeout(r, 100));
+      return true;
     }
-    const results = await judgeUntil(driver, m, step.checks, step.waits ? 3000 : 6000);
+    if (step.run !== null) await driver.type(step.program, fillText(step.run, driver.fill()), true);
+    const results = await judgeUntil(driver, m, step.checks, 6000);
     const pass = results.every((r) => r.pass);
     setStep(i, { running: false, results });
     if (pass) {
@@ -220,15 +249,17 @@ export function LessonPanel({ lessons, lessonId, driver, restart, onClose, onOpe
           const st = steps[i];
           const state = st?.running
             ? 'running'
-            : st?.results
-              ? st.results.every((r) => r.pass)
-                ? 'passed'
-                : 'failed'
-              : i < current
-                ? 'passed'
-                : i === current
-                  ? 'current'
-                  : 'todo';
+            : st?.waiting
+              ? 'waiting'
+              : st?.results
+                ? st.results.every((r) => r.pass)
+                  ? 'passed'
+                  : 'failed'
+                : i < current
+                  ? 'passed'
+                  : i === current
+                    ? 'current'
+                    : 'todo';
           return (
             <li
               key={step.n}
@@ -252,7 +283,9 @@ export function LessonPanel({ lessons, lessonId, driver, restart, onClose, onOpe
                       ? '✗ not yet'
                       : state === 'running'
                         ? '… checking'
-                        : ''}
+                        : state === 'waiting'
+                          ? '⏳ waiting in the kernel'
+                          : ''}
                 </span>
                 {i <= current && (
                   <>

@@ -2,7 +2,7 @@
 // the step's checks on real facts (the trace and what the programs printed) until they pass or time
 // runs out. No React, no DOM: the page hands it a Driver, tests hand it a fake one.
 
-import { type CheckFacts, judge, type TraceEvent } from '../../../gateway/lessons/checks.js';
+import { type CheckFacts, CheckWindow, type TraceEvent } from '../../../gateway/lessons/checks.js';
 import type { Fill } from '../../../gateway/lessons/placeholders.js';
 import { fillText } from '../../../gateway/lessons/placeholders.js';
 import type { StepCheck } from '../../../gateway/lessons/types.js';
@@ -10,6 +10,8 @@ import type { StepCheck } from '../../../gateway/lessons/types.js';
 export interface Driver {
   /** Types a line into a program's terminal and runs it; resolves when it returned (or at once if !wait). */
   type(program: string, line: string, wait: boolean): Promise<void>;
+  /** Resolves once everything typed into that program has run. */
+  done(program: string): Promise<void>;
   /** The session's trace so far. */
   trace(): readonly TraceEvent[];
   /** Every line each program has printed since the page loaded. */
@@ -49,21 +51,11 @@ export function factsSince(d: Driver, m: Mark): CheckFacts {
   };
 }
 
-export function judgeAll(checks: readonly StepCheck[], facts: CheckFacts): CheckResult[] {
-  return checks.map((c) => {
-    const v = judge(c.check, facts);
-    return {
-      source: fillText(c.source, facts.fill),
-      pass: v.pass,
-      seen: v.seen,
-      hint: fillText(c.hint, facts.fill),
-    };
-  });
-}
-
 /**
  * Judges again and again until every check passes or `ms` is over: kernel facts settle a little
  * after the call that caused them (a FIN's ACK, TIME_WAIT read from the kernel table once a second).
+ * A CheckWindow walks the trace event by event, so a state that held only for a moment during the
+ * step (SYN_SENT, FIN_WAIT2) still counts, and a check that passed stays passed.
  */
 export async function judgeUntil(
   d: Driver,
@@ -72,9 +64,20 @@ export async function judgeUntil(
   ms = 6000,
   every = 150,
 ): Promise<CheckResult[]> {
+  const window = new CheckWindow(
+    checks.map((c) => c.check),
+    m.seq,
+  );
   const start = Date.now();
   for (;;) {
-    const results = judgeAll(checks, factsSince(d, m));
+    const facts: CheckFacts = factsSince(d, m);
+    const verdicts = window.update(facts);
+    const results = checks.map((c, i) => ({
+      source: fillText(c.source, facts.fill),
+      pass: verdicts[i]!.pass,
+      seen: verdicts[i]!.seen,
+      hint: fillText(c.hint, facts.fill),
+    }));
     if (results.every((r) => r.pass) || Date.now() - start >= ms) return results;
     await new Promise((r) => setTimeout(r, every));
   }

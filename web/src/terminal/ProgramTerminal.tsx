@@ -21,6 +21,8 @@ export interface TerminalApi {
    */
   type(input: string, options?: TypeOptions): Promise<void>;
   focus(): void;
+  /** Resolves once nothing typed so far is still running. */
+  idle(): Promise<void>;
   /** Everything the terminal shows, as plain text lines. */
   text(): string;
 }
@@ -233,6 +235,7 @@ export function ProgramTerminal({ program, backend, fontSize, theme, onReady, on
         if (wait) await idle;
       },
       focus: () => t.focus(),
+      idle: () => idle,
       text: () => {
         const buf = t.buffer.active;
         const lines: string[] = [];

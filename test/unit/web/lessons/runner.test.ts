@@ -13,6 +13,7 @@ function fakeDriver() {
   const output: Record<string, string[]> = {};
   const driver: Driver = {
     async type() {},
+    async done() {},
     trace: () => trace,
     output: () => output,
     fill: () => ({ ports: [20000], servers: { echo: 7007 } }),
