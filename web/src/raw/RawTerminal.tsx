@@ -6,6 +6,7 @@
 import { Terminal } from '@xterm/xterm';
 import '@xterm/xterm/css/xterm.css';
 import { memo, useEffect, useRef } from 'react';
+import { fitTerminal, swallowDangerousOsc, TERMINAL_FONT, TERMINAL_THEMES } from '../terminal/xterm-setup.js';
 import type { CloseEvent, RawStream } from './raw-session.js';
 import { SafeTerminalWriter } from './render-bytes.js';
 
@@ -19,31 +20,6 @@ interface Props {
   /** How the peer is called in the close notes: "echo", "the client"... */
   peerName: string;
 }
-
-// Colours for the marks and arrows the safe writer adds, readable on a projector in both themes.
-const THEMES = {
-  dark: {
-    background: '#111418',
-    foreground: '#e8eaed',
-    cursor: '#111418',
-    selectionBackground: '#3a4a63',
-    cyan: '#5fd7e8',
-    yellow: '#ffd166',
-    magenta: '#f0a6ff',
-  },
-  light: {
-    background: '#ffffff',
-    foreground: '#111111',
-    cursor: '#ffffff',
-    selectionBackground: '#b3d4ff',
-    cyan: '#005f73',
-    yellow: '#7a5200',
-    magenta: '#7b1fa2',
-  },
-};
-
-/** OSC numbers a peer could use to reach outside the terminal: titles (0-2), hyperlinks (8), clipboard (52). */
-const SWALLOWED_OSC = [0, 1, 2, 8, 52];
 
 const DIM = '\x1b[2m';
 const RESET = '\x1b[0m';
@@ -74,8 +50,8 @@ export const RawTerminal = memo(function RawTerminal({
     if (!el) return;
     const t = new Terminal({
       fontSize,
-      fontFamily: 'ui-monospace, "DejaVu Sans Mono", Menlo, monospace',
-      theme: THEMES[theme],
+      fontFamily: TERMINAL_FONT,
+      theme: TERMINAL_THEMES[theme],
       // Keys never go through xterm: the input line below is the only way bytes leave.
       disableStdin: true,
       cursorBlink: false,
@@ -85,19 +61,14 @@ export const RawTerminal = memo(function RawTerminal({
       allowProposedApi: false,
     });
     t.open(el);
-    for (const osc of SWALLOWED_OSC) t.parser.registerOscHandler(osc, () => true);
+    swallowDangerousOsc(t);
     if (t.textarea) {
       t.textarea.setAttribute('aria-label', `${label} (read only)`);
       t.textarea.tabIndex = -1;
     }
     term.current = t;
     written.current = null;
-    const fitToHost = () => {
-      const size = cellSize(el, t.options.fontFamily ?? 'monospace', t.options.fontSize ?? 14);
-      const cols = Math.max(10, Math.floor((el.clientWidth - 8) / size.width));
-      const rows = Math.max(3, Math.floor((el.clientHeight - 4) / size.height));
-      if (cols !== t.cols || rows !== t.rows) t.resize(cols, rows);
-    };
+    const fitToHost = () => fitTerminal(t, el, { cols: 10, rows: 3 });
     const ro = new ResizeObserver(fitToHost);
     ro.observe(el);
     el.addEventListener('refit', fitToHost);
@@ -114,7 +85,7 @@ export const RawTerminal = memo(function RawTerminal({
     const t = term.current;
     if (!t) return;
     t.options.fontSize = fontSize;
-    t.options.theme = THEMES[theme];
+    t.options.theme = TERMINAL_THEMES[theme];
     host.current?.dispatchEvent(new Event('refit'));
   }, [fontSize, theme]);
 
@@ -176,15 +147,4 @@ function closeNote(e: CloseEvent, peer: string): string {
       return String(unhandled);
     }
   }
-}
-
-/** The size of one character cell in the terminal's font, measured. */
-function cellSize(el: HTMLElement, fontFamily: string, fontSize: number): { width: number; height: number } {
-  const probe = document.createElement('span');
-  probe.style.cssText = `position:absolute;visibility:hidden;white-space:pre;font-family:${fontFamily};font-size:${fontSize}px;line-height:normal`;
-  probe.textContent = 'W'.repeat(40);
-  el.appendChild(probe);
-  const r = probe.getBoundingClientRect();
-  probe.remove();
-  return { width: r.width / 40 || fontSize * 0.6, height: Math.ceil(fontSize * 1.2) };
 }

@@ -6,6 +6,7 @@ import '@xterm/xterm/css/xterm.css';
 import { useEffect, useRef } from 'react';
 import { Interpreter, type SocketBackend } from '../interpreter/index.js';
 import { commonPrefix, LineEditor, safeTerminalText } from './line-editor.js';
+import { fitTerminal, swallowDangerousOsc, TERMINAL_FONT, TERMINAL_THEMES } from './xterm-setup.js';
 
 export interface TypeOptions {
   /** Resolve only once the input has run (default); false resolves once it is typed. */
@@ -40,26 +41,10 @@ interface Props {
   onInput?(source: string, raised: boolean): void;
 }
 
-const THEMES = {
-  dark: { background: '#111418', foreground: '#e8eaed', cursor: '#ffd166', selectionBackground: '#3a4a63' },
-  light: { background: '#ffffff', foreground: '#111111', cursor: '#0044cc', selectionBackground: '#b3d4ff' },
-};
-
 const RED = '\x1b[31m';
 const DIM = '\x1b[2m';
 const RESET = '\x1b[0m';
 const ERROR_LINE = /^(\s+↳ |(socket\.)?[A-Za-z]*(Error|Exception|Interrupt|gaierror|herror|timeout)\b)/;
-
-/** The size of one character cell in the terminal's font, measured, as xterm lays it out. */
-function cellSize(el: HTMLElement, fontFamily: string, fontSize: number): { width: number; height: number } {
-  const probe = document.createElement('span');
-  probe.style.cssText = `position:absolute;visibility:hidden;white-space:pre;font-family:${fontFamily};font-size:${fontSize}px;line-height:normal`;
-  probe.textContent = 'W'.repeat(40);
-  el.appendChild(probe);
-  const r = probe.getBoundingClientRect();
-  probe.remove();
-  return { width: r.width / 40 || fontSize * 0.6, height: Math.ceil(fontSize * 1.2) };
-}
 
 export interface SourcedBackend {
   call(...args: [...Parameters<SocketBackend['call']>, source: string]): ReturnType<SocketBackend['call']>;
@@ -81,8 +66,8 @@ export function ProgramTerminal({ program, backend, fontSize, theme, onReady, on
     if (!el) return;
     const t = new Terminal({
       fontSize,
-      fontFamily: 'ui-monospace, "DejaVu Sans Mono", Menlo, monospace',
-      theme: THEMES[theme],
+      fontFamily: TERMINAL_FONT,
+      theme: TERMINAL_THEMES[theme],
       cursorBlink: true,
       convertEol: false,
       scrollback: 5000,
@@ -92,9 +77,8 @@ export function ProgramTerminal({ program, backend, fontSize, theme, onReady, on
     term.current = t;
     const editor = new LineEditor();
     t.open(el);
-    // No escape sequence reaches this terminal unescaped, but be explicit about the dangerous ones:
-    // never touch the clipboard (OSC 52) and never let a title change leave the terminal.
-    t.parser.registerOscHandler(52, () => true);
+    // No escape sequence reaches this terminal unescaped, but be explicit about the dangerous ones.
+    swallowDangerousOsc(t);
     t.textarea?.setAttribute('aria-label', `${program} terminal: type Python socket calls`);
 
     let source = '';
@@ -114,10 +98,7 @@ export function ProgramTerminal({ program, backend, fontSize, theme, onReady, on
     const prompt = () => write(editor.render());
 
     const fitToHost = () => {
-      const cell = cellSize(el, t.options.fontFamily ?? 'monospace', t.options.fontSize ?? fontSize);
-      const cols = Math.max(20, Math.floor((el.clientWidth - 8) / cell.width));
-      const rows = Math.max(4, Math.floor(el.clientHeight / cell.height));
-      if (cols !== t.cols || rows !== t.rows) t.resize(cols, rows);
+      fitTerminal(t, el);
       editor.cols = t.cols;
     };
     const ro = new ResizeObserver(fitToHost);
@@ -259,7 +240,7 @@ export function ProgramTerminal({ program, backend, fontSize, theme, onReady, on
     const t = term.current;
     if (!t) return;
     t.options.fontSize = fontSize;
-    t.options.theme = THEMES[theme];
+    t.options.theme = TERMINAL_THEMES[theme];
     host.current?.dispatchEvent(new Event('refit'));
   }, [fontSize, theme]);
 
