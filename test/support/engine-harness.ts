@@ -18,11 +18,6 @@ export const libc = (): SyscallPort => {
   return shared;
 };
 
-// Each harness gets its own ports from this worker's slice (support/ports.ts), starting at a random
-// place so TIME_WAIT left by an earlier run or test never meets a new one.
-const [firstPort, lastPort] = harnessPorts;
-let nextPort = firstPort + Math.floor(Math.random() * ((lastPort - firstPort) / 10 - 1)) * 10;
-
 export class CallFailed extends Error {
   constructor(readonly error: CallError) {
     super(`${error.syscall}: ${error.code} ${error.message}`);
@@ -44,9 +39,9 @@ export class Harness {
   private n = 0;
 
   constructor(o: HarnessOptions = {}) {
-    this.ports = Array.from({ length: 10 }, (_, i) => nextPort + i);
-    nextPort += 10;
-    if (nextPort > lastPort - 10) nextPort = firstPort;
+    // Ten ports of this worker's own that no socket holds (support/ports.ts): TIME_WAIT left by an
+    // earlier test or run never meets a new one.
+    this.ports = harnessPorts();
     this.engine = new Engine({
       sys: o.sys ?? libc(),
       names: new SystemNames(),

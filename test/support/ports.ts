@@ -27,14 +27,21 @@ function usedPorts(): Set<number> {
   return used;
 }
 
+/** Blocks this process handed out already: not yet bound, so the kernel cannot tell they are taken. */
+const given = new Set<number>();
+
 function freeBlock(from: number, to: number, size: number, step: number): [number, number] {
   const used = usedPorts();
+  for (const p of given) used.add(p);
   const choices = Math.max(1, Math.floor((to - from + 1 - size) / step) + 1);
   for (let tries = 0; tries < 200; tries++) {
     const start = from + Math.floor(Math.random() * choices) * step;
     let clear = true;
     for (let p = start; p < start + size && clear; p++) if (used.has(p)) clear = false;
-    if (clear) return [start, start + size - 1];
+    if (clear) {
+      for (let p = start; p < start + size; p++) given.add(p);
+      return [start, start + size - 1];
+    }
   }
   throw new Error(`no free block of ${size} ports in ${from}-${to}`);
 }
@@ -44,5 +51,8 @@ export function studentPortRange(size = 300): [number, number] {
   return freeBlock(sliceStart + 1000, sliceStart + SLICE - 1, Math.min(size, SLICE - 1000), 10);
 }
 
-/** Where this worker's in-process engine harnesses take their ports from. */
-export const harnessPorts: [number, number] = [sliceStart, sliceStart + 999];
+/** Ten ports for one in-process engine harness, none of them held by any socket (TIME_WAIT included). */
+export function harnessPorts(): number[] {
+  const [first] = freeBlock(sliceStart, sliceStart + 999, 10, 10);
+  return Array.from({ length: 10 }, (_, i) => first + i);
+}
