@@ -36,9 +36,11 @@ afterAll(async () => {
 describe('at the projector', () => {
   it('lists the keyboard shortcuts on ?', async () => {
     await page.locator('body').press('?');
-    const dialog = page.getByRole('dialog', { name: 'Keyboard shortcuts' });
+    const dialog = page.getByRole('dialog', { name: /Keyboard shortcuts/ });
     await expect.poll(() => dialog.isVisible()).toBe(true);
     expect(await dialog.textContent()).toContain('diagram full screen');
+    // The lesson servers, with the addresses outside tools can reach.
+    expect(await dialog.textContent()).toMatch(/capitalize\s*tcp 127\.0\.0\.1:\d+/);
     await page.keyboard.press('Escape');
     await expect.poll(() => dialog.count()).toBe(0);
   });

@@ -31,7 +31,7 @@ const SHORTCUTS: [string, string][] = [
   ['Ctrl + C', 'in a terminal: stop waiting (cancel the blocked call)'],
   ['Ctrl + L', 'in a terminal: clear the screen'],
   ['Tab, ↑ ↓', 'in a terminal: complete names, history'],
-  ['?', 'this help'],
+  ['?', 'this help, and the lesson servers'],
 ];
 
 declare global {
@@ -422,7 +422,12 @@ export function App() {
       </main>
 
       {help && (
-        <div className="help" role="dialog" aria-modal="true" aria-label="Keyboard shortcuts">
+        <div
+          className="help"
+          role="dialog"
+          aria-modal="true"
+          aria-label="Keyboard shortcuts and lesson servers"
+        >
           <h2>Keyboard shortcuts</h2>
           <table>
             <tbody>
@@ -436,6 +441,30 @@ export function App() {
               ))}
             </tbody>
           </table>
+          {state.session && state.session.lessonServers.length > 0 && (
+            <>
+              <h2>Lesson servers</h2>
+              <p>
+                Real servers on this machine: programs here, and nc, telnet, curl or Python there, can talk to
+                them.
+              </p>
+              <table>
+                <tbody>
+                  {state.session.lessonServers.map((l) => (
+                    <tr key={`${l.name}/${l.proto}`}>
+                      <th scope="row">{l.name}</th>
+                      <td>
+                        <code>
+                          {l.proto} {l.host}:{l.port}
+                        </code>
+                      </td>
+                      <td>{l.description}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </>
+          )}
           <button type="button" onClick={() => setHelp(false)} ref={(b) => b?.focus()}>
             Close
           </button>
