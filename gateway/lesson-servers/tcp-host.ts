@@ -4,9 +4,9 @@
 
 import { Buffer } from 'node:buffer';
 import net from 'node:net';
-import type { LessonServerInfo } from '../protocol/messages.js';
-import type { LessonServerName, LessonServerTrace, TcpConn, TcpLesson, TcpSession } from './lesson.js';
-import { describeError, Supervisor } from './supervisor.js';
+import type { LessonServerTrace, TcpConn, TcpLesson, TcpSession } from './lesson.js';
+import { SupervisedHost } from './supervised-host.js';
+import { describeError } from './supervisor.js';
 
 export interface TcpHostOptions {
   host: string;
@@ -31,47 +31,24 @@ const LINGER_MS = 5_000;
 // of empty lines, each answered with a sentence): past this much the client is cut off.
 const MAX_UNSENT_BYTES = 1 << 20;
 
-export class TcpHost {
-  readonly name: LessonServerName;
-  private lesson: TcpLesson;
+export class TcpHost extends SupervisedHost<TcpLesson> {
   private server: net.Server | null = null;
   private readonly sockets = new Set<net.Socket>();
-  /** Listeners closed by restarts or shutdown, until their 'close' event. */
-  private readonly stopped = new Set<Promise<void>>();
   private active = 0;
-  private readonly supervisor: Supervisor;
 
   constructor(
-    private readonly make: () => TcpLesson,
+    make: () => TcpLesson,
     private readonly opts: TcpHostOptions,
   ) {
-    this.lesson = make();
-    this.name = this.lesson.name;
-    this.supervisor = new Supervisor({
-      name: this.name,
-      host: opts.host,
-      port: opts.port,
-      log: opts.log,
-      stop: () => this.stopListening(),
-      start: (port) => {
-        this.lesson = this.make();
-        return this.listen(port);
-      },
-    });
+    super(make, opts, 'tcp');
   }
 
-  info(): LessonServerInfo {
-    return {
-      name: this.name,
-      proto: 'tcp',
-      host: this.opts.host,
-      port: this.supervisor.port,
-      description: this.lesson.description,
-    };
+  protected open(port: number): Promise<number> {
+    return this.listen(port);
   }
 
-  start(): Promise<void> {
-    return this.supervisor.first();
+  protected stop(): void {
+    this.stopListening();
   }
 
   /** Behave as if the listening socket had failed (for tests, and for an operator's "restart"). */

@@ -4,9 +4,9 @@
 import type { Buffer } from 'node:buffer';
 import dgram from 'node:dgram';
 import net from 'node:net';
-import type { LessonServerInfo } from '../protocol/messages.js';
-import type { LessonServerName, LessonServerTrace, UdpLesson, UdpPeer } from './lesson.js';
-import { describeError, Supervisor } from './supervisor.js';
+import type { LessonServerTrace, UdpLesson, UdpPeer } from './lesson.js';
+import { SupervisedHost } from './supervised-host.js';
+import { describeError } from './supervisor.js';
 
 export interface UdpHostOptions {
   host: string;
@@ -18,46 +18,24 @@ export interface UdpHostOptions {
   throwOn: Buffer | undefined;
 }
 
-export class UdpHost {
-  readonly name: LessonServerName;
-  private lesson: UdpLesson;
+export class UdpHost extends SupervisedHost<UdpLesson> {
   private socket: dgram.Socket | null = null;
-  private readonly stopped = new Set<Promise<void>>();
-  private readonly supervisor: Supervisor;
   private windowStart = 0;
   private inWindow = 0;
 
   constructor(
-    private readonly make: () => UdpLesson,
+    make: () => UdpLesson,
     private readonly opts: UdpHostOptions,
   ) {
-    this.lesson = make();
-    this.name = this.lesson.name;
-    this.supervisor = new Supervisor({
-      name: this.name,
-      host: opts.host,
-      port: opts.port,
-      log: opts.log,
-      stop: () => this.unbind(),
-      start: (port) => {
-        this.lesson = this.make();
-        return this.bind(port);
-      },
-    });
+    super(make, opts, 'udp');
   }
 
-  info(): LessonServerInfo {
-    return {
-      name: this.name,
-      proto: 'udp',
-      host: this.opts.host,
-      port: this.supervisor.port,
-      description: this.lesson.description,
-    };
+  protected open(port: number): Promise<number> {
+    return this.bind(port);
   }
 
-  start(): Promise<void> {
-    return this.supervisor.first();
+  protected stop(): void {
+    this.unbind();
   }
 
   simulateListenerError(err: Error): void {
