@@ -81,6 +81,12 @@ describe('a guided lesson', () => {
         });
     }
     await page.screenshot({ path: `${ARTIFACTS}/lesson-backlog.png` });
+    // The lesson opened exactly the terminals it uses: server, client, client2, client3.
+    const heads = await page
+      .getByRole('region', { name: 'Program terminals' })
+      .locator('.program-head h2')
+      .allTextContents();
+    expect(heads.map((h) => h.split(' ')[0])).toEqual(['server', 'client', 'client2', 'client3']);
     expect(errors).toEqual([]);
     await page.goto(`${pg.url}#/lesson/${LESSON}`);
   });

@@ -76,9 +76,14 @@ export function App() {
   const driver = useMemo<Driver>(
     () => ({
       async type(program, line, wait) {
-        // Lessons may use client2 and client3: open their terminals first.
-        for (let i = 0; i < 4 && !stateRef.current.programs.includes(program); i++)
+        // Lessons may use client2 and client3: open their terminals first, one at a time (the state
+        // only shows a new program once React has rendered it).
+        while (!stateRef.current.programs.includes(program) && /^client\d*$/.test(program)) {
+          const before = stateRef.current.programs.length;
+          if (before >= 8) break;
           dispatch({ type: 'add-program' });
+          await until(() => (stateRef.current.programs.length > before ? true : undefined), 'a new terminal');
+        }
         const t = await until(() => terminals.current.get(program), `the ${program} terminal`);
         await t.type(line, { wait, delayMs: 12 });
       },
