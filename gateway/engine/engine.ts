@@ -69,7 +69,6 @@ interface SocketRecord {
 }
 
 interface Ghost {
-  key: string;
   program: string;
   local: Address;
   remote: Address;
@@ -114,10 +113,6 @@ export class Engine {
 
   constructor(private readonly o: EngineOptions) {
     this.t0 = o.clock();
-  }
-
-  get socketCount(): number {
-    return this.sockets.size;
   }
 
   private send(body: TraceBody): TraceMessage {
@@ -631,16 +626,15 @@ export class Engine {
     return ports;
   }
 
-  /** Local addresses of this session's sockets, so lesson servers' calls can be routed to it. */
-  localAddresses(): Address[] {
-    const out: Address[] = [];
-    for (const rec of this.sockets.values()) if (rec.local) out.push(rec.local);
-    const now = this.o.clock();
-    for (const [key, r] of this.recentLocals) {
-      if (r.until < now) this.recentLocals.delete(key);
-      else out.push(r.address);
-    }
-    return out;
+  /** Does one of this session's sockets (or one closed in the last minute) own this local address? */
+  holdsLocal(address: Address): boolean {
+    const key = addrKey(address);
+    for (const rec of this.sockets.values()) if (rec.local && addrKey(rec.local) === key) return true;
+    const recent = this.recentLocals.get(key);
+    if (!recent) return false;
+    if (recent.until >= this.o.clock()) return true;
+    this.recentLocals.delete(key);
+    return false;
   }
 
   private limit(): RefusedError {
@@ -855,7 +849,7 @@ export class Engine {
       const last = JSON.stringify(view);
       const g = this.ghosts.get(ghostKey);
       if (g?.last === last) continue;
-      this.ghosts.set(ghostKey, { key: ghostKey, program, local: row.local, remote: row.remote, last });
+      this.ghosts.set(ghostKey, { program, local: row.local, remote: row.remote, last });
       this.send({ type: 'state-changed', kernel: view });
     }
     for (const [key, g] of this.ghosts) {

@@ -95,9 +95,7 @@ export class Sessions {
 
   /** The session, if any, holding a socket bound to this local address (for lesson server traces). */
   owner(local: Address): Session | null {
-    for (const s of this.live) {
-      if (s.engine.localAddresses().some((a) => a[1] === local[1] && a[0] === local[0])) return s;
-    }
+    for (const s of this.live) if (s.engine.holdsLocal(local)) return s;
     return null;
   }
 

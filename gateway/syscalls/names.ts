@@ -58,8 +58,7 @@ export class SystemNames implements NamePort {
 
   async getservbyport(port: number, proto: 'tcp' | 'udp'): Promise<string | null> {
     for (const [key, p] of await this.table()) {
-      if (p === port && key.endsWith(`/${proto}`) && !key.startsWith('='))
-        return key.slice(0, -proto.length - 1);
+      if (p === port && key.endsWith(`/${proto}`)) return key.slice(0, -proto.length - 1);
     }
     return null;
   }

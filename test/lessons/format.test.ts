@@ -6,6 +6,7 @@ import { spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { DEFAULT_PORTS } from '../../gateway/lesson-servers/index.js';
 import { judge, parseCheck, type TraceEvent } from '../../gateway/lessons/checks.js';
 import { loadLessons } from '../../gateway/lessons/load.js';
 import { parseLesson } from '../../gateway/lessons/parse.js';
@@ -38,16 +39,7 @@ const COURSE = [
 
 const sampleFill = {
   ports: [20000, 20001, 20002, 20003, 20004, 20005, 20006, 20007, 20008, 20009],
-  servers: {
-    echo: 7007,
-    capitalize: 7008,
-    counter: 7009,
-    addressbook: 7010,
-    names: 7011,
-    roulette: 7012,
-    http: 7080,
-    'udp-echo': 7007,
-  },
+  servers: { ...DEFAULT_PORTS },
 };
 
 describe('the lessons in lessons/', () => {
