@@ -56,6 +56,10 @@ const PAUSE_ABOVE = 256 * 1024;
 const RESUME_BELOW = 64 * 1024;
 /** Unsent bytes to one tab beyond which it is cut off (it stopped reading). */
 const MAX_BUFFERED = 4 * 1024 * 1024;
+/** Above this, the page is behind: streams stop reading until it has caught up. */
+const CONGESTED_BUFFERED = 256 * 1024;
+/** How long a lazy message (a write's reply and its data event) may wait for an urgent one. */
+const LAZY_MS = 10;
 const LOOPBACK_HOSTNAMES = new Set(['localhost', '127.0.0.1', '[::1]']);
 const MIME: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -187,13 +191,26 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
     wss.handleUpgrade(req, socket, head, (ws) => attach(ws, req.socket.remoteAddress ?? '?'));
   });
 
+  // Transports holding only lazy messages, flushed together LAZY_MS after the first of them: one
+  // timer for the whole gateway, however many pages write.
+  const lazyFlushes = new Set<() => void>();
+  let lazyTimer: ReturnType<typeof setTimeout> | null = null;
+  const flushLazy = () => {
+    lazyTimer = null;
+    const due = [...lazyFlushes];
+    lazyFlushes.clear();
+    for (const flush of due) flush();
+  };
+
   function attach(ws: WebSocket, address: string): void {
     // Messages produced in one turn of the event loop leave in one frame (a JSON array): a call
-    // makes several trace events at once, and each frame costs a write system call.
+    // makes several trace events at once, and each frame costs a write system call. Lazy messages
+    // wait (at most LAZY_MS) for an urgent one: a write's reply leaves with the echo it caused.
     let queue: string[] = [];
     let flushing = false;
     const flush = () => {
       flushing = false;
+      lazyFlushes.delete(flush);
       if (ws.readyState !== ws.OPEN || queue.length === 0) {
         queue = [];
         return;
@@ -207,13 +224,17 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
       ws.send(frame);
     };
     const transport: Transport = {
-      send(msg: ServerMessage) {
+      send(msg: ServerMessage, lazy = false) {
         if (ws.readyState !== ws.OPEN) return;
         queue.push(JSON.stringify(msg));
-        if (!flushing) {
+        if (flushing) return;
+        if (!lazy) {
           flushing = true;
           setImmediate(flush);
+          return;
         }
+        lazyFlushes.add(flush);
+        lazyTimer ??= setTimeout(flushLazy, LAZY_MS);
       },
       close(code, reason) {
         flush();
@@ -221,6 +242,9 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
       },
       get isOpen() {
         return ws.readyState === ws.OPEN;
+      },
+      get congested() {
+        return ws.bufferedAmount > CONGESTED_BUFFERED;
       },
     };
     const opened = sessions.open(transport, address);

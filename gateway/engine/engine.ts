@@ -17,6 +17,7 @@ import {
   type Family,
   fromBase64,
   type KernelSocket,
+  MAX_PENDING_WRITE,
   type ServerMessage,
   type SockType,
   toBase64,
@@ -37,7 +38,10 @@ export interface EngineOptions {
   kernelTable: KernelTable;
   /** Monotonic milliseconds. */
   clock: () => number;
-  emit: (msg: TraceMessage) => void;
+  /** lazy: the message may wait a few milliseconds for company (see Streams in messages.ts). */
+  emit: (msg: ServerMessage, lazy?: boolean) => void;
+  /** True while the page is not keeping up: streams stop reading until it is false again. */
+  congested?: () => boolean;
 }
 
 interface SocketRecord {
@@ -66,6 +70,26 @@ interface SocketRecord {
   observerSpent: boolean;
   local: Address | null;
   remote: Address | null;
+  /** The gateway's read loop on this socket (connect/accept with stream: true), or null. */
+  stream: StreamLoop | null;
+  /** Bytes written with `write`, in order, not yet all taken by the kernel. */
+  writes: WriteJob[];
+  /** Bytes in `writes` not yet taken. */
+  writeBacklog: number;
+  /** The writable watch while the kernel's send buffer is full. */
+  writeWait: Disposable | null;
+}
+
+interface StreamLoop {
+  watch: Disposable | null;
+  /** Set while the page reads too slowly: reading resumes when it fires. */
+  paused: ReturnType<typeof setTimeout> | null;
+}
+
+interface WriteJob {
+  id: string;
+  data: Uint8Array;
+  sent: number;
 }
 
 interface Ghost {
@@ -87,6 +111,10 @@ const QUIET_TICK_MS = 250;
 const GHOST_TICK_MS = 1000;
 const MAX_PEEK = 64 * 1024;
 const NAME_TIMEOUT_MS = 5000;
+/** One read of a stream's loop: what nc asks for is smaller; this keeps bulk transfers to few events. */
+const STREAM_READ = 64 * 1024;
+/** How often a stream paused for a slow page looks again. */
+const STREAM_PAUSE_MS = 20;
 
 export class Engine {
   private readonly sockets = new Map<string, SocketRecord>();
@@ -115,13 +143,13 @@ export class Engine {
     this.t0 = o.clock();
   }
 
-  private send(body: TraceBody): TraceMessage {
+  private send(body: TraceBody, lazy = false): TraceMessage {
     const msg = {
       ...body,
       seq: ++this.seq,
       t: Math.round((this.o.clock() - this.t0) * 1000) / 1000,
     } as TraceMessage;
-    if (!this.disposed) this.o.emit(msg);
+    if (!this.disposed) this.o.emit(msg, lazy);
     return msg;
   }
 
@@ -205,6 +233,158 @@ export class Engine {
   }
 
   // -------------------------------------------------------------------------------------------
+  // Streams (see Streams in messages.ts): nc's read loop, and writes that need no call each
+
+  /** Queues bytes to be sent in order on a TCP socket; replies `written` once the kernel took all. */
+  write(id: string, handle: string, data: string): void {
+    try {
+      const rate = this.o.policy.checkRate('call');
+      if (rate) throw new RefusedError(rate);
+      const rec = this.get(handle);
+      if (rec.type !== 'SOCK_STREAM') throw notStreamable();
+      const bytes = fromBase64(data);
+      if (rec.writeBacklog + bytes.length > MAX_PENDING_WRITE) {
+        throw new RefusedError({
+          code: 'EGW_LIMIT',
+          message: `more than ${MAX_PENDING_WRITE} bytes would wait to be written on this socket: wait for the earlier writes`,
+        });
+      }
+      rec.writes.push({ id, data: bytes, sent: 0 });
+      rec.writeBacklog += bytes.length;
+      if (rec.writes.length === 1) this.flushWrites(rec);
+    } catch (err) {
+      this.o.emit({ type: 'failed', id, error: this.errorOf(err, 'write') }, true);
+    }
+  }
+
+  private flushWrites(rec: SocketRecord): void {
+    while (rec.writes.length > 0) {
+      const job = rec.writes[0]!;
+      let n = 0;
+      if (job.data.length > 0) {
+        try {
+          n = this.o.sys.send(rec.fd, job.data.subarray(job.sent));
+        } catch (err) {
+          if (err instanceof SyscallError && err.code === 'EAGAIN') {
+            // The kernel's send buffer is full: go on when it has room.
+            rec.writeWait = this.o.sys.wait(rec.fd, 'writable', () => {
+              rec.writeWait = null;
+              this.flushWrites(rec);
+            });
+            return;
+          }
+          this.failWrites(rec, this.errorOf(err, 'send'));
+          this.dirty.add(rec);
+          this.refreshDirty();
+          return;
+        }
+        this.send(
+          {
+            type: 'data',
+            socket: rec.handle,
+            program: rec.program,
+            direction: 'out',
+            data: base64(job.data.subarray(job.sent, job.sent + n)),
+            bytes: n,
+            peer: rec.remote,
+          },
+          true,
+        );
+      }
+      job.sent += n;
+      rec.writeBacklog -= n;
+      if (job.sent < job.data.length) continue;
+      rec.writes.shift();
+      this.o.emit({ type: 'written', id: job.id, bytes: job.data.length }, true);
+    }
+    // Bytes still unacknowledged (sendQ) are shown when the page next asks, or the stream ends.
+    this.moving.add(rec);
+    this.scheduleTick();
+  }
+
+  private failWrites(rec: SocketRecord, error: CallError): void {
+    const jobs = rec.writes;
+    rec.writes = [];
+    rec.writeBacklog = 0;
+    rec.writeWait?.dispose();
+    rec.writeWait = null;
+    for (const job of jobs) this.o.emit({ type: 'failed', id: job.id, error }, true);
+  }
+
+  private startStream(rec: SocketRecord): void {
+    if (rec.stream) return;
+    // The read loop is now the socket's only reader: the arrival observer would report twice.
+    rec.observer?.dispose();
+    rec.observer = null;
+    rec.stream = { watch: null, paused: null };
+    this.armStream(rec, rec.stream);
+  }
+
+  private armStream(rec: SocketRecord, loop: StreamLoop): void {
+    loop.paused = null;
+    if (rec.stream !== loop || loop.watch) return;
+    loop.watch = this.o.sys.watch(rec.fd, () => this.pump(rec, loop));
+  }
+
+  /** The socket is readable: one recv(), its bytes pushed; or the end of the stream. */
+  private pump(rec: SocketRecord, loop: StreamLoop): void {
+    if (rec.stream !== loop) return;
+    if (this.o.congested?.()) {
+      // The page is behind: leave the bytes to the kernel (and TCP's window) until it catches up.
+      loop.watch?.dispose();
+      loop.watch = null;
+      loop.paused ??= setTimeout(() => this.armStream(rec, loop), STREAM_PAUSE_MS);
+      return;
+    }
+    let bytes: Uint8Array;
+    try {
+      bytes = this.o.sys.recv(rec.fd, STREAM_READ, false);
+    } catch (err) {
+      if (err instanceof SyscallError && err.code === 'EAGAIN') return;
+      this.endStream(rec, 'error', this.errorOf(err, 'recv'));
+      return;
+    }
+    if (bytes.length === 0) {
+      this.endStream(rec, 'eof');
+      return;
+    }
+    this.send({
+      type: 'data',
+      socket: rec.handle,
+      program: rec.program,
+      direction: 'in',
+      data: base64(bytes),
+      bytes: bytes.length,
+      peer: rec.remote,
+      streamed: true,
+    });
+  }
+
+  private endStream(rec: SocketRecord, reason: 'eof' | 'error', error?: CallError): void {
+    this.stopStream(rec);
+    this.send({
+      type: 'stream-ended',
+      socket: rec.handle,
+      program: rec.program,
+      reason,
+      ...(error ? { error } : {}),
+    });
+    // The peer's FIN (CLOSE_WAIT) or its RST: the kernel's state changed.
+    this.dirty.add(rec);
+    this.refreshDirty();
+  }
+
+  private stopStream(rec: SocketRecord): void {
+    const loop = rec.stream;
+    if (!loop) return;
+    loop.watch?.dispose();
+    if (loop.paused) clearTimeout(loop.paused);
+    rec.stream = null;
+    // Ended, not stepped: a stepped recv() may now take what is left (nothing, or an error).
+    rec.observerSpent = true;
+  }
+
+  // -------------------------------------------------------------------------------------------
   // The calls
 
   private async run(p: Pending, program: string, call: Call): Promise<CallResult> {
@@ -255,11 +435,13 @@ export class Engine {
         const child = this.adopt(got.fd, rec.program, rec.family, 'SOCK_STREAM');
         child.local = sys.getsockname(got.fd);
         child.remote = got.address;
+        if (call.stream) this.startStream(child);
         return { op: 'accept', socket: child.handle, fd: got.fd, address: got.address, local: child.local };
       }
       case 'connect':
       case 'connect_ex': {
         const rec = this.get(call.socket);
+        if (call.op === 'connect' && call.stream && rec.type !== 'SOCK_STREAM') throw notStreamable();
         const host = await this.resolve(call.address[0], rec.family, 'connect');
         const refused = this.o.policy.checkConnect(host, call.address[1], proto(rec), this.ownPorts());
         if (refused) throw new RefusedError(refused);
@@ -274,6 +456,7 @@ export class Engine {
         rec.bound = true;
         rec.local = sys.getsockname(rec.fd);
         rec.remote = sys.getpeername(rec.fd);
+        if (call.op === 'connect' && call.stream) this.startStream(rec);
         return call.op === 'connect_ex' ? { op: 'connect_ex', errno: 0, errnoName: null } : { op: 'connect' };
       }
       case 'send':
@@ -312,6 +495,12 @@ export class Engine {
       }
       case 'recv': {
         const rec = this.get(call.socket);
+        if (rec.stream) {
+          throw new GatewayFailure(
+            'EGW_STREAMING',
+            'this socket is streamed: its bytes arrive as data events',
+          );
+        }
         const flags = call.flags ?? [];
         const peek = flags.includes('MSG_PEEK');
         const once = flags.includes('MSG_DONTWAIT');
@@ -596,6 +785,10 @@ export class Engine {
       observerSpent: false,
       local: null,
       remote: null,
+      stream: null,
+      writes: [],
+      writeBacklog: 0,
+      writeWait: null,
     };
     this.sockets.set(rec.handle, rec);
     this.dirty.add(rec);
@@ -688,6 +881,16 @@ export class Engine {
   private release(rec: SocketRecord): void {
     rec.observer?.dispose();
     rec.observer = null;
+    this.stopStream(rec);
+    if (rec.writes.length > 0) {
+      this.failWrites(
+        rec,
+        this.errorOf(
+          new SyscallError('send', 'EBADF', this.o.sys.errnoNumber('EBADF') ?? 9, 'Bad file descriptor'),
+          'send',
+        ),
+      );
+    }
     try {
       this.o.sys.close(rec.fd);
     } catch (err) {
@@ -740,7 +943,8 @@ export class Engine {
     for (const rec of recs) {
       if (!this.sockets.has(rec.handle)) continue;
       const view = this.kernelView(rec);
-      if (view.proto === 'tcp' && view.state !== 'LISTEN' && view.recvQ > rec.seenQ)
+      if (rec.stream) rec.seenQ = 0;
+      else if (view.proto === 'tcp' && view.state !== 'LISTEN' && view.recvQ > rec.seenQ)
         this.reportArrival(rec, view.recvQ);
       else if (view.recvQ < rec.seenQ) rec.seenQ = view.recvQ;
       const key = JSON.stringify(view);
@@ -758,7 +962,14 @@ export class Engine {
         view.state === 'ESTABLISHED' ||
         view.state === 'LISTEN' ||
         (view.proto === 'udp' && rec.local !== null);
-      if (quiet && watchable && !rec.observer && !rec.observerSpent && rec.pending.size === 0) {
+      if (
+        quiet &&
+        watchable &&
+        !rec.observer &&
+        !rec.observerSpent &&
+        !rec.stream &&
+        rec.pending.size === 0
+      ) {
         rec.observer = this.o.sys.wait(rec.fd, 'readable', () => {
           rec.observer = null;
           rec.observerSpent = true;
@@ -767,15 +978,18 @@ export class Engine {
         });
       }
     }
-    // Sockets in motion (bytes queued, a handshake or a close under way) are read a few times a second.
-    if (this.moving.size > 0 && !this.tick) {
-      this.tick = setTimeout(() => {
-        this.tick = null;
-        this.refreshSome([...this.moving]);
-      }, QUIET_TICK_MS);
-    }
+    this.scheduleTick();
     if (listenerQueue || this.closedTuples.size > 0 || this.ghosts.size > 0)
       this.scheduleGhosts(GHOST_TICK_MS);
+  }
+
+  /** Sockets in motion (bytes queued, a handshake or a close under way) are read a few times a second. */
+  private scheduleTick(): void {
+    if (this.moving.size === 0 || this.tick || this.disposed) return;
+    this.tick = setTimeout(() => {
+      this.tick = null;
+      this.refreshSome([...this.moving]);
+    }, QUIET_TICK_MS);
   }
 
   /** New bytes waiting in the kernel's receive queue: peek at them without taking them. */
@@ -887,13 +1101,17 @@ export class Engine {
 
   private toCallError(err: unknown, call: Call): CallError {
     const address = 'address' in call && Array.isArray(call.address) ? (call.address as Address) : undefined;
-    const ctx = { syscall: call.op, host: address?.[0], port: address?.[1] };
+    return this.errorOf(err, call.op, address);
+  }
+
+  private errorOf(err: unknown, syscall: string, address?: Address): CallError {
+    const ctx = { syscall, host: address?.[0], port: address?.[1] };
     if (err instanceof SyscallError) {
       const errno = err.errno || this.o.sys.errnoNumber(err.code);
       return {
         code: err.code,
         errno,
-        syscall: call.op,
+        syscall,
         message: `[Errno ${errno}] ${this.o.sys.strerror(err.code)}`,
         explain: explainError(err.code, ctx),
         ...(address ? { address } : {}),
@@ -903,7 +1121,7 @@ export class Engine {
       return {
         code: err.refusal.code,
         errno: null,
-        syscall: call.op,
+        syscall,
         message: err.refusal.message,
         explain: explainError(err.refusal.code, ctx),
         ...(address ? { address } : {}),
@@ -923,13 +1141,13 @@ export class Engine {
       return {
         code: err.code,
         errno: null,
-        syscall: call.op,
+        syscall,
         message: err.message,
         explain: explainError(err.code, ctx),
       };
     }
-    console.error(`[engine] ${call.op} failed unexpectedly`, err);
-    return gatewayError('EGW_INTERNAL', call.op, 'internal error in the gateway (logged)');
+    console.error(`[engine] ${syscall} failed unexpectedly`, err);
+    return gatewayError('EGW_INTERNAL', syscall, 'internal error in the gateway (logged)');
   }
 }
 
@@ -942,6 +1160,16 @@ export class GatewayFailure extends Error {
     super(message);
   }
 }
+
+function notStreamable(): GatewayFailure {
+  return new GatewayFailure(
+    'EGW_NOT_STREAMABLE',
+    'only a connected TCP socket can be streamed or written to',
+  );
+}
+
+/** Node's own base64: the page's helper builds a string a byte at a time, too slow for 64 KiB reads. */
+const base64 = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.length).toString('base64');
 
 function gatewayError(code: string, syscall: string, message: string): CallError {
   return { code, errno: null, syscall, message, explain: explainError(code, { syscall }) };

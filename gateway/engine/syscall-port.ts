@@ -85,6 +85,11 @@ export interface SyscallPort {
 
   /** Calls `ready` once, on Node's event loop, when fd is readable (or writable). Never blocks. */
   wait(fd: number, interest: 'readable' | 'writable', ready: () => void): Disposable;
+  /**
+   * Calls `ready` every time fd is readable, until disposed: a read loop's readiness, armed once.
+   * Level-triggered: `ready` must read (or dispose the watch), or it is called again at once.
+   */
+  watch(fd: number, ready: () => void): Disposable;
   /** The kernel's view of a socket we hold, or null when it cannot say. */
   inspect(fd: number): FdState | null;
   /** The kernel's TCP table (for sockets without an fd), or null where the platform cannot list it. */

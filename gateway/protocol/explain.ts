@@ -62,6 +62,10 @@ const EXPLAIN: Record<string, (c: ExplainContext) => string> = {
   EGW_RATE_LIMITED: () => 'Too many calls too quickly: slow down a little.',
   EGW_BUSY: () => 'Another call is already waiting on this socket in this program.',
   EGW_NAME: () => 'The resolver has no answer for that name.',
+  EGW_STREAMING: () =>
+    'This socket is streamed: the gateway reads its bytes as they arrive and shows them, so there is nothing left for recv() to take.',
+  EGW_NOT_STREAMABLE: () =>
+    'Only a TCP socket can be streamed or written to this way; a UDP socket sends datagrams with sendto().',
 };
 
 export function explainError(code: string, ctx: ExplainContext): string {

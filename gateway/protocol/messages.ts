@@ -12,16 +12,35 @@
 // 2. Requests from the page carry an `id` (any string of 1..64 chars, unique among the page's
 //    outstanding requests). Each request gets exactly ONE reply carrying the same id:
 //      call    -> call-returned | call-failed   (also trace events: they carry `seq` and `t`)
+//      write   -> written | failed
 //      cancel  -> ack | error
 //      sockets -> sockets
 //      ping    -> pong
 //    A request the gateway cannot understand gets `error { id, code, message }` naming what was
 //    wrong (id is null when none could be read), and the session carries on.
 // 3. Events stream without being asked, in order. Every trace message (call-started, call-blocked,
-//    call-returned, call-failed, data, state-changed, notice) carries `seq` (1, 2, 3... per session)
+//    call-returned, call-failed, data, state-changed, stream-ended, server-call, notice) carries `seq` (1, 2, 3... per session)
 //    and `t` (monotonic milliseconds since the session began): enough to draw a faithful diagram.
 //
 // Bytes travel as base64 in `data` fields, so any byte value survives JSON.
+//
+// # Streams: nc in the browser
+//
+// Stepping send() and recv() is the lesson; a raw session (type bytes, see what comes back, as nc or
+// telnet would) wants the bytes to flow by themselves. `connect` and `accept` with `stream: true`
+// make the gateway run nc's read loop on the connected socket from the moment it exists: whenever the
+// kernel has bytes it calls recv() (up to 64 KiB) and pushes them as a `data` event (direction "in");
+// when recv() returns 0 (the peer's FIN) or fails (ECONNRESET...) it pushes `stream-ended` and stops
+// reading. The socket stays open until the page closes it. While the page reads slowly the gateway
+// stops reading, and the kernel's buffers (then TCP's flow control) hold the peer back. A stepped
+// recv() on a streamed socket is refused (EGW_STREAMING): the stream takes the bytes.
+//
+// `write { socket, data }` sends every byte (as sendall does), in order after the socket's earlier
+// writes, and replies `written { bytes }` once the kernel took them all, or `failed` (EPIPE...); each
+// piece the kernel took is also a `data` event (direction "out"). A socket may have at most
+// MAX_PENDING_WRITE bytes waiting to be written. Replies to writes and their data events are not
+// urgent: the gateway may hold them for a few milliseconds to send them with the next urgent message
+// (so an echo costs one frame each way).
 //
 // The gateway may put several messages in one frame as a JSON array, in order (all the events of
 // one call leave together); a page must accept both a single object and an array. The page sends
@@ -31,6 +50,9 @@ export const PROTOCOL_VERSION = 1;
 
 /** Largest WebSocket message the gateway accepts from a page, in bytes. */
 export const MAX_MESSAGE_BYTES = 64 * 1024;
+
+/** Most bytes one streamed socket may have waiting to be written (sent by `write`, not yet taken by the kernel). */
+export const MAX_PENDING_WRITE = 1024 * 1024;
 
 // ---------------------------------------------------------------------------------------------
 // Vocabulary
@@ -88,8 +110,9 @@ export type Call =
   | { op: 'getsockopt'; socket: string; option: SocketOption }
   | { op: 'bind'; socket: string; address: Address }
   | { op: 'listen'; socket: string; backlog: number }
-  | { op: 'accept'; socket: string }
-  | { op: 'connect'; socket: string; address: Address }
+  /** stream: the gateway reads the new connection as it gets bytes (see Streams above). */
+  | { op: 'accept'; socket: string; stream?: boolean }
+  | { op: 'connect'; socket: string; address: Address; stream?: boolean }
   /** Like connect, but a refusal is a result (the errno), not a failure, as Python's connect_ex. */
   | { op: 'connect_ex'; socket: string; address: Address }
   | { op: 'send'; socket: string; data: string }
@@ -201,6 +224,7 @@ export interface KernelSocket {
 export type ClientMessage =
   | { type: 'hello'; id: string; protocol: number; resume?: string }
   | { type: 'call'; id: string; program: string; call: Call }
+  | { type: 'write'; id: string; socket: string; data: string }
   | { type: 'cancel'; id: string; call: string }
   | { type: 'sockets'; id: string }
   | { type: 'ping'; id: string };
@@ -267,8 +291,18 @@ export type ServerMessage =
       data: string;
       bytes: number;
       peer: Address | null;
+      /** Read by a stream's loop (see Streams): no call of the program's took these bytes. */
+      streamed?: boolean;
     } & Trace)
   | ({ type: 'state-changed'; kernel: KernelSocket } & Trace)
+  /** A streamed socket's read loop stopped: the peer's FIN (recv returned 0), or an error (ECONNRESET...). */
+  | ({
+      type: 'stream-ended';
+      socket: string;
+      program: string;
+      reason: 'eof' | 'error';
+      error?: CallError;
+    } & Trace)
   /** A lesson server's own call, on its lifeline, in the diagram of the session it is talking to. */
   | ({
       type: 'server-call';
@@ -281,6 +315,9 @@ export type ServerMessage =
     } & Trace)
   | ({ type: 'notice'; level: 'info' | 'warning'; message: string } & Trace)
   | { type: 'ack'; id: string }
+  | { type: 'written'; id: string; bytes: number }
+  /** A write the kernel or a gateway rule refused. */
+  | { type: 'failed'; id: string; error: CallError }
   | { type: 'sockets'; id: string; sockets: KernelSocket[] }
   | { type: 'pong'; id: string; t: number }
   | { type: 'error'; id: string | null; code: ProtocolErrorCode; message: string };
@@ -424,13 +461,18 @@ function parseCall(raw: Json, id: string): Call {
       };
     case 'getsockopt':
       return { op, socket: sock(), option: r.oneOf('option', Object.keys(SOCKET_OPTIONS) as SocketOption[]) };
-    case 'bind':
     case 'connect':
+    case 'accept': {
+      const call: Call =
+        op === 'connect' ? { op, socket: sock(), address: r.address('address') } : { op, socket: sock() };
+      if (raw.stream !== undefined && r.bool('stream')) call.stream = true;
+      return call;
+    }
+    case 'bind':
     case 'connect_ex':
       return { op, socket: sock(), address: r.address('address') };
     case 'listen':
       return { op, socket: sock(), backlog: r.int('backlog', 0, 4096) };
-    case 'accept':
     case 'close':
     case 'getsockname':
     case 'getpeername':
@@ -544,6 +586,8 @@ export function parseClientMessage(text: string): ClientMessage {
       }
       return { type, id, program, call: parseCall(raw.call, id) };
     }
+    case 'write':
+      return { type, id, socket: r.str('socket', 128), data: r.bytes('data') };
     case 'cancel':
       return { type, id, call: r.str('call', 64) };
     case 'sockets':
@@ -552,7 +596,7 @@ export function parseClientMessage(text: string): ClientMessage {
     default:
       throw new ProtocolError(
         id,
-        `unknown message type ${JSON.stringify(type)}; expected hello, call, cancel, sockets or ping`,
+        `unknown message type ${JSON.stringify(type)}; expected hello, call, write, cancel, sockets or ping`,
       );
   }
 }

@@ -15,9 +15,12 @@ import {
 } from '../protocol/messages.js';
 
 export interface Transport {
-  send(msg: ServerMessage): void;
+  /** lazy: the message may wait a few milliseconds to leave with the next urgent one. */
+  send(msg: ServerMessage, lazy?: boolean): void;
   close(code: number, reason: string): void;
   readonly isOpen: boolean;
+  /** True while the page has not read much of what was sent to it. */
+  readonly congested: boolean;
 }
 
 export interface SessionContext {
@@ -57,14 +60,17 @@ export class Session {
   }
 
   /** Where the engine's trace events go: to the tab, or held for it while it reloads. */
-  emit = (msg: TraceMessage | ServerMessage): void => {
+  emit = (msg: TraceMessage | ServerMessage, lazy = false): void => {
     if (this.transport?.isOpen) {
-      this.transport.send(msg);
+      this.transport.send(msg, lazy);
       return;
     }
     if (this.held.length < MAX_HELD) this.held.push(msg);
     else this.heldDropped++;
   };
+
+  /** Streams stop reading while the page is behind, or away (their bytes wait in the kernel). */
+  congested = (): boolean => !this.transport?.isOpen || this.transport.congested;
 
   get isEnded(): boolean {
     return this.ended;
@@ -121,6 +127,9 @@ export class Session {
             message: 'internal error in the gateway (logged)',
           });
         });
+        return this;
+      case 'write':
+        this.engine.write(msg.id, msg.socket, msg.data);
         return this;
       case 'cancel':
         if (this.engine.cancel(msg.call)) this.emit({ type: 'ack', id: msg.id });

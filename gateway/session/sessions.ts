@@ -76,6 +76,7 @@ export class Sessions {
       kernelTable: this.o.kernelTable,
       clock: () => performance.now(),
       emit: session.emit,
+      congested: session.congested,
       policy: new SessionRules(
         {
           extraBindHosts: this.o.bindHosts,

@@ -616,6 +616,26 @@ class FallbackPort implements SyscallPort {
     };
   }
 
+  watch(fd: number, ready: () => void): Disposable {
+    // One wait after another: the model's readiness is its own events, so re-arming costs nothing.
+    let current: Disposable | null = null;
+    let live = true;
+    const arm = () => {
+      current = this.wait(fd, 'readable', () => {
+        if (!live) return;
+        ready();
+        if (live && this.table.has(fd)) arm();
+      });
+    };
+    arm();
+    return {
+      dispose: () => {
+        live = false;
+        current?.dispose();
+      },
+    };
+  }
+
   inspect(fd: number): FdState | null {
     const r = this.table.get(fd);
     if (!r) return null;

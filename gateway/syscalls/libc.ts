@@ -269,6 +269,10 @@ class LibcPort implements SyscallPort {
     return this.reactor.wait(fd, interest, ready);
   }
 
+  watch(fd: number, ready: () => void): Disposable {
+    return this.reactor.wait(fd, 'readable', ready, true);
+  }
+
   inspect(fd: number): FdState | null {
     const kind = this.kinds.get(fd);
     if (!kind) return null;
@@ -352,7 +356,7 @@ class Reactor {
     private readonly fdIsOpen: (fd: number) => boolean,
   ) {}
 
-  wait(fd: number, interest: 'readable' | 'writable', ready: () => void): Disposable {
+  wait(fd: number, interest: 'readable' | 'writable', ready: () => void, persistent = false): Disposable {
     let w = this.watches.get(fd);
     if (!w) {
       if (!this.fdIsOpen(fd)) throw new SyscallError('poll', 'EBADF', osConstants.errno.EBADF);
@@ -360,7 +364,7 @@ class Reactor {
       this.watches.set(fd, w);
     }
     const watch = w;
-    const waiter = { ready };
+    const waiter: Waiter = { ready, persistent };
     (interest === 'readable' ? watch.readers : watch.writers).add(waiter);
     this.arm(watch);
     return {
@@ -399,19 +403,22 @@ class Reactor {
   }
 
   private fire(w: Watch, status: number, ev: PollEvents): void {
-    w.handle?.stop();
-    w.armed = '';
     // An error status (the fd broke) wakes everyone: their retried call will meet the real errno.
     const failed = status < 0;
     const due: Waiter[] = [];
     if (failed || ev.readable || ev.disconnect) {
-      due.push(...w.readers);
-      w.readers.clear();
+      for (const waiter of w.readers) {
+        due.push(waiter);
+        if (!waiter.persistent) w.readers.delete(waiter);
+      }
     }
     if (failed || ev.writable) {
       due.push(...w.writers);
       w.writers.clear();
     }
+    // Stop what nobody waits for any more before anyone runs; a read loop's watch stays armed, so a
+    // streamed socket costs no epoll_ctl per read.
+    if (this.watches.get(w.fd) === w) this.arm(w);
     for (const waiter of due) {
       try {
         waiter.ready();
@@ -419,12 +426,13 @@ class Reactor {
         console.error('[reactor] a readiness callback threw', err);
       }
     }
-    if (this.watches.get(w.fd) === w) this.arm(w);
   }
 }
 
 interface Waiter {
   ready(): void;
+  /** A read loop's watch: stays until disposed. */
+  persistent: boolean;
 }
 interface Watch {
   fd: number;

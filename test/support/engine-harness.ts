@@ -6,7 +6,13 @@ import { afterEach } from 'vitest';
 import { Engine, type TraceMessage } from '../../gateway/engine/engine.js';
 import { KernelTable } from '../../gateway/engine/kernel-table.js';
 import type { SyscallPort } from '../../gateway/engine/syscall-port.js';
-import type { Call, CallError, CallResult, KernelSocket } from '../../gateway/protocol/messages.js';
+import type {
+  Call,
+  CallError,
+  CallResult,
+  KernelSocket,
+  ServerMessage,
+} from '../../gateway/protocol/messages.js';
 import { SessionRules } from '../../gateway/session/rules.js';
 import { loadLibcPort } from '../../gateway/syscalls/libc.js';
 import { SystemNames } from '../../gateway/syscalls/names.js';
@@ -30,10 +36,14 @@ export interface HarnessOptions {
   maxSockets?: number;
   /** Hosts besides loopback the session may bind (LAN mode). */
   bindHosts?: string[];
+  /** Whether the page is behind (streams pause); never, by default. */
+  congested?: () => boolean;
 }
 
 export class Harness {
   readonly events: TraceMessage[] = [];
+  /** Replies that are not trace events (written, failed). */
+  readonly replies: ServerMessage[] = [];
   readonly ports: number[];
   readonly engine: Engine;
   private n = 0;
@@ -51,7 +61,11 @@ export class Harness {
         0,
       ),
       clock: () => performance.now(),
-      emit: (m) => this.events.push(m),
+      ...(o.congested ? { congested: o.congested } : {}),
+      emit: (m) => {
+        if ('seq' in m) this.events.push(m);
+        else this.replies.push(m);
+      },
       policy: new SessionRules(
         {
           extraBindHosts: o.bindHosts ?? [],
@@ -86,6 +100,43 @@ export class Harness {
       throw err;
     }
     throw new Error(`${call.op} succeeded but was expected to fail`);
+  }
+
+  /** `write` on a socket; resolves with its reply (written or failed). */
+  async write(
+    socket: string,
+    data: string | Uint8Array,
+    id = `w${++this.n}`,
+    ms = 8000,
+  ): Promise<ServerMessage> {
+    this.engine.write(id, socket, b64(data));
+    return this.reply(id, ms);
+  }
+
+  /** Waits for the non-trace reply with this id. */
+  async reply(id: string, ms = 8000): Promise<ServerMessage> {
+    const start = performance.now();
+    for (;;) {
+      const r = this.replies.find((m) => 'id' in m && m.id === id);
+      if (r) return r;
+      if (performance.now() - start > ms) throw new Error(`no reply to ${id}`);
+      await new Promise((res) => setTimeout(res, 5));
+    }
+  }
+
+  /** Waits until a trace event matches. */
+  async event<T extends TraceMessage>(
+    pred: (e: TraceMessage) => e is T,
+    what: string,
+    ms = 8000,
+  ): Promise<T> {
+    const start = performance.now();
+    for (;;) {
+      const e = this.events.find(pred);
+      if (e) return e;
+      if (performance.now() - start > ms) throw new Error(`timed out waiting for ${what}`);
+      await new Promise((res) => setTimeout(res, 5));
+    }
   }
 
   /** Polls the kernel-state events until one matches, as the page would see it. */

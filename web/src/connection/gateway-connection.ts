@@ -14,6 +14,7 @@ import type { Action } from '../store/actions.js';
 type Request = ClientMessage extends infer M ? (M extends { id: string } ? Omit<M, 'id'> : never) : never;
 type Reply = ServerMessage;
 export type CallReply = { ok: true; result: CallResult } | { ok: false; error: CallError };
+export type WriteReply = { ok: true; bytes: number } | { ok: false; error: CallError };
 
 const RESUME_KEY = 'socket-playground:resume';
 const BACKOFF_MS = [250, 500, 1000, 2000, 4000, 5000];
@@ -84,6 +85,17 @@ export class GatewayConnection {
     } finally {
       signal?.removeEventListener('abort', onAbort);
     }
+  }
+
+  /**
+   * Sends bytes on a (streamed) TCP socket, in order after earlier writes, without a call of its own:
+   * resolves once the kernel took them all (see Streams in gateway/protocol/messages.ts).
+   */
+  async write(socket: string, data: string): Promise<WriteReply> {
+    const reply = await this.request({ type: 'write', socket, data }, `w${++this.n}`);
+    if (reply.type === 'written') return { ok: true, bytes: reply.bytes };
+    if (reply.type === 'failed') return { ok: false, error: reply.error };
+    throw new Error(reply.type === 'error' ? reply.message : `unexpected reply ${reply.type}`);
   }
 
   private open(): void {
@@ -162,6 +174,8 @@ export class GatewayConnection {
       msg.type === 'call-returned' ||
       msg.type === 'call-failed' ||
       msg.type === 'ack' ||
+      msg.type === 'written' ||
+      msg.type === 'failed' ||
       msg.type === 'sockets' ||
       msg.type === 'pong' ||
       msg.type === 'error';

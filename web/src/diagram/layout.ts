@@ -342,6 +342,19 @@ export function layoutSequence(
           if (to)
             push({ seq: m.seq, kind: 'arrow', lane: s.lane, to, label, tone: 'data', data: m.data }, m.t);
         } else {
+          // A stream's read loop took the bytes: show the recv() it made on the socket's lifeline.
+          if (m.streamed)
+            push(
+              {
+                seq: m.seq,
+                kind: 'result',
+                lane: s.lane,
+                label: `recv → ${label}`,
+                tone: 'ok',
+                data: m.data,
+              },
+              m.t,
+            );
           const from = laneAt(m.peer ?? s.remote, s.proto, false, s.local);
           // Bytes from our own sockets and lesson servers were drawn when they were sent.
           if (from && laneIndex.get(from)?.kind === 'external') {
@@ -437,6 +450,19 @@ export function layoutSequence(
         if (label === s.shown) break;
         s.shown = label;
         push({ seq: m.seq, kind: 'state', lane: s.lane, label, tone: 'state' }, m.t);
+        break;
+      }
+      case 'stream-ended': {
+        const s = sockOf(m.socket);
+        if (!s) break;
+        const label =
+          m.reason === 'eof'
+            ? 'recv → 0 bytes: end of stream (the peer sent FIN)'
+            : `recv failed: ${m.error?.code ?? 'error'}; the read loop stopped`;
+        push(
+          { seq: m.seq, kind: 'result', lane: s.lane, label, tone: m.reason === 'eof' ? 'ok' : 'error' },
+          m.t,
+        );
         break;
       }
       case 'notice':

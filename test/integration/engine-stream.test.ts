@@ -1,0 +1,228 @@
+// Streams (connect/accept with stream: true, and write): the read loop a raw session runs, on real
+// loopback sockets, with both engines. What a student sees: every byte once, in order; the peer's
+// FIN and RST; writes that wait for a slow peer; nothing left open afterwards.
+
+import { describe, expect, it } from 'vitest';
+import type { SyscallPort } from '../../gateway/engine/syscall-port.js';
+import type { ResultOf, ServerMessage } from '../../gateway/protocol/messages.js';
+import { createFallbackPort } from '../../gateway/syscalls/fallback.js';
+import {
+  b64,
+  eventually,
+  type Harness,
+  type HarnessOptions,
+  harnesses,
+  libc,
+  openFds,
+} from '../support/engine-harness.js';
+
+type Sock = ResultOf<'socket'>;
+type Accepted = ResultOf<'accept'>;
+type Recv = ResultOf<'recv'>;
+type TraceOf<T extends string> = Extract<Harness['events'][number], { type: T }>;
+
+const harness = harnesses();
+
+async function tcp(h: Harness, program: string): Promise<string> {
+  return (await h.call<Sock>(program, { op: 'socket', family: 'AF_INET', type: 'SOCK_STREAM' })).socket;
+}
+
+/**
+ * A stepped server on the harness's first port, and a streamed client connected to it. small: tiny
+ * kernel buffers both ways, so a peer that does not read soon stops taking bytes.
+ */
+async function pair(
+  h: Harness,
+  small = false,
+): Promise<{ server: string; client: string; listener: string }> {
+  const listener = await tcp(h, 'server');
+  if (small) await h.call('server', { op: 'setsockopt', socket: listener, option: 'SO_RCVBUF', value: 4096 });
+  await h.call('server', { op: 'bind', socket: listener, address: ['127.0.0.1', h.ports[0]!] });
+  await h.call('server', { op: 'listen', socket: listener, backlog: 5 });
+  const client = await tcp(h, 'raw');
+  if (small) await h.call('raw', { op: 'setsockopt', socket: client, option: 'SO_SNDBUF', value: 4096 });
+  await h.call('raw', { op: 'connect', socket: client, address: ['127.0.0.1', h.ports[0]!], stream: true });
+  const server = (await h.call<Accepted>('server', { op: 'accept', socket: listener })).socket;
+  return { server, client, listener };
+}
+
+/** Every byte the stream pushed for a socket, in order. */
+function streamed(h: Harness, socket: string): string {
+  return h.events
+    .filter((e): e is TraceOf<'data'> => e.type === 'data' && e.socket === socket && e.direction === 'in')
+    .map((e) => Buffer.from(e.data, 'base64').toString('latin1'))
+    .join('');
+}
+
+const isEnded =
+  (socket: string) =>
+  (e: Harness['events'][number]): e is TraceOf<'stream-ended'> =>
+    e.type === 'stream-ended' && e.socket === socket;
+
+async function recvAll(h: Harness, socket: string, want: number): Promise<string> {
+  let got = '';
+  while (got.length < want) {
+    const r = await h.call<Recv>('server', { op: 'recv', socket, bufsize: want - got.length });
+    if (r.bytes === 0) break;
+    got += Buffer.from(r.data, 'base64').toString('latin1');
+  }
+  return got;
+}
+
+const engines: [string, () => SyscallPort][] = [
+  ['libc', libc],
+  ['fallback', createFallbackPort],
+];
+
+describe.each(engines)('streams on the %s engine', (_name, sys) => {
+  const make = (o: HarnessOptions = {}) => harness({ sys: sys(), ...o });
+
+  it('pushes what the peer sends as data events, each byte once, with no call from the program', async () => {
+    const h = make();
+    const { server, client } = await pair(h);
+    await h.call('server', { op: 'sendall', socket: server, data: b64('hello ') });
+    await eventually(() => streamed(h, client) === 'hello ', 'the first bytes');
+    await h.call('server', { op: 'sendall', socket: server, data: b64('world') });
+    await eventually(() => streamed(h, client) === 'hello world', 'the second bytes');
+    const reads = h.events.filter((e) => e.type === 'data' && e.socket === client && e.direction === 'in');
+    expect(reads.every((e) => e.type === 'data' && e.streamed === true && e.program === 'raw')).toBe(true);
+    // The program made no recv(): the stream did.
+    const calls = h.events
+      .filter((e) => e.type === 'call-started' && e.program === 'raw')
+      .map((e) => e.type === 'call-started' && e.call.op);
+    expect(calls).toEqual(['socket', 'connect']);
+  });
+
+  it('refuses a stepped recv() on a streamed socket, naming why', async () => {
+    const h = make();
+    const { client } = await pair(h);
+    const err = await h.fails('raw', { op: 'recv', socket: client, bufsize: 10 });
+    expect(err.code).toBe('EGW_STREAMING');
+    expect(err.explain).toMatch(/streamed/);
+  });
+
+  it('writes every byte in order and replies written once the kernel took them', async () => {
+    const h = make();
+    const { server, client } = await pair(h);
+    const first = await h.write(client, 'one,');
+    const second = await h.write(client, 'two');
+    expect(first).toEqual({ type: 'written', id: expect.any(String), bytes: 4 });
+    expect(second).toMatchObject({ type: 'written', bytes: 3 });
+    expect(await recvAll(h, server, 7)).toBe('one,two');
+    const out = h.events.filter(
+      (e): e is TraceOf<'data'> => e.type === 'data' && e.socket === client && e.direction === 'out',
+    );
+    expect(out.map((e) => Buffer.from(e.data, 'base64').toString())).toEqual(['one,', 'two']);
+  });
+
+  it('ends with eof when the peer sends FIN, and the kernel shows CLOSE_WAIT; the socket can still write', async () => {
+    const h = make();
+    const { server, client } = await pair(h);
+    await h.call('server', { op: 'sendall', socket: server, data: b64('bye') });
+    await h.call('server', { op: 'shutdown', socket: server, how: 'SHUT_WR' });
+    const ended = await h.event(isEnded(client), 'stream-ended');
+    expect(ended.reason).toBe('eof');
+    expect(streamed(h, client)).toBe('bye');
+    await h.until((k) => k.socket === client && k.state === 'CLOSE_WAIT', 'CLOSE_WAIT');
+    // Half-closed: our direction still works.
+    expect(await h.write(client, 'still here')).toMatchObject({ type: 'written', bytes: 10 });
+    expect(await recvAll(h, server, 10)).toBe('still here');
+  });
+
+  it('ends with ECONNRESET when the peer resets, and a later write fails with the kernel errno', async () => {
+    const h = make();
+    const { server, client } = await pair(h);
+    await h.call('server', {
+      op: 'setsockopt',
+      socket: server,
+      option: 'SO_LINGER',
+      value: { onoff: 1, linger: 0 },
+    });
+    await h.call('server', { op: 'close', socket: server });
+    const ended = await h.event(isEnded(client), 'stream-ended');
+    expect(ended.reason).toBe('error');
+    expect(ended.error?.code).toBe('ECONNRESET');
+    const w = await h.write(client, 'anyone?');
+    expect(w.type).toBe('failed');
+    if (w.type === 'failed') expect(['EPIPE', 'ECONNRESET']).toContain(w.error.code);
+  });
+
+  it('streams an accepted connection from its first byte', async () => {
+    const h = make();
+    const listener = await tcp(h, 'raw');
+    await h.call('raw', { op: 'bind', socket: listener, address: ['127.0.0.1', h.ports[1]!] });
+    await h.call('raw', { op: 'listen', socket: listener, backlog: 5 });
+    const c = await tcp(h, 'client');
+    await h.call('client', { op: 'connect', socket: c, address: ['127.0.0.1', h.ports[1]!] });
+    await h.call('client', { op: 'sendall', socket: c, data: b64('early bytes') });
+    const child = (await h.call<Accepted>('raw', { op: 'accept', socket: listener, stream: true })).socket;
+    await eventually(() => streamed(h, child) === 'early bytes', 'the bytes sent before accept');
+  });
+
+  it('refuses streams and writes on UDP sockets, and writes on unknown handles', async () => {
+    const h = make();
+    const u = (await h.call<Sock>('raw', { op: 'socket', family: 'AF_INET', type: 'SOCK_DGRAM' })).socket;
+    const err = await h.fails('raw', {
+      op: 'connect',
+      socket: u,
+      address: ['127.0.0.1', h.ports[0]!],
+      stream: true,
+    });
+    expect(err.code).toBe('EGW_NOT_STREAMABLE');
+    const w = await h.write(u, 'x');
+    expect(w).toMatchObject({ type: 'failed', error: { code: 'EGW_NOT_STREAMABLE' } });
+    const nobody = await h.write('s_nobody', 'x');
+    expect(nobody).toMatchObject({ type: 'failed', error: { code: 'EGW_NO_SUCH_HANDLE' } });
+  });
+});
+
+describe('streams and flow control (libc)', () => {
+  it('holds writes a slow peer cannot take, refuses more than the limit, and delivers all in order once it reads', async () => {
+    const h = harness();
+    const { server, client } = await pair(h, true);
+    const piece = (n: number) => Buffer.alloc(48 * 1024, 97 + (n % 26));
+    const ids: string[] = [];
+    // 20 × 48 KiB = 960 KiB, more than loopback's buffers hold while the server reads nothing.
+    for (let i = 0; i < 20; i++) {
+      const id = `big${i}`;
+      ids.push(id);
+      h.engine.write(id, client, b64(piece(i)));
+    }
+    await new Promise((r) => setTimeout(r, 200));
+    const answered = () => ids.filter((id) => h.replies.some((m) => 'id' in m && m.id === id));
+    expect(answered().length).toBeLessThan(20);
+    // The queue is bounded: one more large write is refused at once, and nothing queued is lost.
+    h.engine.write('too-much', client, b64(Buffer.alloc(200 * 1024)));
+    expect(await h.reply('too-much')).toMatchObject({ type: 'failed', error: { code: 'EGW_LIMIT' } });
+    const all = await recvAll(h, server, 20 * 48 * 1024);
+    expect(all).toBe(Array.from({ length: 20 }, (_, i) => piece(i).toString('latin1')).join(''));
+    await eventually(() => answered().length === 20, 'every write answered');
+    expect(
+      h.replies.filter((m): m is Extract<ServerMessage, { type: 'written' }> => m.type === 'written').length,
+    ).toBe(20);
+  });
+
+  it('stops reading while the page is behind, and loses nothing when it catches up', async () => {
+    let behind = true;
+    const h = harness({ congested: () => behind });
+    const { server, client } = await pair(h);
+    await h.call('server', { op: 'sendall', socket: server, data: b64('waiting in the kernel') });
+    await h.until((k) => k.socket === client && k.recvQ === 21, '21 bytes left in the kernel');
+    expect(streamed(h, client)).toBe('');
+    behind = false;
+    await eventually(() => streamed(h, client) === 'waiting in the kernel', 'the bytes after catching up');
+  });
+
+  it('closing a streamed socket with writes waiting answers them EBADF and leaves no fd behind', async () => {
+    const before = openFds();
+    const h = harness();
+    const { server, client, listener } = await pair(h, true);
+    for (let i = 0; i < 20; i++) h.engine.write(`q${i}`, client, b64(Buffer.alloc(48 * 1024)));
+    await h.call('raw', { op: 'close', socket: client });
+    const last = await h.reply('q19');
+    expect(last).toMatchObject({ type: 'failed', error: { code: 'EBADF' } });
+    await h.call('server', { op: 'close', socket: server });
+    await h.call('server', { op: 'close', socket: listener });
+    expect(openFds()).toBe(before);
+  });
+});
