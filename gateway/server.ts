@@ -234,7 +234,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
           return;
         }
         lazyFlushes.add(flush);
-        lazyTimer ??= setTimeout(flushLazy, LAZY_MS);
+        if (lazyTimer === null) lazyTimer = setTimeout(flushLazy, LAZY_MS);
       },
       close(code, reason) {
         flush();
