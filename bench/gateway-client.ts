@@ -1,6 +1,7 @@
 // A load-generating page for the gateway: one WebSocket speaking its protocol (hello, call -> reply),
-// counting the trace events it streams without decoding them, and the 16-byte echo done as a student
-// would: send() on a connected socket, then recv() until all 16 bytes are back.
+// and the 16-byte echo done two ways: as a raw session does it (a socket connected with stream: true,
+// one `write`, the echo pushed back as data events), and as a student steps it (send() on a connected
+// socket, then recv() until all 16 bytes are back), counting the trace events without decoding them.
 
 import type WebSocket from 'ws';
 import {
@@ -16,6 +17,8 @@ import { type EchoClient, MESSAGE, MESSAGE_BYTES, openWebSocket } from './client
 export type Reply = { ok: true; result: CallResult } | { ok: false; code: string; message: string };
 
 const MESSAGE_B64 = toBase64(MESSAGE);
+/** An incoming data event's byte count (the gateway writes an event's fields in this order). */
+const IN_BYTES = /"direction":"in","data":"[^"]*","bytes":(\d+)/g;
 const PROGRAM = 'bench';
 /**
  * Replies (and the welcome) start with these. Everything else is a trace event: counted, not parsed,
@@ -31,6 +34,11 @@ const REPLY_PREFIXES = [
 export class GatewayPage {
   /** Frames received: replies and trace events alike. */
   frames = 0;
+  /**
+   * When set, sees every frame's text first and returns true when it took care of it: a stream's
+   * client reads the byte count of its data events without decoding the rest of the frame.
+   */
+  onFrame: ((text: string) => boolean) | null = null;
   private n = 0;
   private readonly waiting = new Map<string, (r: Reply) => void>();
   private dead: Error | null = null;
@@ -103,6 +111,7 @@ export class GatewayPage {
   private receive(data: Buffer): void {
     this.frames++;
     const text = data.toString();
+    if (this.onFrame?.(text)) return;
     // The gateway batches one moment's messages into a JSON array: a page must read them all.
     if (text.startsWith('[')) {
       for (const msg of JSON.parse(text) as ServerMessage[]) this.handle(msg);
@@ -110,6 +119,11 @@ export class GatewayPage {
     }
     if (!REPLY_PREFIXES.some((p) => text.startsWith(p))) return;
     this.handle(JSON.parse(text) as ServerMessage);
+  }
+
+  /** `write` on a socket, its reply (written or failed) left to onFrame: nothing waits for it here. */
+  write(socket: string, data: string): void {
+    if (!this.dead) this.ws.send(JSON.stringify({ type: 'write', id: `w${++this.n}`, socket, data }));
   }
 
   private handle(msg: ServerMessage): void {
@@ -196,6 +210,76 @@ export class GatewayEcho implements EchoClient {
       else if (r.result.bytes < missing) this.recvRest(missing - r.result.bytes, done);
       else done(null);
     });
+  }
+
+  close(): void {
+    this.page.close();
+  }
+}
+
+/** A gateway session with one TCP socket connected to the echo server as a raw session connects: streamed. */
+export class GatewayStreamEcho implements EchoClient {
+  private missing = 0;
+  private done: ((err: Error | null) => void) | null = null;
+
+  private constructor(
+    readonly page: GatewayPage,
+    readonly socket: string,
+  ) {
+    // This page has one socket, so every incoming data event is its echo. Frames with anything
+    // else that matters (a failed write, the end of the stream, replies) are decoded as usual.
+    page.onFrame = (text) => {
+      if (text.includes('"type":"stream-ended"') || text.includes('"type":"failed"')) {
+        this.finish(new Error(`the stream failed: ${text.slice(0, 200)}`));
+        return true;
+      }
+      if (text.includes('"type":"error"')) return false;
+      for (const m of text.matchAll(IN_BYTES)) this.received(Number(m[1]));
+      return true;
+    };
+  }
+
+  /** hello, socket(AF_INET, SOCK_STREAM), connect(('127.0.0.1', echoPort)) with stream: true. */
+  static async open(gatewayPort: number, echoPort: number, timeoutMs: number): Promise<GatewayStreamEcho> {
+    const page = await GatewayPage.open(gatewayPort, timeoutMs);
+    try {
+      const socket = await openSocket(page, timeoutMs);
+      await page.callOk({ op: 'connect', socket, address: ['127.0.0.1', echoPort], stream: true }, timeoutMs);
+      return new GatewayStreamEcho(page, socket);
+    } catch (err) {
+      page.close();
+      throw err;
+    }
+  }
+
+  get alive(): boolean {
+    return this.page.alive;
+  }
+
+  get extraFrames(): number {
+    return this.page.frames;
+  }
+
+  exchange(done: (err: Error | null) => void): void {
+    if (!this.page.alive) {
+      done(new Error('the page is closed'));
+      return;
+    }
+    this.missing = MESSAGE_BYTES;
+    this.done = done;
+    // The echo, not the write's reply, ends the round trip; a failed write ends it too (onFrame).
+    this.page.write(this.socket, MESSAGE_B64);
+  }
+
+  private received(bytes: number): void {
+    this.missing -= bytes;
+    if (this.missing <= 0) this.finish(null);
+  }
+
+  private finish(err: Error | null): void {
+    const done = this.done;
+    this.done = null;
+    done?.(err);
   }
 
   close(): void {

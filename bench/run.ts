@@ -4,8 +4,9 @@
 //
 // Knobs (environment): BENCH_SECONDS (measured seconds per closed-loop run, default 3), BENCH_ROUNDS
 // (interleaved rounds per level, default 3), BENCH_LEVELS (default 1,100,1000), BENCH_CLASSROOM
-// (sessions at 1 message a second, default 5000; 0 skips), BENCH_CPU_PROF (a directory: the gateway
-// child runs with --cpu-prof and writes its profile there when the bench stops it).
+// (sessions at 1 message a second, default 5000; 0 skips), BENCH_PATHS (e.g. bridge,gateway; default
+// all), BENCH_CPU_PROF (a directory: the gateway child runs with --cpu-prof and writes its profile
+// there when the bench stops it).
 
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
@@ -22,14 +23,18 @@ import {
   startChild,
 } from './children.js';
 import { type EchoClient, openMany, openTcp, openWsEcho } from './clients.js';
-import { GatewayEcho, GatewayPage, openSocket } from './gateway-client.js';
+import { GatewayEcho, GatewayPage, GatewayStreamEcho, openSocket } from './gateway-client.js';
 import { closedLoop, type LoadResult, paced } from './load.js';
 import { measurePage, type PageResult } from './page.js';
 import { count, kib, mib, ms, pct, type Target, table, times, verdict } from './report.js';
 import { median, ratio, Samples } from './stats.js';
 
-type PathName = 'direct' | 'bridge' | 'gateway' | 'websockify';
-const PATH_ORDER: readonly PathName[] = ['direct', 'bridge', 'gateway', 'websockify'];
+/**
+ * gateway: the echo as a raw session does it (write, then the stream's data events); gateway-calls:
+ * as a student steps it (a send() call, then recv() calls). Targets are judged on `gateway`.
+ */
+type PathName = 'direct' | 'bridge' | 'gateway' | 'gateway-calls' | 'websockify';
+const PATH_ORDER: readonly PathName[] = ['direct', 'bridge', 'gateway', 'gateway-calls', 'websockify'];
 
 const HERE = import.meta.dirname;
 const REPO = resolve(HERE, '..', '..');
@@ -42,6 +47,8 @@ const LEVELS = (process.env.BENCH_LEVELS ?? '1,100,1000')
   .map(Number)
   .filter((n) => Number.isInteger(n) && n > 0 && n <= 5000);
 const CLASSROOM = envNumber('BENCH_CLASSROOM', 5000, 0, 5000);
+/** Which paths to run (e.g. "bridge,gateway" while profiling); all of them by default. */
+const ONLY_PATHS = (process.env.BENCH_PATHS ?? '').split(',').filter((p) => p !== '');
 const PAGE = envNumber('BENCH_PAGE', 1, 0, 1) === 1;
 const CPU_PROF = process.env.BENCH_CPU_PROF ?? '';
 const WARMUP_MS = 500;
@@ -142,7 +149,11 @@ async function main(): Promise<void> {
     `Children: echo server pid ${world.echo.pid} port ${world.echo.port}; gateway pid ${world.gateway.pid} port ${world.gateway.port}; bridge pid ${world.bridge.pid} port ${world.bridge.port}${world.websockify ? `; websockify pid ${world.websockify.pid} port ${world.websockify.port}` : ''}.`,
   );
   if (CPU_PROF) say(`The gateway runs with --cpu-prof; its profile goes to ${CPU_PROF} when the bench ends.`);
-  const paths = PATH_ORDER.filter((p) => p !== 'websockify' || world.websockify !== null);
+  const paths = PATH_ORDER.filter(
+    (p) =>
+      (p !== 'websockify' || world.websockify !== null) &&
+      (ONLY_PATHS.length === 0 || ONLY_PATHS.includes(p)),
+  );
 
   // (c) first, on fresh processes: what earlier runs leave in the heap would blur the per-session figures.
   say();
@@ -404,6 +415,10 @@ function showEcho(summaries: readonly Summary[], runs: readonly RunRecord[]): Ta
   say(
     '  mid CPU: the bridge or gateway process, % of one core. gen CPU: this load generator, % of one core.',
   );
+  say(
+    '  gateway: as a raw session echoes (connect with stream: true, one write, the echo pushed as data events).',
+  );
+  say('  gateway-calls: as a student steps it (a send() call, then recv() calls until 16 bytes are back).');
   for (const r of runs) {
     if (r.failureReasons.length === 0) continue;
     const what = `${r.path} ${r.sessions}${r.mode === 'classroom' ? ' @1/s' : ''} round ${r.round + 1}`;
@@ -476,11 +491,12 @@ function failedSessionTargets(runs: readonly RunRecord[], memory: MemoryResult):
     verdict: verdict(failed === 0),
   });
   const targets: Target[] = [];
-  const at1000 = runs.filter((r) => r.path === 'gateway' && r.mode === 'closed-loop' && r.sessions === 1000);
-  if (at1000.length > 0) {
+  for (const path of ['gateway', 'gateway-calls'] as const) {
+    const at1000 = runs.filter((r) => r.path === path && r.mode === 'closed-loop' && r.sessions === 1000);
+    if (at1000.length === 0) continue;
     const failed = at1000.reduce((a, r) => a + r.failedSessions, 0);
     targets.push(
-      zero(`(b) gateway failed sessions, 1000 sessions closed loop (${at1000.length} rounds)`, failed),
+      zero(`(b) ${path} failed sessions, 1000 sessions closed loop (${at1000.length} rounds)`, failed),
     );
   }
   targets.push(
@@ -489,8 +505,8 @@ function failedSessionTargets(runs: readonly RunRecord[], memory: MemoryResult):
       memory.gateway.failedSessions,
     ),
   );
-  for (const r of runs.filter((x) => x.path === 'gateway' && x.mode === 'classroom')) {
-    targets.push(zero(`(b) gateway failed sessions, ${r.sessions} sessions at 1 msg/s`, r.failedSessions));
+  for (const r of runs.filter((x) => isGateway(x.path) && x.mode === 'classroom')) {
+    targets.push(zero(`(b) ${r.path} failed sessions, ${r.sessions} sessions at 1 msg/s`, r.failedSessions));
   }
   return targets;
 }
@@ -632,6 +648,8 @@ function opener(world: World, path: PathName): (i: number) => Promise<EchoClient
     case 'bridge':
       return () => openWsEcho(`ws://127.0.0.1:${world.bridge.port}/`, OPEN_TIMEOUT_MS);
     case 'gateway':
+      return () => GatewayStreamEcho.open(world.gateway.port, world.echo.port, OPEN_TIMEOUT_MS);
+    case 'gateway-calls':
       return () => GatewayEcho.open(world.gateway.port, world.echo.port, OPEN_TIMEOUT_MS);
     case 'websockify': {
       const port = world.websockify?.port ?? 0;
@@ -645,8 +663,10 @@ function opener(world: World, path: PathName): (i: number) => Promise<EchoClient
   }
 }
 
+const isGateway = (path: PathName) => path === 'gateway' || path === 'gateway-calls';
+
 function middle(world: World, path: PathName): Child | null {
-  return path === 'bridge' ? world.bridge : path === 'gateway' ? world.gateway : null;
+  return path === 'bridge' ? world.bridge : isGateway(path) ? world.gateway : null;
 }
 
 async function measure(
@@ -681,7 +701,7 @@ async function measure(
   const rss = mid ? rssKiB(mid.pid) : null;
   const frames = clients.reduce((a, c) => a + c.extraFrames, 0) - frames0;
   for (const c of clients) c.close();
-  if (path === 'gateway') await gatewayIdle(world);
+  if (isGateway(path)) await gatewayIdle(world);
   else await sleep(sessions >= 1000 ? 1000 : 200);
   const reasons = new Map<string, number>(opened.reasons);
   for (const [why, n] of load.reasons) reasons.set(why, (reasons.get(why) ?? 0) + n);
@@ -700,7 +720,7 @@ async function measure(
     p99Ms: load.samples.percentile(99),
     errors: load.errors,
     skipped: load.skipped,
-    framesPerMessage: path === 'gateway' && load.completed > 0 ? frames / load.completed : null,
+    framesPerMessage: isGateway(path) && load.completed > 0 ? frames / load.completed : null,
     middleCpuPct: mid ? (100 * (cpu1 - cpu0)) / wall : null,
     generatorCpuPct: (100 * (gen.user + gen.system)) / 1e6 / wall,
     middleRssKiB: rss,
@@ -711,7 +731,7 @@ async function measure(
 function progress(r: RunRecord): RunRecord {
   const what = r.mode === 'classroom' ? `${r.sessions} @1/s` : `${r.sessions} sessions`;
   say(
-    `  · ${what.padEnd(13)} ${r.path.padEnd(10)} round ${r.round + 1}: up ${r.up}, ${count(r.msgPerSec)} msg/s, p50 ${ms(r.p50Ms)} ms, p99 ${ms(r.p99Ms)} ms, errors ${r.errors}, failed sessions ${r.failedSessions} (setup ${r.setupSeconds.toFixed(1)} s)`,
+    `  · ${what.padEnd(13)} ${r.path.padEnd(13)} round ${r.round + 1}: up ${r.up}, ${count(r.msgPerSec)} msg/s, p50 ${ms(r.p50Ms)} ms, p99 ${ms(r.p99Ms)} ms, errors ${r.errors}, failed sessions ${r.failedSessions} (setup ${r.setupSeconds.toFixed(1)} s)`,
   );
   return r;
 }

@@ -201,6 +201,16 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
     lazyFlushes.clear();
     for (const flush of due) flush();
   };
+  // Transports with an urgent message, flushed by one setImmediate for all of them at the end of
+  // this turn of the loop (a hundred pages echoing at once cost one callback, not a hundred).
+  const urgentFlushes = new Set<() => void>();
+  let urgentScheduled = false;
+  const flushUrgent = () => {
+    urgentScheduled = false;
+    const due = [...urgentFlushes];
+    urgentFlushes.clear();
+    for (const flush of due) flush();
+  };
 
   function attach(ws: WebSocket, address: string): void {
     // Messages produced in one turn of the event loop leave in one frame (a JSON array): a call
@@ -211,6 +221,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
     const flush = () => {
       flushing = false;
       lazyFlushes.delete(flush);
+      urgentFlushes.delete(flush);
       if (ws.readyState !== ws.OPEN || queue.length === 0) {
         queue = [];
         return;
@@ -230,7 +241,11 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
         if (flushing) return;
         if (!lazy) {
           flushing = true;
-          setImmediate(flush);
+          urgentFlushes.add(flush);
+          if (!urgentScheduled) {
+            urgentScheduled = true;
+            setImmediate(flushUrgent);
+          }
           return;
         }
         lazyFlushes.add(flush);

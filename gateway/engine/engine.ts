@@ -240,9 +240,10 @@ export class Engine {
     try {
       const rate = this.o.policy.checkRate('call');
       if (rate) throw new RefusedError(rate);
-      const rec = this.get(handle);
+      // Not a call: its state is read a few times a second while bytes move, not after each write.
+      const rec = this.find(handle);
       if (rec.type !== 'SOCK_STREAM') throw notStreamable();
-      const bytes = fromBase64(data);
+      const bytes = Buffer.from(data, 'base64');
       if (rec.writeBacklog + bytes.length > MAX_PENDING_WRITE) {
         throw new RefusedError({
           code: 'EGW_LIMIT',
@@ -795,13 +796,18 @@ export class Engine {
     return rec;
   }
 
+  /** The socket a call names: touched, so its state is read again after the call. */
   private get(handle: string): SocketRecord {
+    const rec = this.find(handle);
+    rec.observerSpent = false;
+    this.dirty.add(rec);
+    return rec;
+  }
+
+  /** The socket a handle names, or the error Python would give. */
+  private find(handle: string): SocketRecord {
     const rec = this.sockets.get(handle);
-    if (rec) {
-      rec.observerSpent = false;
-      this.dirty.add(rec);
-      return rec;
-    }
+    if (rec) return rec;
     if (this.closed.has(handle)) {
       throw new SyscallError('socket', 'EBADF', this.o.sys.errnoNumber('EBADF') ?? 9, 'Bad file descriptor');
     }

@@ -77,6 +77,7 @@ class LibcPort implements SyscallPort {
   private readonly reactor: Reactor;
   private readonly lenBuf = Buffer.alloc(4);
   private readonly intBuf = Buffer.alloc(8);
+  private readonly scratch = Buffer.allocUnsafe(64 * 1024);
   private readonly addrBuf = Buffer.alloc(LINUX.SOCKADDR_STORAGE_SIZE);
   private readonly tcpInfo = Buffer.alloc(LINUX.TCP_INFO_SIZE);
   /** Bytes recv() took from each TCP fd, to derive its receive queue from TCP_INFO. */
@@ -216,11 +217,13 @@ class LibcPort implements SyscallPort {
   }
 
   recv(fd: number, bufsize: number, peek: boolean): Uint8Array {
-    const buf = Buffer.allocUnsafe(bufsize);
+    // Read into one reusable buffer and copy out what came: a stream reads up to 64 KiB at a time
+    // and usually gets a few bytes; a fresh 64 KiB buffer per read kept the garbage collector busy.
+    const buf = bufsize <= this.scratch.length ? this.scratch : Buffer.allocUnsafe(bufsize);
     const n = this.c.recv!(fd, buf, bufsize, peek ? LINUX.MSG_PEEK : 0);
     if (n < 0) this.fail('recv');
     if (!peek && n > 0) this.consumed.set(fd, (this.consumed.get(fd) ?? 0n) + BigInt(n));
-    return buf.subarray(0, n);
+    return buf === this.scratch ? Buffer.from(buf.subarray(0, n)) : buf.subarray(0, n);
   }
 
   recvfrom(fd: number, bufsize: number, peek: boolean): Datagram {

@@ -197,6 +197,96 @@ describe('sessions', () => {
   });
 });
 
+describe('streams over the WebSocket (raw sessions)', () => {
+  const streamedText = (p: Page, socket: string) =>
+    p.messages
+      .filter((m) => m.type === 'data' && m.socket === socket && m.direction === 'in')
+      .map((m) => (m.type === 'data' ? Buffer.from(m.data, 'base64').toString('latin1') : ''))
+      .join('');
+
+  it('carries typed bytes out with write and pushes what comes back, with no recv call', async () => {
+    const p = await page();
+    const w = await p.hello();
+    const port = w.ports[0]!;
+    const l = await p.ok<Sock>('server', { op: 'socket', family: 'AF_INET', type: 'SOCK_STREAM' });
+    await p.ok('server', { op: 'bind', socket: l.socket, address: ['127.0.0.1', port] });
+    await p.ok('server', { op: 'listen', socket: l.socket, backlog: 1 });
+    const c = await p.ok<Sock>('raw', { op: 'socket', family: 'AF_INET', type: 'SOCK_STREAM' });
+    await p.ok('raw', { op: 'connect', socket: c.socket, address: ['127.0.0.1', port], stream: true });
+    const a = await p.ok<ResultOf<'accept'>>('server', { op: 'accept', socket: l.socket });
+    p.send({ type: 'write', id: 'w1', socket: c.socket, data: Buffer.from('ping\n').toString('base64') });
+    expect(await p.next((m) => m.type === 'written' && m.id === 'w1')).toMatchObject({ bytes: 5 });
+    const got = await p.ok<ResultOf<'recv'>>('server', { op: 'recv', socket: a.socket, bufsize: 100 });
+    expect(Buffer.from(got.data, 'base64').toString()).toBe('ping\n');
+    await p.ok('server', { op: 'sendall', socket: a.socket, data: Buffer.from('pong\n').toString('base64') });
+    await eventually(() => streamedText(p, c.socket) === 'pong\n', 'the pushed reply');
+    expect(
+      p.messages.some((m) => m.type === 'call-started' && m.program === 'raw' && m.call.op === 'recv'),
+    ).toBe(false);
+    await p.close();
+  });
+
+  it('answers a malformed write with an error naming the field, and a foreign socket with failed', async () => {
+    const p = await page();
+    await p.hello();
+    p.send({ type: 'write', id: 'bad', socket: 's_x', data: 'not base64!' });
+    const bad = await p.next((m) => m.type === 'error' && m.id === 'bad');
+    expect((bad as { message: string }).message).toContain('"data"');
+    const other = await page();
+    await other.hello();
+    const theirs = await other.ok<Sock>('client', { op: 'socket', family: 'AF_INET', type: 'SOCK_STREAM' });
+    p.send({ type: 'write', id: 'theirs', socket: theirs.socket, data: 'aGk=' });
+    expect(await p.next((m) => m.type === 'failed' && m.id === 'theirs')).toMatchObject({
+      error: { code: 'EGW_NO_SUCH_HANDLE' },
+    });
+    await p.close();
+    await other.close();
+  });
+
+  it('holds a flood in the kernel while the page is not reading, and delivers all of it in order', async () => {
+    const { createServer } = await import('node:net');
+    const FLOOD = 16 * 1024 * 1024;
+    const pattern = Buffer.alloc(FLOOD);
+    for (let i = 0; i < FLOOD; i++) pattern[i] = 32 + ((i * 7) % 90);
+    const flood = createServer((sock) => {
+      sock.on('error', () => {});
+      sock.end(pattern);
+    });
+    await new Promise<void>((r) => flood.listen(0, '127.0.0.1', r));
+    const floodPort = (flood.address() as { port: number }).port;
+    const gw2 = await start({ allow: [{ proto: 'tcp', host: '127.0.0.1', port: floodPort }] });
+    try {
+      const p = await Page.open(`ws://127.0.0.1:${gw2.port}/ws`, { Origin: `http://127.0.0.1:${gw2.port}` });
+      await p.hello();
+      const c = await p.ok<Sock>('raw', { op: 'socket', family: 'AF_INET', type: 'SOCK_STREAM' });
+      p.send({
+        type: 'call',
+        id: 'conn',
+        program: 'raw',
+        call: { op: 'connect', socket: c.socket, address: ['127.0.0.1', floodPort], stream: true },
+      });
+      // The page stops reading at once: 16 MiB of data events would be more than the gateway's
+      // WebSocket buffer allows (it would close the page), unless the stream waits for the page.
+      (p.ws as unknown as { _socket: { pause(): void } })._socket.pause();
+      await new Promise((r) => setTimeout(r, 1500));
+      (p.ws as unknown as { _socket: { resume(): void } })._socket.resume();
+      await eventually(
+        () => p.closed !== null || p.messages.some((m) => m.type === 'stream-ended'),
+        'the end of the flood',
+        20_000,
+      );
+      expect(p.closed).toBeNull();
+      const got = Buffer.from(streamedText(p, c.socket), 'latin1');
+      expect(got.length).toBe(FLOOD);
+      expect(got.equals(pattern)).toBe(true);
+      await p.close();
+    } finally {
+      await gw2.close();
+      await new Promise((r) => flood.close(r));
+    }
+  });
+});
+
 describe('a gateway beyond loopback', () => {
   it('refuses to start without a token', async () => {
     const { parseConfig } = await import('../../gateway/config.js');
