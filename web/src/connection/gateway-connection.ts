@@ -1,5 +1,6 @@
 // The page's only WebSocket: says hello, resumes the session after a reload or a dropped connection,
-// matches replies to requests, and hands every message to the store. Knows nothing of React.
+// matches replies to requests, and hands every message to the store and to whoever listens (a raw
+// session's streams). Knows nothing of React.
 
 import {
   type Call,
@@ -28,6 +29,7 @@ export class GatewayConnection {
   private hadSession = false;
   /** The terminal input that made each call, for the diagram's details. */
   private readonly sources = new Map<string, string>();
+  private readonly listeners = new Set<(msg: ServerMessage) => void>();
 
   constructor(
     private readonly url: string,
@@ -54,6 +56,17 @@ export class GatewayConnection {
 
   sourceOf(callId: string): string | null {
     return this.sources.get(callId) ?? null;
+  }
+
+  /**
+   * Calls `fn` with every message from the gateway, in order, as it arrives (before the replies among
+   * them resolve their requests), until the returned function is called.
+   */
+  onMessage(fn: (msg: ServerMessage) => void): () => void {
+    this.listeners.add(fn);
+    return () => {
+      this.listeners.delete(fn);
+    };
   }
 
   /** Sends a request; resolves with its one reply (for a call: call-returned or call-failed). */
@@ -146,6 +159,14 @@ export class GatewayConnection {
 
   private receiveOne(msg: Reply): void {
     if (typeof msg !== 'object' || msg === null || typeof msg.type !== 'string') return;
+    for (const fn of this.listeners) {
+      try {
+        fn(msg);
+      } catch (err) {
+        // One listener's bug must not stop the replies and the store.
+        console.error('[connection] a message listener failed', err);
+      }
+    }
     if (msg.type === 'welcome') {
       this.attempt = 0;
       this.storage.setItem(RESUME_KEY, msg.resumeToken);

@@ -1,5 +1,6 @@
-// The hex view of a raw stream: one entry per chunk as a call moved it (a send, or a recv's answer),
-// with its direction, time and byte count, then its bytes in hex and printable ASCII. Text nodes only.
+// The hex view of a raw stream: one entry per chunk as the kernel moved it (a piece it took to send, or
+// what one recv() got), with its direction, time and byte count, then its bytes in hex and printable
+// ASCII. Text nodes only.
 
 import { memo, useLayoutEffect, useRef } from 'react';
 import type { Chunk } from './raw-session.js';

@@ -20,7 +20,7 @@ import {
 import { RawTerminal } from './RawTerminal.js';
 import {
   closeStory,
-  type RawCaller,
+  type RawGateway,
   RawSessionController,
   type RawState,
   type RawStream,
@@ -31,7 +31,7 @@ import {
 
 interface Props {
   program: string;
-  caller: RawCaller;
+  gateway: RawGateway;
   session: Welcome | null;
   sockets: Record<string, SocketRow>;
   fontSize: number;
@@ -45,12 +45,12 @@ interface Props {
 }
 
 export function RawSessionPanel(props: Props) {
-  const { program, caller, initial, onController } = props;
+  const { program, gateway, initial, onController } = props;
   const [ctrl, setCtrl] = useState<RawSessionController | null>(null);
   const started = useRef(false);
 
   const start = (target: RawTarget) => {
-    const c = new RawSessionController(program, target, caller);
+    const c = new RawSessionController(program, target, gateway);
     setCtrl(c);
     onController(c);
     void c.start();

@@ -1,13 +1,13 @@
 // The page's raw sessions: opened from the toolbar (Alt+R) or by a link (#/raw/echo opens one to the
-// echo lesson server, for course pages), each a program of its own (raw, raw2...) whose calls the
-// diagram draws like any other's. Closes their sockets when a panel or the page goes away.
+// echo lesson server, for course pages), each a program of its own (raw, raw2...) whose calls and
+// streams the diagram draws like any other's. Closes their sockets when a panel or the page goes away.
 
 import { type Ref, useCallback, useEffect, useImperativeHandle, useRef, useState } from 'react';
-import type { Call } from '../../../gateway/protocol/messages.js';
+import type { Call, ServerMessage } from '../../../gateway/protocol/messages.js';
 import type { Welcome } from '../store/actions.js';
 import type { SocketRow } from '../store/state.js';
 import { RawSessionPanel } from './RawSessionPanel.js';
-import type { CallReply, RawSessionController, RawTarget } from './raw-session.js';
+import type { CallReply, RawSessionController, RawTarget, WriteReply } from './raw-session.js';
 import './raw.css';
 
 export interface RawSessionsHandle {
@@ -16,7 +16,11 @@ export interface RawSessionsHandle {
 }
 
 interface Props {
-  conn: { call(program: string, call: Call, signal?: AbortSignal, source?: string): Promise<CallReply> };
+  conn: {
+    call(program: string, call: Call, signal?: AbortSignal, source?: string): Promise<CallReply>;
+    write(socket: string, data: string): Promise<WriteReply>;
+    onMessage(fn: (msg: ServerMessage) => void): () => void;
+  };
   session: Welcome | null;
   sockets: Record<string, SocketRow>;
   fontSize: number;
@@ -102,7 +106,11 @@ export function RawSessions({ conn, session, sockets, fontSize, theme, ref }: Pr
         <RawSessionPanel
           key={p.program}
           program={p.program}
-          caller={(call, signal, source) => conn.call(p.program, call, signal, source)}
+          gateway={{
+            call: (call, signal, source) => conn.call(p.program, call, signal, source),
+            write: (socket, data) => conn.write(socket, data),
+            onMessage: (fn) => conn.onMessage(fn),
+          }}
           session={session}
           sockets={sockets}
           fontSize={fontSize}

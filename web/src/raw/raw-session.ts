@@ -1,7 +1,8 @@
-// One raw session: a program (raw, raw2...) that talks to a peer as nc or telnet would, made of nothing
-// but the gateway's ordinary calls, so the diagram draws it like any other program. A receive loop
-// issues blocking recv() calls one after another; a listener's accept loop gives every client its own
-// stream with its own receive loop. Knows no React and no DOM: a caller runs the calls.
+// One raw session: a program (raw, raw2...) that talks to a peer as nc or telnet would, through the
+// gateway, so the diagram draws it like any other program. A TCP connection is streamed (see Streams in
+// gateway/protocol/messages.ts): the gateway reads it and pushes data events, and `write` sends; a
+// listener's accept loop streams every client it accepts. UDP stays stepped: recv()/recvfrom() loops,
+// send()/sendto() calls. Knows no React and no DOM: a RawGateway runs the calls and carries the events.
 
 import {
   type Address,
@@ -9,13 +10,26 @@ import {
   type CallError,
   type CallResult,
   fromBase64,
+  MAX_PENDING_WRITE,
+  type ServerMessage,
   toBase64,
 } from '../../../gateway/protocol/messages.js';
 import type { Direction } from './render-bytes.js';
 
 export type CallReply = { ok: true; result: CallResult } | { ok: false; error: CallError };
-/** Runs one call for this session's program; `source` says what the student did, for the diagram. */
-export type RawCaller = (call: Call, signal: AbortSignal | undefined, source: string) => Promise<CallReply>;
+export type WriteReply = { ok: true; bytes: number } | { ok: false; error: CallError };
+
+/** What a raw session needs of the page's connection to the gateway, for its one program. */
+export interface RawGateway {
+  /** Runs one call for this session's program; `source` says what the student did, for the diagram. */
+  call(call: Call, signal: AbortSignal | undefined, source: string): Promise<CallReply>;
+  /** Sends bytes on a streamed TCP socket after its earlier writes; answers once the kernel took them all. */
+  write(socket: string, data: string): Promise<WriteReply>;
+  /** Calls `fn` with every message the gateway sends, until the returned function is called. */
+  onMessage(fn: (msg: ServerMessage) => void): () => void;
+}
+
+type StreamMessage = Extract<ServerMessage, { type: 'data' | 'stream-ended' }>;
 
 export interface RawTarget {
   mode: 'connect' | 'listen';
@@ -83,25 +97,32 @@ export interface RawState {
 
 interface Runtime {
   socket: string | null;
-  /** The call this stream waits on (connect, recv), cancelled when the student closes. */
+  /** The call this stream waits on (connect, a UDP recv), cancelled when the student closes. */
   waiting: AbortController | null;
   closing: boolean;
+  /** The stream's sends and EOF, in the order asked for: each waits for the one before. */
   sending: Promise<unknown>;
+  /** TCP writes the gateway has not answered yet. */
+  writes: Set<Promise<unknown>>;
+  /** Their bytes, kept under WRITE_WINDOW. */
+  writing: number;
   /** UDP listener peers: where sendto() goes. */
   udpPeer: Address | null;
 }
 
-/** recv() size: what nc asks for, and small enough to show chunk boundaries as the kernel hands them. */
+/** UDP recv() size: what nc asks for. */
 export const RECV_BYTES = 4096;
-/** Largest piece sent in one call: its base64 must fit the gateway's 64 KiB message limit. */
+/** Largest piece sent in one message: its base64 must fit the gateway's 64 KiB message limit. */
 export const SEND_PIECE = 32 * 1024;
+/** Most bytes written and not yet answered: well inside what the gateway lets wait (EGW_LIMIT beyond). */
+export const WRITE_WINDOW = MAX_PENDING_WRITE / 2;
 const MAX_CHUNKS = 2000;
 const MAX_KEPT_BYTES = 1 << 20;
 
-const offline = (call: Call, err: unknown): CallError => ({
+const offline = (syscall: string, err: unknown): CallError => ({
   code: 'EGW_OFFLINE',
   errno: null,
-  syscall: call.op,
+  syscall,
   message: err instanceof Error ? err.message : String(err),
   explain: 'The page lost its connection to the gateway, so this call could not run.',
 });
@@ -110,6 +131,14 @@ export class RawSessionController {
   private state: RawState;
   private readonly subscribers = new Set<() => void>();
   private readonly runtime = new Map<number, Runtime>();
+  /** Streamed TCP sockets, by handle: whose data and stream-ended events are whose. */
+  private readonly streamed = new Map<string, number>();
+  /**
+   * Stream events for a socket not yet known, kept while an accept() is waiting: its reply and the new
+   * connection's first bytes may come in one frame, and the bytes are handled before the reply's await.
+   */
+  private early: StreamMessage[] = [];
+  private readonly unsubscribe: () => void;
   private listenWait: AbortController | null = null;
   private nextStream = 1;
   private nextChunk = 1;
@@ -118,10 +147,11 @@ export class RawSessionController {
   constructor(
     program: string,
     target: RawTarget,
-    private readonly caller: RawCaller,
+    private readonly gateway: RawGateway,
     private readonly now: () => number = Date.now,
   ) {
     this.state = { program, target, listener: null, streams: [] };
+    this.unsubscribe = gateway.onMessage(this.onMessage);
   }
 
   readonly subscribe = (fn: () => void): (() => void) => {
@@ -161,9 +191,12 @@ export class RawSessionController {
       await this.closeSocket(id);
       return id;
     }
+    const tcp = proto === 'tcp';
+    // Known before connect() returns: its reply and the first bytes of the stream may come together.
+    if (tcp) this.streamed.set(rt.socket, id);
     rt.waiting = new AbortController();
     const connected = await this.run(
-      { op: 'connect', socket: rt.socket, address: [host, port] },
+      { op: 'connect', socket: rt.socket, address: [host, port], ...(tcp ? { stream: true } : {}) },
       src,
       rt.waiting.signal,
     );
@@ -178,7 +211,7 @@ export class RawSessionController {
     }
     if (rt.closing) return id;
     this.update(id, { status: 'open' });
-    void this.receiveLoop(id);
+    if (!tcp) void this.receiveLoop(id);
     return id;
   }
 
@@ -224,11 +257,21 @@ export class RawSessionController {
     else void this.datagramLoop(socket);
   }
 
-  /** Sends bytes on a stream, in order after what is already being sent. Resolves false on failure. */
+  /**
+   * Sends bytes on a stream, in order after what is already being sent; resolves true once all of them
+   * left (TCP: the kernel took them), false on failure. TCP writes go out without waiting for the
+   * replies to earlier ones (the gateway keeps their order), up to WRITE_WINDOW bytes unanswered.
+   */
   send(id: number, bytes: Uint8Array, source: string): Promise<boolean> {
     const rt = this.runtime.get(id);
     if (!rt) return Promise.resolve(false);
-    const done = rt.sending.then(() => this.sendNow(id, rt, bytes, source));
+    if (this.state.target.proto === 'tcp') {
+      // The next send or EOF waits until these writes are handed over, not until they are answered.
+      const queued = rt.sending.then(() => this.queueWrites(id, rt, bytes));
+      rt.sending = queued.catch(() => undefined);
+      return queued.then((q) => q.done);
+    }
+    const done = rt.sending.then(() => this.sendDatagram(id, rt, bytes, source));
     rt.sending = done.catch(() => false);
     return done;
   }
@@ -238,6 +281,8 @@ export class RawSessionController {
     const rt = this.runtime.get(id);
     if (!rt) return Promise.resolve(false);
     const done = rt.sending.then(async () => {
+      // FIN goes after every byte written before it: the gateway does not order a call after writes.
+      await Promise.allSettled([...rt.writes]);
       const s = this.stream(id);
       if (!rt.socket || !s || s.status !== 'open' || rt.closing) return false;
       if (s.closes.some((c) => c.what === 'you-fin')) return true;
@@ -293,62 +338,174 @@ export class RawSessionController {
     await this.run({ op: 'close', socket }, 'raw session: stop listening');
   }
 
-  /** Closes every socket of this session. */
+  /** Closes every socket of this session, and stops listening to the gateway's events. */
   async dispose(): Promise<void> {
     if (this.disposed) return;
     this.disposed = true;
+    this.unsubscribe();
+    this.early = [];
     await this.stopListening();
     await Promise.all(this.state.streams.map((s) => this.close(s.id)));
   }
 
   // -------------------------------------------------------------------------------------------
 
-  private async sendNow(id: number, rt: Runtime, bytes: Uint8Array, source: string): Promise<boolean> {
+  /** Why a stream cannot send now, said as a notice; null when it can. */
+  private cannotSend(id: number, rt: Runtime, socket: string | null): string | null {
     const s = this.stream(id);
-    const listener = this.state.listener;
-    const socket = rt.udpPeer ? (listener?.socket ?? null) : rt.socket;
-    if (!s || !socket || s.status !== 'open' || rt.closing) {
-      this.update(id, { notice: 'not sent: this connection is not open' });
+    if (!s || !socket || s.status !== 'open' || rt.closing) return 'not sent: this connection is not open';
+    if (s.closes.some((c) => c.what === 'you-fin'))
+      return 'not sent: you already sent EOF (shutdown SHUT_WR): the peer has your FIN';
+    return null;
+  }
+
+  /**
+   * Hands a send's pieces to the gateway as `write`s, waiting only while WRITE_WINDOW bytes are
+   * unanswered; `done` says how they ended. The bytes are shown from the data events of what the kernel
+   * took, in order with the bytes received.
+   */
+  private async queueWrites(id: number, rt: Runtime, bytes: Uint8Array): Promise<{ done: Promise<boolean> }> {
+    const socket = rt.socket;
+    const refused = this.cannotSend(id, rt, socket);
+    if (refused || !socket) {
+      this.update(id, { notice: refused });
+      return { done: Promise.resolve(false) };
+    }
+    const replies: Promise<WriteReply>[] = [];
+    let failed = false;
+    for (let off = 0; off < bytes.length && !failed && !rt.closing; off += SEND_PIECE) {
+      const piece = bytes.subarray(off, off + SEND_PIECE);
+      while (rt.writes.size > 0 && rt.writing + piece.length > WRITE_WINDOW) await Promise.race(rt.writes);
+      if (failed || rt.closing) break;
+      const reply: Promise<WriteReply> = this.gateway
+        .write(socket, toBase64(piece))
+        .catch((err: unknown) => ({ ok: false, error: offline('write', err) }) as const)
+        .then((r) => {
+          rt.writes.delete(reply);
+          rt.writing -= piece.length;
+          if (!r.ok) failed = true;
+          return r;
+        });
+      rt.writes.add(reply);
+      rt.writing += piece.length;
+      replies.push(reply);
+    }
+    const done = Promise.all(replies).then((rs) => {
+      const bad = rs.find((r) => !r.ok);
+      if (!bad || bad.ok) {
+        if (!rt.closing) this.update(id, { notice: null, error: null });
+        return !rt.closing;
+      }
+      // Closed by the student while bytes waited: the gateway dropped them, as close() does.
+      if (rt.closing) return false;
+      const error = bad.error;
+      // EPIPE: the peer's RST already came, or our FIN went; ECONNRESET: the RST came during the send.
+      if (error.code === 'EPIPE' || error.code === 'ECONNRESET') this.addClose(id, { what: 'peer-rst' });
+      this.update(id, { notice: `${error.syscall} failed: ${error.code} ${error.message}`, error });
+      return false;
+    });
+    return { done };
+  }
+
+  /** UDP: one datagram, with send() on a connected socket or sendto() to a listener's peer. */
+  private async sendDatagram(id: number, rt: Runtime, bytes: Uint8Array, source: string): Promise<boolean> {
+    const socket = rt.udpPeer ? (this.state.listener?.socket ?? null) : rt.socket;
+    const refused = this.cannotSend(id, rt, socket);
+    if (refused || !socket) {
+      this.update(id, { notice: refused });
       return false;
     }
-    if (s.closes.some((c) => c.what === 'you-fin')) {
-      this.update(id, { notice: 'not sent: you already sent EOF (shutdown SHUT_WR): the peer has your FIN' });
-      return false;
-    }
-    const udp = this.state.target.proto === 'udp';
-    if (udp && bytes.length > SEND_PIECE) {
+    if (bytes.length > SEND_PIECE) {
       this.update(id, {
         notice: `not sent: ${bytes.length} bytes is more than one datagram may carry here (${SEND_PIECE})`,
       });
       return false;
     }
-    if (!udp && bytes.length === 0) return true;
-    for (let off = 0; off < bytes.length || (udp && off === 0); off += SEND_PIECE) {
-      const piece = bytes.subarray(off, off + SEND_PIECE);
-      const data = toBase64(piece);
-      const call: Call = rt.udpPeer
-        ? { op: 'sendto', socket, data, address: rt.udpPeer }
-        : udp
-          ? { op: 'send', socket, data }
-          : { op: 'sendall', socket, data };
-      const r = await this.run(call, source);
-      if (!r.ok) {
-        if (r.error.code === 'EPIPE' || r.error.code === 'ECONNRESET') {
-          this.addClose(id, { what: 'peer-rst' });
-        }
-        this.update(id, { notice: `${call.op} failed: ${r.error.code} ${r.error.message}`, error: r.error });
-        return false;
-      }
-      const sent = 'bytes' in r.result ? r.result.bytes : piece.length;
-      this.addChunk(id, 'out', piece.subarray(0, sent));
-      if (udp) break;
+    const data = toBase64(bytes);
+    const call: Call = rt.udpPeer
+      ? { op: 'sendto', socket, data, address: rt.udpPeer }
+      : { op: 'send', socket, data };
+    const r = await this.run(call, source);
+    if (!r.ok) {
+      if (r.error.code === 'EPIPE' || r.error.code === 'ECONNRESET') this.addClose(id, { what: 'peer-rst' });
+      this.update(id, { notice: `${call.op} failed: ${r.error.code} ${r.error.message}`, error: r.error });
+      return false;
     }
+    const sent = 'bytes' in r.result ? r.result.bytes : bytes.length;
+    this.addChunk(id, 'out', bytes.subarray(0, sent));
     this.update(id, { notice: null, error: null });
     return true;
   }
 
+  /** The gateway's events: the bytes and ends of this session's streamed TCP sockets. */
+  private readonly onMessage = (msg: ServerMessage): void => {
+    if (msg.type === 'welcome') {
+      // A new session, not ours resumed: the gateway closed our sockets, and no event will say so.
+      if (!msg.resumed) this.lost();
+      return;
+    }
+    if ((msg.type !== 'data' && msg.type !== 'stream-ended') || msg.program !== this.state.program) return;
+    const id = this.streamed.get(msg.socket);
+    if (id !== undefined) {
+      this.onStreamEvent(id, msg);
+    } else if (
+      this.listenWait &&
+      this.state.target.proto === 'tcp' &&
+      (msg.type === 'stream-ended' || msg.streamed)
+    ) {
+      this.early.push(msg);
+      if (this.early.length > MAX_CHUNKS) this.early.shift();
+    }
+  };
+
+  private onStreamEvent(id: number, msg: StreamMessage): void {
+    if (msg.type === 'data') {
+      // Out: a piece of a write the kernel took. In: what the gateway's read loop received.
+      if (msg.direction === 'in' && !msg.streamed) return;
+      this.addChunk(id, msg.direction, fromBase64(msg.data));
+      return;
+    }
+    const rt = this.runtime.get(id);
+    if (!rt || rt.closing) return;
+    if (msg.reason === 'eof') {
+      // recv() returned 0 bytes: the peer's FIN, it will send nothing more (it may still read).
+      this.addClose(id, { what: 'peer-fin' });
+      void this.finishIfDone(id);
+      return;
+    }
+    const error: CallError = msg.error ?? {
+      code: 'EGW_INTERNAL',
+      errno: null,
+      syscall: 'recv',
+      message: 'the read loop stopped',
+      explain: 'The gateway stopped reading this connection without saying why.',
+    };
+    void (async () => {
+      if (error.code === 'ECONNRESET') {
+        // The peer's kernel answered with RST: the connection is gone at once, unread bytes too.
+        this.addClose(id, { what: 'peer-rst' });
+        await this.closeSocket(id);
+        this.update(id, { status: 'closed' });
+        return;
+      }
+      this.update(id, { status: 'failed', error });
+      await this.closeSocket(id);
+    })();
+  }
+
+  /** The gateway started a new session: every socket of ours is gone, and the streams with them. */
+  private lost(): void {
+    const error = offline('recv', new Error('the session ended'));
+    for (const [socket, id] of this.streamed) {
+      const rt = this.runtime.get(id);
+      if (rt) rt.socket = null;
+      if (this.stream(id)?.status !== 'closed') this.update(id, { status: 'failed', error });
+      this.streamed.delete(socket);
+    }
+  }
+
+  /** UDP: blocking recv() calls one after another, as nc -u does. */
   private async receiveLoop(id: number): Promise<void> {
-    const udp = this.state.target.proto === 'udp';
     for (;;) {
       const rt = this.runtime.get(id);
       if (!rt?.socket || rt.closing) return;
@@ -361,12 +518,7 @@ export class RawSessionController {
       rt.waiting = null;
       if (rt.closing) return;
       if (r.ok && r.result.op === 'recv') {
-        if (r.result.bytes === 0 && !udp) {
-          // recv() returning 0 bytes is the peer's FIN: it will send nothing more.
-          this.addClose(id, { what: 'peer-fin' });
-          await this.finishIfDone(id);
-          return;
-        }
+        // A datagram of 0 bytes is a datagram (UDP has no FIN).
         this.addChunk(id, 'in', fromBase64(r.result.data));
         continue;
       }
@@ -374,13 +526,12 @@ export class RawSessionController {
       const code = r.error.code;
       if (code === 'EGW_CANCELLED' || code === 'EBADF') return;
       if (code === 'ECONNRESET') {
-        // The peer's kernel answered with RST: the connection is gone at once, unread bytes too.
         this.addClose(id, { what: 'peer-rst' });
         await this.closeSocket(id);
         this.update(id, { status: 'closed' });
         return;
       }
-      if (udp && code === 'ECONNREFUSED') {
+      if (code === 'ECONNREFUSED') {
         // An ICMP "port unreachable" came back for a datagram we sent: nothing listens there.
         this.update(id, {
           notice: `recv failed with ECONNREFUSED: nothing listens at ${this.state.target.host}:${this.state.target.port} (ICMP port unreachable)`,
@@ -398,11 +549,13 @@ export class RawSessionController {
       if (this.state.listener?.socket !== listener) return;
       this.listenWait = new AbortController();
       const r = await this.run(
-        { op: 'accept', socket: listener },
+        { op: 'accept', socket: listener, stream: true },
         'raw session: accept loop',
         this.listenWait.signal,
       );
       this.listenWait = null;
+      const early = this.early;
+      this.early = [];
       if (this.state.listener?.socket !== listener) {
         // Stopped while a connection arrived: it is ours all the same, and must be closed.
         if (r.ok && r.result.op === 'accept')
@@ -414,9 +567,12 @@ export class RawSessionController {
         this.setListener({ clients: n });
         const id = this.addStream(`client ${n} ${shortAddress(r.result.address)}`, r.result.address, 'open');
         const rt = this.runtime.get(id)!;
-        rt.socket = r.result.socket;
-        this.update(id, { socket: rt.socket });
-        void this.receiveLoop(id);
+        const socket = r.result.socket;
+        rt.socket = socket;
+        this.update(id, { socket });
+        this.streamed.set(socket, id);
+        // The gateway reads the client from the start: bytes it sent at once may have come already.
+        for (const msg of early) if (msg.socket === socket) this.onStreamEvent(id, msg);
         continue;
       }
       if (!r.ok && (r.error.code === 'EGW_CANCELLED' || r.error.code === 'EBADF')) return;
@@ -485,6 +641,8 @@ export class RawSessionController {
     rt.socket = null;
     rt.closing = true;
     const r = await this.run({ op: 'close', socket }, 'raw session: close');
+    // Bytes the kernel took before close() were shown as their events came; nothing comes after.
+    this.streamed.delete(socket);
     const wasOpen = s?.status === 'open';
     const finished = s?.closes.some((c) => c.what === 'you-fin' || c.what === 'peer-rst');
     const tcp = this.state.target.proto === 'tcp';
@@ -493,9 +651,9 @@ export class RawSessionController {
 
   private async run(call: Call, source: string, signal?: AbortSignal): Promise<CallReply> {
     try {
-      return await this.caller(call, signal, source);
+      return await this.gateway.call(call, signal, source);
     } catch (err) {
-      return { ok: false, error: offline(call, err) };
+      return { ok: false, error: offline(call.op, err) };
     }
   }
 
@@ -506,6 +664,8 @@ export class RawSessionController {
       waiting: null,
       closing: false,
       sending: Promise.resolve(),
+      writes: new Set(),
+      writing: 0,
       udpPeer: null,
     });
     const stream: RawStream = {
