@@ -59,7 +59,7 @@ const MAX_BUFFERED = 4 * 1024 * 1024;
 /** Above this, the page is behind: streams stop reading until it has caught up. */
 const CONGESTED_BUFFERED = 256 * 1024;
 /** How long a lazy message (a write's reply and its data event) may wait for an urgent one. */
-const LAZY_MS = 10;
+const LAZY_MS = 40;
 const LOOPBACK_HOSTNAMES = new Set(['localhost', '127.0.0.1', '[::1]']);
 const MIME: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',

@@ -39,7 +39,7 @@
 // writes, and replies `written { bytes }` once the kernel took them all, or `failed` (EPIPE...); each
 // piece the kernel took is also a `data` event (direction "out"). A socket may have at most
 // MAX_PENDING_WRITE bytes waiting to be written. Replies to writes and their data events are not
-// urgent: the gateway may hold them for a few milliseconds to send them with the next urgent message
+// urgent: the gateway may hold them up to 40 ms to send them with the next urgent message
 // (so an echo costs one frame each way).
 //
 // The gateway may put several messages in one frame as a JSON array, in order (all the events of
