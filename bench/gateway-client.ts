@@ -173,15 +173,8 @@ export class GatewayEcho implements EchoClient {
 
   /** hello, socket(AF_INET, SOCK_STREAM), connect(('127.0.0.1', echoPort)). */
   static async open(gatewayPort: number, echoPort: number, timeoutMs: number): Promise<GatewayEcho> {
-    const page = await GatewayPage.open(gatewayPort, timeoutMs);
-    try {
-      const socket = await openSocket(page, timeoutMs);
-      await page.callOk({ op: 'connect', socket, address: ['127.0.0.1', echoPort] }, timeoutMs);
-      return new GatewayEcho(page, socket);
-    } catch (err) {
-      page.close();
-      throw err;
-    }
+    const { page, socket } = await connectedPage(gatewayPort, echoPort, timeoutMs, false);
+    return new GatewayEcho(page, socket);
   }
 
   get alive(): boolean {
@@ -241,15 +234,8 @@ export class GatewayStreamEcho implements EchoClient {
 
   /** hello, socket(AF_INET, SOCK_STREAM), connect(('127.0.0.1', echoPort)) with stream: true. */
   static async open(gatewayPort: number, echoPort: number, timeoutMs: number): Promise<GatewayStreamEcho> {
-    const page = await GatewayPage.open(gatewayPort, timeoutMs);
-    try {
-      const socket = await openSocket(page, timeoutMs);
-      await page.callOk({ op: 'connect', socket, address: ['127.0.0.1', echoPort], stream: true }, timeoutMs);
-      return new GatewayStreamEcho(page, socket);
-    } catch (err) {
-      page.close();
-      throw err;
-    }
+    const { page, socket } = await connectedPage(gatewayPort, echoPort, timeoutMs, true);
+    return new GatewayStreamEcho(page, socket);
   }
 
   get alive(): boolean {
@@ -284,6 +270,26 @@ export class GatewayStreamEcho implements EchoClient {
 
   close(): void {
     this.page.close();
+  }
+}
+
+/** A page whose one TCP socket is connected to the echo server (streamed or not); closed if that fails. */
+async function connectedPage(
+  gatewayPort: number,
+  echoPort: number,
+  timeoutMs: number,
+  stream: boolean,
+): Promise<{ page: GatewayPage; socket: string }> {
+  const page = await GatewayPage.open(gatewayPort, timeoutMs);
+  try {
+    const socket = await openSocket(page, timeoutMs);
+    const call: Call = { op: 'connect', socket, address: ['127.0.0.1', echoPort] };
+    if (stream) call.stream = true;
+    await page.callOk(call, timeoutMs);
+    return { page, socket };
+  } catch (err) {
+    page.close();
+    throw err;
   }
 }
 

@@ -381,7 +381,8 @@ export class Engine {
     loop.watch?.dispose();
     if (loop.paused) clearTimeout(loop.paused);
     rec.stream = null;
-    // Ended, not stepped: a stepped recv() may now take what is left (nothing, or an error).
+    // An ended stream's socket stays readable (EOF, or the error): a readability observer armed on it
+    // would fire at once, forever. It waits until the program touches the socket again.
     rec.observerSpent = true;
   }
 
