@@ -191,15 +191,21 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
     wss.handleUpgrade(req, socket, head, (ws) => attach(ws, req.socket.remoteAddress ?? '?'));
   });
 
-  // Transports holding only lazy messages, flushed together LAZY_MS after the first of them: one
-  // timer for the whole gateway, however many pages write.
-  const lazyFlushes = new Set<() => void>();
+  // Transports holding only lazy messages, each with the time its first one may wait until, in the
+  // order they started waiting: one timer for the whole gateway, however many pages write. (Flushing
+  // them all when the first was due sent most lazy messages alone, a frame more per echo.)
+  const lazyFlushes = new Map<() => void, number>();
   let lazyTimer: ReturnType<typeof setTimeout> | null = null;
   const flushLazy = () => {
     lazyTimer = null;
-    const due = [...lazyFlushes];
-    lazyFlushes.clear();
-    for (const flush of due) flush();
+    const now = performance.now();
+    for (const [flush, due] of lazyFlushes) {
+      if (due > now + 1) {
+        lazyTimer = setTimeout(flushLazy, due - now);
+        return;
+      }
+      flush();
+    }
   };
   // Transports with an urgent message, flushed by one setImmediate for all of them at the end of
   // this turn of the loop (a hundred pages echoing at once cost one callback, not a hundred).
@@ -248,7 +254,8 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
           }
           return;
         }
-        lazyFlushes.add(flush);
+        if (lazyFlushes.has(flush)) return;
+        lazyFlushes.set(flush, performance.now() + LAZY_MS);
         if (lazyTimer === null) lazyTimer = setTimeout(flushLazy, LAZY_MS);
       },
       close(code, reason) {

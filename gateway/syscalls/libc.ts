@@ -80,8 +80,8 @@ class LibcPort implements SyscallPort {
   private readonly scratch = Buffer.allocUnsafe(64 * 1024);
   private readonly addrBuf = Buffer.alloc(LINUX.SOCKADDR_STORAGE_SIZE);
   private readonly tcpInfo = Buffer.alloc(LINUX.TCP_INFO_SIZE);
-  /** Bytes recv() took from each TCP fd, to derive its receive queue from TCP_INFO. */
-  private readonly consumed = new Map<number, bigint>();
+  /** Bytes recv() took from each TCP fd, to derive its receive queue from TCP_INFO (a Number: exact to 8 PiB). */
+  private readonly consumed = new Map<number, number>();
   /** fd -> family, to build the right sockaddr, and SOCK_STREAM/DGRAM for inspect. */
   private readonly kinds = new Map<number, { family: Family; type: SockType }>();
 
@@ -222,7 +222,7 @@ class LibcPort implements SyscallPort {
     const buf = bufsize <= this.scratch.length ? this.scratch : Buffer.allocUnsafe(bufsize);
     const n = this.c.recv!(fd, buf, bufsize, peek ? LINUX.MSG_PEEK : 0);
     if (n < 0) this.fail('recv');
-    if (!peek && n > 0) this.consumed.set(fd, (this.consumed.get(fd) ?? 0n) + BigInt(n));
+    if (!peek && n > 0) this.consumed.set(fd, (this.consumed.get(fd) ?? 0) + n);
     return buf === this.scratch ? Buffer.from(buf.subarray(0, n)) : buf.subarray(0, n);
   }
 
@@ -237,7 +237,7 @@ class LibcPort implements SyscallPort {
     const n = this.c.recvfrom!(fd, buf, bufsize, flags, this.addrBuf, this.lenBuf);
     if (n < 0) this.fail('recvfrom');
     if (!peek && n > 0 && this.kinds.get(fd)?.type === 'SOCK_STREAM') {
-      this.consumed.set(fd, (this.consumed.get(fd) ?? 0n) + BigInt(Math.min(n, bufsize)));
+      this.consumed.set(fd, (this.consumed.get(fd) ?? 0) + Math.min(n, bufsize));
     }
     const from: Address = this.lenBuf.readUInt32LE(0) > 0 ? decodeSockaddr(this.addrBuf) : ['', 0];
     return { data: buf.subarray(0, Math.min(n, bufsize)), from, size: n };
@@ -306,7 +306,7 @@ class LibcPort implements SyscallPort {
     // fd); nothing is waiting to be acknowledged when no segment is unacked and none is unsent.
     const full = this.lenBuf.readUInt32LE(0) >= LINUX.TCPI_NOTSENT_BYTES + 4;
     const recvQ = full
-      ? Number(ti.readBigUInt64LE(LINUX.TCPI_BYTES_RECEIVED) - (this.consumed.get(fd) ?? 0n))
+      ? Number(ti.readBigUInt64LE(LINUX.TCPI_BYTES_RECEIVED)) - (this.consumed.get(fd) ?? 0)
       : this.ioctlInt(fd, LINUX.FIONREAD);
     const idle =
       full && ti.readUInt32LE(LINUX.TCPI_UNACKED) === 0 && ti.readUInt32LE(LINUX.TCPI_NOTSENT_BYTES) === 0;
