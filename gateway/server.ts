@@ -222,18 +222,20 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
     // Messages produced in one turn of the event loop leave in one frame (a JSON array): a call
     // makes several trace events at once, and each frame costs a write system call. Lazy messages
     // wait (at most LAZY_MS) for an urgent one: a write's reply leaves with the echo it caused.
-    let queue: string[] = [];
+    const queue: string[] = [];
     let flushing = false;
     const flush = () => {
       flushing = false;
       lazyFlushes.delete(flush);
       urgentFlushes.delete(flush);
       if (ws.readyState !== ws.OPEN || queue.length === 0) {
-        queue = [];
+        queue.length = 0;
         return;
       }
+      // The same array for the tab's whole life: a fresh one a flush outlived the young generation
+      // for a page sending a message a second, and was collected only by a full GC.
       const frame = queue.length === 1 ? queue[0]! : `[${queue.join(',')}]`;
-      queue = [];
+      queue.length = 0;
       if (ws.bufferedAmount > MAX_BUFFERED) {
         ws.close(1008, 'the page stopped reading');
         return;

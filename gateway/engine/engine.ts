@@ -136,6 +136,7 @@ export class Engine {
   private seq = 0;
   private readonly t0: number;
   private tick: ReturnType<typeof setTimeout> | null = null;
+  private tickArmed = false;
   private ghostTick: ReturnType<typeof setTimeout> | null = null;
   private disposed = false;
 
@@ -995,11 +996,16 @@ export class Engine {
 
   /** Sockets in motion (bytes queued, a handshake or a close under way) are read a few times a second. */
   private scheduleTick(): void {
-    if (this.moving.size === 0 || this.tick || this.disposed) return;
-    this.tick = setTimeout(() => {
-      this.tick = null;
-      this.refreshSome([...this.moving]);
-    }, QUIET_TICK_MS);
+    if (this.moving.size === 0 || this.tickArmed || this.disposed) return;
+    this.tickArmed = true;
+    // One timer per engine, re-armed with refresh(): a session sending a message a second would
+    // otherwise leave a new timer behind each time, to be promoted and collected by a full GC.
+    if (this.tick) this.tick.refresh();
+    else
+      this.tick = setTimeout(() => {
+        this.tickArmed = false;
+        this.refreshSome([...this.moving]);
+      }, QUIET_TICK_MS);
   }
 
   /** New bytes waiting in the kernel's receive queue: peek at them without taking them. */

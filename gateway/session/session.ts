@@ -47,7 +47,7 @@ export class Session {
   private heldDropped = 0;
   private graceTimer: ReturnType<typeof setTimeout> | null = null;
   private ended = false;
-  private window = { start: 0, count: 0 };
+  private readonly window = { start: 0, count: 0 };
   engine!: Engine;
 
   constructor(
@@ -252,7 +252,10 @@ export class Session {
 
   private allow(): boolean {
     const now = performance.now();
-    if (now - this.window.start >= 1000) this.window = { start: now, count: 0 };
+    if (now - this.window.start >= 1000) {
+      this.window.start = now;
+      this.window.count = 0;
+    }
     return ++this.window.count <= this.ctx.messagesPerSecond;
   }
 }

@@ -343,3 +343,47 @@ describe('kernel state after calls in other programs', () => {
     expect(tw.program).toBe('server');
   });
 });
+
+describe('kernel state while bytes move', () => {
+  it('keeps reading a socket whose send queue is still full, and shows it drain with no call on it', async () => {
+    const h = harness();
+    // A receiver with a tiny buffer that does not read yet: the client's bytes wait in its send queue.
+    const s = await tcp(h, 'server');
+    await h.call('server', { op: 'setsockopt', socket: s, option: 'SO_RCVBUF', value: 2048 });
+    const port = h.ports[0]!;
+    await h.call('server', { op: 'bind', socket: s, address: ['127.0.0.1', port] });
+    await h.call('server', { op: 'listen', socket: s, backlog: 1 });
+    const c = await tcp(h, 'client');
+    await h.call('client', { op: 'connect', socket: c, address: ['127.0.0.1', port] });
+    const a = (await h.call<Accepted>('server', { op: 'accept', socket: s })).socket;
+    const sent = await h.call<ResultOf<'send'>>('client', {
+      op: 'send',
+      socket: c,
+      data: b64(Buffer.alloc(256 * 1024, 120)),
+    });
+    await h.until((k) => k.socket === c && k.sendQ > 0, 'bytes waiting in the client send queue');
+    const mark = h.events.length;
+    // Several refreshes come and go while nothing changes...
+    await new Promise((r) => setTimeout(r, 700));
+    let got = 0;
+    while (got < sent.bytes) {
+      got += (await h.call<Recv>('server', { op: 'recv', socket: a, bufsize: 65536 })).bytes;
+    }
+    // ...and the one after the server has read everything shows the client's queue empty, though
+    // the client made no call since its send.
+    await eventually(
+      () =>
+        h.events
+          .slice(mark)
+          .some(
+            (e) =>
+              e.type === 'state-changed' &&
+              e.kernel.socket === c &&
+              e.kernel.state === 'ESTABLISHED' &&
+              e.kernel.sendQ === 0,
+          ),
+      'the client send queue shown empty',
+      3000,
+    );
+  });
+});
