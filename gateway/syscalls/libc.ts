@@ -306,7 +306,7 @@ class LibcPort implements SyscallPort {
     // fd); nothing is waiting to be acknowledged when no segment is unacked and none is unsent.
     const full = this.lenBuf.readUInt32LE(0) >= LINUX.TCPI_NOTSENT_BYTES + 4;
     const recvQ = full
-      ? Number(ti.readBigUInt64LE(LINUX.TCPI_BYTES_RECEIVED)) - (this.consumed.get(fd) ?? 0)
+      ? readU64(ti, LINUX.TCPI_BYTES_RECEIVED) - (this.consumed.get(fd) ?? 0)
       : this.ioctlInt(fd, LINUX.FIONREAD);
     const idle =
       full && ti.readUInt32LE(LINUX.TCPI_UNACKED) === 0 && ti.readUInt32LE(LINUX.TCPI_NOTSENT_BYTES) === 0;
@@ -443,4 +443,9 @@ interface Watch {
   readers: Set<Waiter>;
   writers: Set<Waiter>;
   armed: string;
+}
+
+/** A u64 counter as a Number (exact below 2^53), without a BigInt per read: inspect runs on every refresh. */
+function readU64(buf: Buffer, offset: number): number {
+  return buf.readUInt32LE(offset) + buf.readUInt32LE(offset + 4) * 2 ** 32;
 }
