@@ -26,6 +26,7 @@ import type { KernelTable } from './kernel-table.js';
 import { NameError, type NamePort } from './name-port.js';
 import { type Policy, RefusedError } from './policy.js';
 import { type Disposable, SyscallError, type SyscallPort } from './syscall-port.js';
+import { TurnBatch } from './turn-batch.js';
 
 export type TraceMessage = Extract<ServerMessage, { seq: number }>;
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
@@ -42,6 +43,11 @@ export interface EngineOptions {
   emit: (msg: ServerMessage, lazy?: boolean) => void;
   /** True while the page is not keeping up: streams stop reading until it is false again. */
   congested?: () => boolean;
+  /**
+   * Where stream writes wait for the end of the turn, shared by every session of a gateway so their
+   * sends go out back to back (see turn-batch.ts). An engine alone gets its own.
+   */
+  writeBatch?: TurnBatch;
 }
 
 interface SocketRecord {
@@ -78,6 +84,10 @@ interface SocketRecord {
   writeBacklog: number;
   /** The writable watch while the kernel's send buffer is full. */
   writeWait: Disposable | null;
+  /** Sends `writes` at the end of this turn; made on the socket's first write, queued once a turn. */
+  writeSoon: (() => void) | null;
+  /** writeSoon is queued. */
+  writeQueued: boolean;
 }
 
 interface StreamLoop {
@@ -139,9 +149,11 @@ export class Engine {
   private tickArmed = false;
   private ghostTick: ReturnType<typeof setTimeout> | null = null;
   private disposed = false;
+  private readonly writeBatch: TurnBatch;
 
   constructor(private readonly o: EngineOptions) {
     this.t0 = o.clock();
+    this.writeBatch = o.writeBatch ?? new TurnBatch();
   }
 
   /**
@@ -176,6 +188,9 @@ export class Engine {
         gatewayError('EGW_PROTO', call.op, `request id ${id} is already in use`),
       );
     }
+    // Bytes written on this socket earlier in the turn go first: a close() must not overtake them.
+    const named = 'socket' in call ? this.sockets.get(call.socket) : undefined;
+    if (named?.writeQueued) named.writeSoon?.();
     this.send({ type: 'call-started', id, program, call });
     const p: Pending = { id, blocked: false, cancel: () => {} };
     this.pending.set(id, p);
@@ -256,7 +271,17 @@ export class Engine {
       }
       rec.writes.push({ id, data: bytes, sent: 0 });
       rec.writeBacklog += bytes.length;
-      if (rec.writes.length === 1) this.flushWrites(rec);
+      // Sent at the end of this turn with every other page's writes (see turn-batch.ts), unless the
+      // kernel's buffer is full: then the writable watch sends it after the earlier ones.
+      if (rec.writeQueued || rec.writeWait) return;
+      rec.writeQueued = true;
+      rec.writeSoon ??= () => {
+        rec.writeQueued = false;
+        if (rec.writes.length > 0 && !rec.writeWait && this.sockets.get(rec.handle) === rec) {
+          this.flushWrites(rec);
+        }
+      };
+      this.writeBatch.add(rec.writeSoon);
     } catch (err) {
       this.o.emit({ type: 'failed', id, error: this.errorOf(err, 'write') }, true);
     }
@@ -795,6 +820,8 @@ export class Engine {
       writes: [],
       writeBacklog: 0,
       writeWait: null,
+      writeSoon: null,
+      writeQueued: false,
     };
     this.sockets.set(rec.handle, rec);
     this.dirty.add(rec);

@@ -5,6 +5,7 @@ import { Engine } from '../engine/engine.js';
 import type { KernelTable } from '../engine/kernel-table.js';
 import type { NamePort } from '../engine/name-port.js';
 import type { SyscallPort } from '../engine/syscall-port.js';
+import { TurnBatch } from '../engine/turn-batch.js';
 import type { Address, LessonServerInfo } from '../protocol/messages.js';
 import { PortPool, SessionRules } from './rules.js';
 import { Session, type SessionContext, type Transport } from './session.js';
@@ -32,6 +33,8 @@ export class Sessions {
   private readonly perAddress = new Map<string, number>();
   private readonly pool: PortPool;
   private readonly ctx: SessionContext;
+  /** Every session's stream writes of one turn, sent together. */
+  private readonly writeBatch = new TurnBatch();
 
   constructor(private readonly o: SessionsOptions) {
     this.pool = new PortPool(o.studentPorts[0], o.studentPorts[1], o.portsPerSession);
@@ -77,6 +80,7 @@ export class Sessions {
       clock: () => performance.now(),
       emit: session.emit,
       congested: session.congested,
+      writeBatch: this.writeBatch,
       policy: new SessionRules(
         {
           extraBindHosts: this.o.bindHosts,

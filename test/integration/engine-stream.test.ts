@@ -115,6 +115,20 @@ describe.each(engines)('streams on the %s engine', (_name, sys) => {
     expect(out.map((e) => Buffer.from(e.data, 'base64').toString())).toEqual(['one,', 'two']);
   });
 
+  it('sends what was written before a close() made in the same moment, then the FIN', async () => {
+    const h = make();
+    const { server, client } = await pair(h);
+    // A page that types a line and closes at once: both messages reach the engine in one turn.
+    h.engine.write('w-line', client, b64('last line\n'));
+    h.engine.write('w-more', client, b64('and more'));
+    await h.call('raw', { op: 'close', socket: client });
+    expect(await h.reply('w-line')).toMatchObject({ type: 'written', bytes: 10 });
+    expect(await h.reply('w-more')).toMatchObject({ type: 'written', bytes: 8 });
+    expect(await recvAll(h, server, 64)).toBe('last line\nand more');
+    const eof = await h.call<Recv>('server', { op: 'recv', socket: server, bufsize: 10 });
+    expect(eof.bytes).toBe(0);
+  });
+
   it('ends with eof when the peer sends FIN, and the kernel shows CLOSE_WAIT; the socket can still write', async () => {
     const h = make();
     const { server, client } = await pair(h);
