@@ -13,6 +13,7 @@ import { KernelTable } from './engine/kernel-table.js';
 import type { NamePort } from './engine/name-port.js';
 import type { SyscallPort } from './engine/syscall-port.js';
 import { type Lesson, lessonsDocument } from './lessons/types.js';
+import type { EncodedMessage } from './protocol/encode.js';
 import {
   type LessonServerInfo,
   MAX_MESSAGE_BYTES,
@@ -243,9 +244,9 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
       ws.send(frame);
     };
     const transport: Transport = {
-      send(msg: ServerMessage, lazy = false) {
+      send(msg: ServerMessage | EncodedMessage, lazy = false) {
         if (ws.readyState !== ws.OPEN) return;
-        queue.push(JSON.stringify(msg));
+        queue.push(typeof msg === 'string' ? msg : JSON.stringify(msg));
         if (flushing) return;
         if (!lazy) {
           flushing = true;

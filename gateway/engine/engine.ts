@@ -8,6 +8,7 @@
 
 import { randomBytes } from 'node:crypto';
 import { isIP } from 'node:net';
+import { DataEvents, type EncodedMessage, encodeWritten } from '../protocol/encode.js';
 import { explainError } from '../protocol/explain.js';
 import {
   type Address,
@@ -39,8 +40,11 @@ export interface EngineOptions {
   kernelTable: KernelTable;
   /** Monotonic milliseconds. */
   clock: () => number;
-  /** lazy: the message may wait a few milliseconds for company (see Streams in messages.ts). */
-  emit: (msg: ServerMessage, lazy?: boolean) => void;
+  /**
+   * lazy: the message may wait a few milliseconds for company (see Streams in messages.ts). A stream's
+   * data events and its writes' replies come already encoded (see protocol/encode.ts).
+   */
+  emit: (msg: ServerMessage | EncodedMessage, lazy?: boolean) => void;
   /** True while the page is not keeping up: streams stop reading until it is false again. */
   congested?: () => boolean;
   /**
@@ -88,6 +92,8 @@ interface SocketRecord {
   writeSoon: (() => void) | null;
   /** writeSoon is queued. */
   writeQueued: boolean;
+  /** Its data events' constant parts, encoded on its first streamed or written bytes. */
+  dataEvents: DataEvents | null;
 }
 
 interface StreamLoop {
@@ -98,6 +104,8 @@ interface StreamLoop {
 
 interface WriteJob {
   id: string;
+  /** The page's base64, which is also the data event's when the kernel takes it all at once. */
+  base64: string;
   data: Uint8Array;
   sent: number;
 }
@@ -164,9 +172,14 @@ export class Engine {
   private send(body: TraceBody, lazy = false): TraceMessage {
     const msg = body as TraceMessage;
     msg.seq = ++this.seq;
-    msg.t = Math.round((this.o.clock() - this.t0) * 1000) / 1000;
+    msg.t = this.now();
     if (!this.disposed) this.o.emit(msg, lazy);
     return msg;
+  }
+
+  /** Milliseconds since the engine started, to the microsecond: every event's `t`. */
+  private now(): number {
+    return Math.round((this.o.clock() - this.t0) * 1000) / 1000;
   }
 
   /** A lesson server's call on a connection with one of this session's sockets. */
@@ -269,7 +282,7 @@ export class Engine {
           message: `more than ${MAX_PENDING_WRITE} bytes would wait to be written on this socket: wait for the earlier writes`,
         });
       }
-      rec.writes.push({ id, data: bytes, sent: 0 });
+      rec.writes.push({ id, base64: data, data: bytes, sent: 0 });
       rec.writeBacklog += bytes.length;
       // Sent at the end of this turn with every other page's writes (see turn-batch.ts), unless the
       // kernel's buffer is full: then the writable watch sends it after the earlier ones.
@@ -308,24 +321,15 @@ export class Engine {
           this.refreshDirty();
           return;
         }
-        this.send(
-          {
-            type: 'data',
-            socket: rec.handle,
-            program: rec.program,
-            direction: 'out',
-            data: base64(job.data.subarray(job.sent, job.sent + n)),
-            bytes: n,
-            peer: rec.remote,
-          },
-          true,
-        );
+        const whole = job.sent === 0 && n === job.data.length;
+        const data = whole ? job.base64 : base64(job.data.subarray(job.sent, job.sent + n));
+        this.sendData(rec, 'out', data, n, false, true);
       }
       job.sent += n;
       rec.writeBacklog -= n;
       if (job.sent < job.data.length) continue;
       rec.writes.shift();
-      this.o.emit({ type: 'written', id: job.id, bytes: job.data.length }, true);
+      this.o.emit(encodeWritten(job.id, job.data.length), true);
     }
     // Bytes still unacknowledged (sendQ) are shown when the page next asks, or the stream ends.
     this.moving.add(rec);
@@ -378,16 +382,21 @@ export class Engine {
       this.endStream(rec, 'eof');
       return;
     }
-    this.send({
-      type: 'data',
-      socket: rec.handle,
-      program: rec.program,
-      direction: 'in',
-      data: base64(bytes),
-      bytes: bytes.length,
-      peer: rec.remote,
-      streamed: true,
-    });
+    this.sendData(rec, 'in', base64(bytes), bytes.length, true, false);
+  }
+
+  /** A stream's data event, encoded from parts kept on the socket (see protocol/encode.ts). */
+  private sendData(
+    rec: SocketRecord,
+    direction: 'in' | 'out',
+    data: string,
+    bytes: number,
+    streamed: boolean,
+    lazy: boolean,
+  ): void {
+    rec.dataEvents ??= new DataEvents(rec.handle, rec.program, rec.remote);
+    const msg = rec.dataEvents.encode(direction, data, bytes, streamed, ++this.seq, this.now());
+    if (!this.disposed) this.o.emit(msg, lazy);
   }
 
   private endStream(rec: SocketRecord, reason: 'eof' | 'error', error?: CallError): void {
@@ -822,6 +831,7 @@ export class Engine {
       writeWait: null,
       writeSoon: null,
       writeQueued: false,
+      dataEvents: null,
     };
     this.sockets.set(rec.handle, rec);
     this.dirty.add(rec);

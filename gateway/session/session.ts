@@ -3,6 +3,7 @@
 
 import { randomBytes } from 'node:crypto';
 import type { Engine, TraceMessage } from '../engine/engine.js';
+import type { EncodedMessage } from '../protocol/encode.js';
 import {
   type ClientMessage,
   type EngineInfo,
@@ -16,7 +17,7 @@ import {
 
 export interface Transport {
   /** lazy: the message may wait a few milliseconds to leave with the next urgent one. */
-  send(msg: ServerMessage, lazy?: boolean): void;
+  send(msg: ServerMessage | EncodedMessage, lazy?: boolean): void;
   close(code: number, reason: string): void;
   readonly isOpen: boolean;
   /** True while the page has not read much of what was sent to it. */
@@ -43,7 +44,7 @@ export class Session {
   readonly resumeToken = randomBytes(24).toString('base64url');
   private transport: Transport | null;
   private greeted = false;
-  private held: ServerMessage[] = [];
+  private held: (ServerMessage | EncodedMessage)[] = [];
   private heldDropped = 0;
   private graceTimer: ReturnType<typeof setTimeout> | null = null;
   private ended = false;
@@ -60,7 +61,7 @@ export class Session {
   }
 
   /** Where the engine's trace events go: to the tab, or held for it while it reloads. */
-  emit = (msg: TraceMessage | ServerMessage, lazy = false): void => {
+  emit = (msg: TraceMessage | ServerMessage | EncodedMessage, lazy = false): void => {
     if (this.transport?.isOpen) {
       this.transport.send(msg, lazy);
       return;

@@ -62,7 +62,9 @@ export class Harness {
       ),
       clock: () => performance.now(),
       ...(o.congested ? { congested: o.congested } : {}),
-      emit: (m) => {
+      emit: (encoded) => {
+        // Stream events come as JSON text, as they will leave for the page.
+        const m: ServerMessage = typeof encoded === 'string' ? JSON.parse(encoded) : encoded;
         if ('seq' in m) this.events.push(m);
         else this.replies.push(m);
       },
