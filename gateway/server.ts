@@ -13,6 +13,7 @@ import { KernelTable } from './engine/kernel-table.js';
 import type { NamePort } from './engine/name-port.js';
 import type { SyscallPort } from './engine/syscall-port.js';
 import { type Lesson, lessonsDocument } from './lessons/types.js';
+import { Outbox, OutboxSchedule } from './outbox.js';
 import type { EncodedMessage } from './protocol/encode.js';
 import {
   type LessonServerInfo,
@@ -59,8 +60,6 @@ const RESUME_BELOW = 64 * 1024;
 const MAX_BUFFERED = 4 * 1024 * 1024;
 /** Above this, the page is behind: streams stop reading until it has caught up. */
 const CONGESTED_BUFFERED = 256 * 1024;
-/** How long a lazy message (a write's reply and its data event) may wait for an urgent one. */
-const LAZY_MS = 40;
 const LOOPBACK_HOSTNAMES = new Set(['localhost', '127.0.0.1', '[::1]']);
 const MIME: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -192,77 +191,25 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
     wss.handleUpgrade(req, socket, head, (ws) => attach(ws, req.socket.remoteAddress ?? '?'));
   });
 
-  // Transports holding only lazy messages, each with the time its first one may wait until, in the
-  // order they started waiting: one timer for the whole gateway, however many pages write. (Flushing
-  // them all when the first was due sent most lazy messages alone, a frame more per echo.)
-  const lazyFlushes = new Map<() => void, number>();
-  let lazyTimer: ReturnType<typeof setTimeout> | null = null;
-  const flushLazy = () => {
-    lazyTimer = null;
-    const now = performance.now();
-    for (const [flush, due] of lazyFlushes) {
-      if (due > now + 1) {
-        lazyTimer = setTimeout(flushLazy, due - now);
-        return;
-      }
-      flush();
-    }
-  };
-  // Transports with an urgent message, flushed by one setImmediate for all of them at the end of
-  // this turn of the loop (a hundred pages echoing at once cost one callback, not a hundred).
-  const urgentFlushes = new Set<() => void>();
-  let urgentScheduled = false;
-  const flushUrgent = () => {
-    urgentScheduled = false;
-    const due = [...urgentFlushes];
-    urgentFlushes.clear();
-    for (const flush of due) flush();
-  };
+  // When each tab's messages leave: one frame per turn, lazy ones waiting for company (outbox.ts).
+  const outboxes = new OutboxSchedule();
 
   function attach(ws: WebSocket, address: string): void {
-    // Messages produced in one turn of the event loop leave in one frame (a JSON array): a call
-    // makes several trace events at once, and each frame costs a write system call. Lazy messages
-    // wait (at most LAZY_MS) for an urgent one: a write's reply leaves with the echo it caused.
-    const queue: string[] = [];
-    let flushing = false;
-    const flush = () => {
-      flushing = false;
-      lazyFlushes.delete(flush);
-      urgentFlushes.delete(flush);
-      if (ws.readyState !== ws.OPEN || queue.length === 0) {
-        queue.length = 0;
-        return;
-      }
-      // The same array for the tab's whole life: a fresh one a flush outlived the young generation
-      // for a page sending a message a second, and was collected only by a full GC.
-      const frame = queue.length === 1 ? queue[0]! : `[${queue.join(',')}]`;
-      queue.length = 0;
+    const outbox = new Outbox(outboxes, (frame) => {
+      if (ws.readyState !== ws.OPEN) return;
       if (ws.bufferedAmount > MAX_BUFFERED) {
         ws.close(1008, 'the page stopped reading');
         return;
       }
       ws.send(frame);
-    };
+    });
     const transport: Transport = {
       send(msg: ServerMessage | EncodedMessage, lazy = false) {
         if (ws.readyState !== ws.OPEN) return;
-        queue.push(typeof msg === 'string' ? msg : JSON.stringify(msg));
-        if (flushing) return;
-        if (!lazy) {
-          flushing = true;
-          urgentFlushes.add(flush);
-          if (!urgentScheduled) {
-            urgentScheduled = true;
-            setImmediate(flushUrgent);
-          }
-          return;
-        }
-        if (lazyFlushes.has(flush)) return;
-        lazyFlushes.set(flush, performance.now() + LAZY_MS);
-        if (lazyTimer === null) lazyTimer = setTimeout(flushLazy, LAZY_MS);
+        outbox.push(typeof msg === 'string' ? msg : JSON.stringify(msg), lazy);
       },
       close(code, reason) {
-        flush();
+        outbox.flush();
         ws.close(code, reason);
       },
       get isOpen() {
@@ -316,6 +263,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
     });
     ws.on('close', () => {
       clearInterval(heartbeat);
+      outbox.drop();
       session.detach(transport);
     });
     ws.on('error', (err) => console.error('[gateway] websocket error', err.message));

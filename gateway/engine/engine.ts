@@ -94,6 +94,10 @@ interface SocketRecord {
   writeQueued: boolean;
   /** Its data events' constant parts, encoded on its first streamed or written bytes. */
   dataEvents: DataEvents | null;
+  /** A call touched it since the kernel's view of it was last read. */
+  dirty: boolean;
+  /** Its state is still changing without new calls (queues, handshakes, closes): read on the tick. */
+  moving: boolean;
 }
 
 interface StreamLoop {
@@ -145,10 +149,12 @@ export class Engine {
     { program: string; local: Address; remote: Address; at: number }
   >();
   private readonly ghosts = new Map<string, Ghost>();
-  /** Sockets a call touched since the kernel's view of them was last read. */
-  private readonly dirty = new Set<SocketRecord>();
-  /** Sockets whose state is still changing without new calls (queues, handshakes, closes). */
-  private readonly moving = new Set<SocketRecord>();
+  /**
+   * How many sockets are `moving`. (Flags on the records, not Sets of them: a Set emptied and filled
+   * again at every message reallocated its table each time, and at a message a second per session
+   * those tables outlived the young generation.)
+   */
+  private movingCount = 0;
   /** Local addresses of sockets closed in the last minute: a peer may still be finishing with them. */
   private readonly recentLocals = new Map<string, { address: Address; until: number }>();
   private seq = 0;
@@ -215,7 +221,7 @@ export class Engine {
       const result = await this.run(p, program, call);
       if ('socket' in result && typeof result.socket === 'string') {
         const made = this.sockets.get(result.socket);
-        if (made) this.dirty.add(made);
+        if (made) made.dirty = true;
       }
       return this.send({ type: 'call-returned', id, program, call, result });
     } catch (err) {
@@ -226,7 +232,7 @@ export class Engine {
       // (another call's refresh may have taken it off the dirty list while this one waited) and any
       // socket it made.
       const own = 'socket' in call ? this.sockets.get(call.socket) : undefined;
-      if (own) this.dirty.add(own);
+      if (own) own.dirty = true;
       this.refreshDirty();
     }
   }
@@ -317,7 +323,7 @@ export class Engine {
             return;
           }
           this.failWrites(rec, this.errorOf(err, 'send'));
-          this.dirty.add(rec);
+          rec.dirty = true;
           this.refreshDirty();
           return;
         }
@@ -332,7 +338,7 @@ export class Engine {
       this.o.emit(encodeWritten(job.id, job.data.length), true);
     }
     // Bytes still unacknowledged (sendQ) are shown when the page next asks, or the stream ends.
-    this.moving.add(rec);
+    this.setMoving(rec, true);
     this.scheduleTick();
   }
 
@@ -409,7 +415,7 @@ export class Engine {
       ...(error ? { error } : {}),
     });
     // The peer's FIN (CLOSE_WAIT) or its RST: the kernel's state changed.
-    this.dirty.add(rec);
+    rec.dirty = true;
     this.refreshDirty();
   }
 
@@ -644,7 +650,7 @@ export class Engine {
       if (rec.timeout === 0) throw err;
     }
     // The handshake is under way in the kernel: the SYN is out, the socket is in SYN_SENT.
-    this.dirty.add(rec);
+    rec.dirty = true;
     this.refreshDirty();
     await this.waitFor(p, rec, 'writable', deadline(rec, this.o.clock()));
     const failure = this.o.sys.connectResult(rec.fd);
@@ -832,9 +838,10 @@ export class Engine {
       writeSoon: null,
       writeQueued: false,
       dataEvents: null,
+      dirty: true,
+      moving: false,
     };
     this.sockets.set(rec.handle, rec);
-    this.dirty.add(rec);
     return rec;
   }
 
@@ -842,7 +849,7 @@ export class Engine {
   private get(handle: string): SocketRecord {
     const rec = this.find(handle);
     rec.observerSpent = false;
-    this.dirty.add(rec);
+    rec.dirty = true;
     return rec;
   }
 
@@ -915,8 +922,8 @@ export class Engine {
     }
     this.release(rec);
     this.sockets.delete(rec.handle);
-    this.dirty.delete(rec);
-    this.moving.delete(rec);
+    rec.dirty = false;
+    this.setMoving(rec, false);
     this.closed.add(rec.handle);
     if (this.closed.size > 1024) this.closed.delete(this.closed.values().next().value!);
     this.send({
@@ -980,8 +987,12 @@ export class Engine {
    * to run after every call: TCP_INFO plus two ioctls per socket.
    */
   private refreshDirty(): void {
-    const recs = [...this.dirty];
-    this.dirty.clear();
+    const recs: SocketRecord[] = [];
+    for (const rec of this.sockets.values()) {
+      if (!rec.dirty) continue;
+      rec.dirty = false;
+      recs.push(rec);
+    }
     this.refreshSome(recs);
   }
 
@@ -1001,8 +1012,7 @@ export class Engine {
         this.send({ type: 'state-changed', kernel: view });
       }
       const quiet = isQuiet(view);
-      if (quiet) this.moving.delete(rec);
-      else this.moving.add(rec);
+      this.setMoving(rec, !quiet);
       if ((view.acceptQ ?? 0) > 0) listenerQueue = true;
       // A held connection that ended may have left a TIME_WAIT the kernel keeps apart from the fd.
       if (view.proto === 'tcp' && view.state === 'CLOSED' && rec.remote) listenerQueue = true;
@@ -1021,7 +1031,7 @@ export class Engine {
         rec.observer = this.o.sys.wait(rec.fd, 'readable', () => {
           rec.observer = null;
           rec.observerSpent = true;
-          this.dirty.add(rec);
+          rec.dirty = true;
           this.refreshDirty();
         });
       }
@@ -1031,9 +1041,15 @@ export class Engine {
       this.scheduleGhosts(GHOST_TICK_MS);
   }
 
+  private setMoving(rec: SocketRecord, moving: boolean): void {
+    if (rec.moving === moving) return;
+    rec.moving = moving;
+    this.movingCount += moving ? 1 : -1;
+  }
+
   /** Sockets in motion (bytes queued, a handshake or a close under way) are read a few times a second. */
   private scheduleTick(): void {
-    if (this.moving.size === 0 || this.tickArmed || this.disposed) return;
+    if (this.movingCount === 0 || this.tickArmed || this.disposed) return;
     this.tickArmed = true;
     // One timer per engine, re-armed with refresh(): a session sending a message a second would
     // otherwise leave a new timer behind each time, to be promoted and collected by a full GC.
@@ -1041,7 +1057,7 @@ export class Engine {
     else
       this.tick = setTimeout(() => {
         this.tickArmed = false;
-        this.refreshSome([...this.moving]);
+        this.refreshSome([...this.sockets.values()].filter((r) => r.moving));
       }, QUIET_TICK_MS);
   }
 

@@ -1,0 +1,90 @@
+// What a page receives, frame by frame: one frame per turn of the loop, a write's lazy reply leaving
+// with the echo that follows it, and never held longer than LAZY_MS when no echo comes.
+
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import { describe, expect, it } from 'vitest';
+import { LAZY_MS, Outbox, OutboxSchedule } from '../../../gateway/outbox.js';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function tab(schedule: OutboxSchedule) {
+  const frames: { at: number; text: string }[] = [];
+  const box = new Outbox(schedule, (text) => frames.push({ at: performance.now(), text }));
+  return { box, frames, texts: () => frames.map((f) => f.text) };
+}
+
+describe('outbox', () => {
+  it('sends the messages of one turn as one frame, a single message as itself', async () => {
+    const schedule = new OutboxSchedule();
+    const a = tab(schedule);
+    a.box.push('{"n":1}', false);
+    a.box.push('{"n":2}', false);
+    a.box.push('{"n":3}', true);
+    expect(a.frames).toEqual([]);
+    await nextTurn();
+    expect(a.texts()).toEqual(['[{"n":1},{"n":2},{"n":3}]']);
+    a.box.push('{"n":4}', false);
+    await nextTurn();
+    expect(a.texts()[1]).toBe('{"n":4}');
+    expect(JSON.parse(a.texts()[0]!)).toEqual([{ n: 1 }, { n: 2 }, { n: 3 }]);
+  });
+
+  it('holds a lazy message for the next urgent one, in order', async () => {
+    const schedule = new OutboxSchedule();
+    const a = tab(schedule);
+    a.box.push('"written"', true);
+    await sleep(5);
+    expect(a.frames).toEqual([]);
+    a.box.push('"echo"', false);
+    await nextTurn();
+    expect(a.texts()).toEqual(['["written","echo"]']);
+    // Nothing is sent again when the lazy deadline passes: it already left.
+    await sleep(LAZY_MS + 20);
+    expect(a.frames).toHaveLength(1);
+  });
+
+  it('sends a lazy message alone once it has waited LAZY_MS, each tab on its own deadline', async () => {
+    const schedule = new OutboxSchedule();
+    const a = tab(schedule);
+    const b = tab(schedule);
+    const t0 = performance.now();
+    a.box.push('"a"', true);
+    await sleep(LAZY_MS / 2);
+    b.box.push('"b"', true);
+    await sleep(LAZY_MS + 40);
+    expect(a.texts()).toEqual(['"a"']);
+    expect(b.texts()).toEqual(['"b"']);
+    const aWaited = a.frames[0]!.at - t0;
+    const bWaited = b.frames[0]!.at - t0;
+    expect(aWaited).toBeGreaterThanOrEqual(LAZY_MS - 1);
+    // b began waiting half a deadline later and was not sent with a (it had waited only half).
+    expect(bWaited - aWaited).toBeGreaterThan(LAZY_MS / 4);
+  });
+
+  it('keeps many tabs apart, each frame holding only its own messages', async () => {
+    const schedule = new OutboxSchedule();
+    const tabs = Array.from({ length: 50 }, () => tab(schedule));
+    tabs.forEach((t, i) => {
+      t.box.push(`"w${i}"`, true);
+      if (i % 2 === 0) t.box.push(`"e${i}"`, false);
+    });
+    await nextTurn();
+    tabs.forEach((t, i) => {
+      expect(t.texts()).toEqual(i % 2 === 0 ? [`["w${i}","e${i}"]`] : []);
+    });
+    await sleep(LAZY_MS + 30);
+    tabs.forEach((t, i) => {
+      expect(t.texts()).toEqual(i % 2 === 0 ? [`["w${i}","e${i}"]`] : [`"w${i}"`]);
+    });
+  });
+
+  it('sends nothing for a tab that went away', async () => {
+    const schedule = new OutboxSchedule();
+    const a = tab(schedule);
+    a.box.push('"lost"', false);
+    a.box.drop();
+    await nextTurn();
+    await sleep(LAZY_MS + 20);
+    expect(a.frames).toEqual([]);
+  });
+});
