@@ -33,8 +33,15 @@ import { median, ratio, Samples } from './stats.js';
  * gateway: the echo as a raw session does it (write, then the stream's data events); gateway-calls:
  * as a student steps it (a send() call, then recv() calls). Targets are judged on `gateway`.
  */
-type PathName = 'direct' | 'bridge' | 'gateway' | 'gateway-calls' | 'websockify';
-const PATH_ORDER: readonly PathName[] = ['direct', 'bridge', 'gateway', 'gateway-calls', 'websockify'];
+type PathName = 'direct' | 'bridge' | 'protocol-floor' | 'gateway' | 'gateway-calls' | 'websockify';
+const PATH_ORDER: readonly PathName[] = [
+  'direct',
+  'bridge',
+  'protocol-floor',
+  'gateway',
+  'gateway-calls',
+  'websockify',
+];
 
 const HERE = import.meta.dirname;
 const REPO = resolve(HERE, '..', '..');
@@ -113,6 +120,7 @@ interface World {
   echo: Child;
   gateway: Child;
   bridge: Child;
+  floor: Child;
   websockify: Child | null;
 }
 
@@ -132,7 +140,7 @@ async function main(): Promise<void> {
     'These machines are noisy: compare the ratios, measured side by side in this run; absolute times are context.',
   );
   say(
-    `Processes: the TCP echo server, the gateway, the minimal ws+net bridge and websockify (when installed) each run in their own child process; the load generator runs in this bench process (pid ${process.pid}), sharing the ${cpus().length} cores with them.`,
+    `Processes: the TCP echo server, the gateway, the minimal ws+net bridge, the protocol floor and websockify (when installed) each run in their own child process; the load generator runs in this bench process (pid ${process.pid}), sharing the ${cpus().length} cores with them.`,
   );
   const need = 2 * Math.max(CLASSROOM, ...LEVELS, MEMORY_SESSIONS) + 200;
   const enough = !Number.isFinite(nofile) || nofile >= need;
@@ -146,7 +154,7 @@ async function main(): Promise<void> {
 
   const world = await startWorld(gatewayMain, which('websockify'));
   say(
-    `Children: echo server pid ${world.echo.pid} port ${world.echo.port}; gateway pid ${world.gateway.pid} port ${world.gateway.port}; bridge pid ${world.bridge.pid} port ${world.bridge.port}${world.websockify ? `; websockify pid ${world.websockify.pid} port ${world.websockify.port}` : ''}.`,
+    `Children: echo server pid ${world.echo.pid} port ${world.echo.port}; gateway pid ${world.gateway.pid} port ${world.gateway.port}; bridge pid ${world.bridge.pid} port ${world.bridge.port}; protocol floor pid ${world.floor.pid} port ${world.floor.port}${world.websockify ? `; websockify pid ${world.websockify.pid} port ${world.websockify.port}` : ''}.`,
   );
   if (CPU_PROF) say(`The gateway runs with --cpu-prof; its profile goes to ${CPU_PROF} when the bench ends.`);
   const paths = PATH_ORDER.filter(
@@ -413,7 +421,13 @@ function showEcho(summaries: readonly Summary[], runs: readonly RunRecord[]): Ta
     '  during the run (worst round). frames/msg: WebSocket frames the page received per echo (replies + trace events).',
   );
   say(
-    '  mid CPU: the bridge or gateway process, % of one core. gen CPU: this load generator, % of one core.',
+    '  mid CPU: the bridge, floor or gateway process, % of one core. gen CPU: this load generator, % of one core.',
+  );
+  say(
+    "  protocol-floor: the bridge speaking the gateway's protocol for a raw session's echo (JSON in, three JSON messages",
+  );
+  say(
+    '  out, one frame per turn) and nothing else: no engine, sessions or limits (bench/protocol-floor.ts).',
   );
   say(
     '  gateway: as a raw session echoes (connect with stream: true, one write, the echo pushed as data events).',
@@ -553,6 +567,12 @@ async function startWorld(gatewayMain: string, websockifyBin: string | null): Pr
     ready: { stdout: /PORT (\d+)/ },
   });
   partial.bridge = bridge;
+  partial.floor = await startChild({
+    name: 'protocol floor',
+    command: node,
+    args: [resolve(HERE, 'protocol-floor.js'), String(echo.port)],
+    ready: { stdout: /PORT (\d+)/ },
+  });
   let websockify: Child | null = null;
   if (websockifyBin) {
     const port = await freePort();
@@ -575,7 +595,8 @@ async function startWorld(gatewayMain: string, websockifyBin: string | null): Pr
 }
 
 async function stopWorld(world: Partial<World>): Promise<void> {
-  for (const c of [world.websockify, world.bridge, world.gateway, world.echo]) if (c) await c.stop();
+  for (const c of [world.websockify, world.floor, world.bridge, world.gateway, world.echo])
+    if (c) await c.stop();
   worldToStop = null;
 }
 
@@ -647,6 +668,8 @@ function opener(world: World, path: PathName): (i: number) => Promise<EchoClient
       return () => openTcp(world.echo.port, OPEN_TIMEOUT_MS);
     case 'bridge':
       return () => openWsEcho(`ws://127.0.0.1:${world.bridge.port}/`, OPEN_TIMEOUT_MS);
+    case 'protocol-floor':
+      return () => GatewayStreamEcho.open(world.floor.port, world.echo.port, OPEN_TIMEOUT_MS);
     case 'gateway':
       return () => GatewayStreamEcho.open(world.gateway.port, world.echo.port, OPEN_TIMEOUT_MS);
     case 'gateway-calls':
@@ -666,7 +689,9 @@ function opener(world: World, path: PathName): (i: number) => Promise<EchoClient
 const isGateway = (path: PathName) => path === 'gateway' || path === 'gateway-calls';
 
 function middle(world: World, path: PathName): Child | null {
-  return path === 'bridge' ? world.bridge : isGateway(path) ? world.gateway : null;
+  if (path === 'bridge') return world.bridge;
+  if (path === 'protocol-floor') return world.floor;
+  return isGateway(path) ? world.gateway : null;
 }
 
 async function measure(

@@ -1,0 +1,116 @@
+// The floor for any server speaking the gateway's protocol: ws + net like the minimal bridge, but a
+// raw session's echo costs what the protocol asks of it: the page's `write` parsed from JSON, and three
+// JSON messages back (the write's data event and reply, waiting for the echo's data event so that all
+// leave in one frame per turn). No engine, no sessions, no limits, no kernel state: what is left
+// between this and the gateway is the gateway's own work; what is left between this and the bridge is
+// the protocol's. Speaks just enough for bench/gateway-client.ts's stream echo: hello, socket,
+// connect with stream: true, write. Run as a child process by bench/run.ts: argv[2] is the echo
+// server's port; prints "PORT <n>"; exits when stdin closes.
+
+import { connect, type Socket } from 'node:net';
+import { WebSocketServer } from 'ws';
+import { DataEvents, encodeWritten } from '../gateway/protocol/encode.js';
+import { type ClientMessage, PROTOCOL_VERSION } from '../gateway/protocol/messages.js';
+
+const target = Number(process.argv[2]);
+if (!Number.isInteger(target) || target <= 0 || target > 65535) {
+  console.error('usage: protocol-floor.js <echo port>');
+  process.exit(2);
+}
+const HIGH_WATER = 1024 * 1024;
+const SOCKET = 's_floor';
+let seq = 0;
+// Writes leave at the end of the turn, every session's back to back, as the gateway sends them (see
+// gateway/engine/turn-batch.ts: one wakeup of the echo server serves many).
+let corked: Socket[] = [];
+const uncorkAll = () => {
+  const all = corked;
+  corked = [];
+  for (const s of all) s.uncork();
+};
+const t0 = performance.now();
+const now = () => Math.round((performance.now() - t0) * 1000) / 1000;
+
+const wss = new WebSocketServer({
+  host: '127.0.0.1',
+  port: 0,
+  backlog: 8192,
+  perMessageDeflate: false,
+  clientTracking: false,
+});
+
+wss.on('connection', (ws, req) => {
+  let tcp: Socket | null = null;
+  let events: DataEvents | null = null;
+  // One frame per turn: urgent messages schedule it, lazy ones (a write's) wait for the next urgent.
+  const queue: string[] = [];
+  let scheduled = false;
+  const flush = () => {
+    scheduled = false;
+    if (queue.length === 0) return;
+    ws.send(queue.length === 1 ? queue[0]! : `[${queue.join(',')}]`);
+    queue.length = 0;
+    if (ws.bufferedAmount > HIGH_WATER) tcp?.pause();
+  };
+  const push = (json: string, lazy: boolean) => {
+    queue.push(json);
+    if (lazy || scheduled) return;
+    scheduled = true;
+    setImmediate(flush);
+  };
+  const reply = (id: string, result: unknown) =>
+    push(
+      JSON.stringify({ type: 'call-returned', id, program: 'bench', result, seq: ++seq, t: now() }),
+      false,
+    );
+  req.socket.on('drain', () => tcp?.resume());
+
+  ws.on('message', (data) => {
+    const msg = JSON.parse(String(data)) as ClientMessage;
+    if (msg.type === 'hello') {
+      push(JSON.stringify({ type: 'welcome', id: msg.id, protocol: PROTOCOL_VERSION }), false);
+    } else if (msg.type === 'write' && tcp) {
+      const bytes = Buffer.from(msg.data, 'base64');
+      if (tcp.writableCorked === 0) {
+        tcp.cork();
+        corked.push(tcp);
+        if (corked.length === 1) setImmediate(uncorkAll);
+      }
+      if (!tcp.write(bytes)) ws.pause();
+      push(events!.encode('out', msg.data, bytes.length, false, ++seq, now()), true);
+      push(encodeWritten(msg.id, bytes.length), true);
+    } else if (msg.type === 'call' && msg.call.op === 'socket') {
+      reply(msg.id, { op: 'socket', socket: SOCKET, fd: 3, family: 'AF_INET', type: 'SOCK_STREAM' });
+    } else if (msg.type === 'call' && msg.call.op === 'connect' && !tcp) {
+      const id = msg.id;
+      const conn = connect({ host: '127.0.0.1', port: target, noDelay: true });
+      tcp = conn;
+      conn.on('connect', () => {
+        events = new DataEvents(SOCKET, 'bench', ['127.0.0.1', target]);
+        reply(id, { op: 'connect' });
+      });
+      conn.on('data', (chunk) =>
+        push(events!.encode('in', chunk.toString('base64'), chunk.length, true, ++seq, now()), false),
+      );
+      conn.on('drain', () => ws.resume());
+      conn.on('error', () => ws.terminate());
+      conn.on('close', () => ws.terminate());
+    } else {
+      ws.close(1008, 'the protocol floor speaks only hello, socket, connect and write');
+    }
+  });
+  ws.on('error', () => tcp?.destroy());
+  ws.on('close', () => tcp?.destroy());
+});
+wss.on('error', (err) => {
+  console.error(`protocol floor: ${err.message}`);
+  process.exit(1);
+});
+wss.on('listening', () => {
+  const address = wss.address();
+  if (address === null || typeof address === 'string') throw new Error('protocol floor: no TCP address');
+  console.log(`PORT ${address.port}`);
+});
+process.stdin.on('end', () => process.exit(0));
+process.stdin.on('error', () => process.exit(0));
+process.stdin.resume();
