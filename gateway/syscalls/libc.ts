@@ -353,6 +353,7 @@ class LibcPort implements SyscallPort {
  */
 class Reactor {
   private readonly watches = new Map<number, Watch>();
+  private readonly due: Waiter[] = [];
 
   constructor(
     private readonly koffi: Koffi,
@@ -408,7 +409,9 @@ class Reactor {
   private fire(w: Watch, status: number, ev: PollEvents): void {
     // An error status (the fd broke) wakes everyone: their retried call will meet the real errno.
     const failed = status < 0;
-    const due: Waiter[] = [];
+    // One array for every firing (libuv calls back one watch at a time): a fresh one per stream read
+    // was among the larger allocations of a raw session.
+    const due = this.due;
     if (failed || ev.readable || ev.disconnect) {
       for (const waiter of w.readers) {
         due.push(waiter);
@@ -429,6 +432,7 @@ class Reactor {
         console.error('[reactor] a readiness callback threw', err);
       }
     }
+    due.length = 0;
   }
 }
 
