@@ -313,7 +313,7 @@ export class Engine {
       let n = 0;
       if (job.data.length > 0) {
         try {
-          n = this.o.sys.send(rec.fd, job.data.subarray(job.sent));
+          n = this.o.sys.send(rec.fd, job.sent === 0 ? job.data : job.data.subarray(job.sent));
         } catch (err) {
           if (err instanceof SyscallError && err.code === 'EAGAIN') {
             // The kernel's send buffer is full: go on when it has room.
@@ -1241,7 +1241,8 @@ function notStreamable(): GatewayFailure {
 }
 
 /** Node's own base64: the page's helper builds a string a byte at a time, too slow for 64 KiB reads. */
-const base64 = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.length).toString('base64');
+const base64 = (b: Uint8Array): string =>
+  (Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.length)).toString('base64');
 
 function gatewayError(code: string, syscall: string, message: string): CallError {
   return { code, errno: null, syscall, message, explain: explainError(code, { syscall }) };

@@ -223,7 +223,10 @@ class LibcPort implements SyscallPort {
     const n = this.c.recv!(fd, buf, bufsize, peek ? LINUX.MSG_PEEK : 0);
     if (n < 0) this.fail('recv');
     if (!peek && n > 0) this.consumed.set(fd, (this.consumed.get(fd) ?? 0) + n);
-    return buf === this.scratch ? Buffer.from(buf.subarray(0, n)) : buf.subarray(0, n);
+    if (buf !== this.scratch) return buf.subarray(0, n);
+    const out = Buffer.allocUnsafe(n);
+    this.scratch.copy(out, 0, 0, n);
+    return out;
   }
 
   recvfrom(fd: number, bufsize: number, peek: boolean): Datagram {
