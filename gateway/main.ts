@@ -7,7 +7,7 @@ import { resolve } from 'node:path';
 import { ConfigError, type GatewayConfig, parseConfig } from './config.js';
 import { startLessonServers } from './lesson-servers/index.js';
 import { loadLessons } from './lessons/load.js';
-import { formatProblem } from './lessons/types.js';
+import { formatProblem, lessonFor } from './lessons/types.js';
 import type { LessonServerInfo } from './protocol/messages.js';
 import { startGateway } from './server.js';
 import { SystemNames } from './syscalls/names.js';
@@ -59,7 +59,8 @@ async function main(): Promise<void> {
     sys,
     names: new SystemNames(),
     lessonServers: () => lessons,
-    lessons: guided.lessons,
+    // A step whose outcome --lan changes (binding 0.0.0.0) is served in the variant for this mode.
+    lessons: guided.lessons.map((l) => lessonFor(l, config.lan ? 'lan' : 'loopback')),
     bindHosts: config.lan ? ['0.0.0.0', '::', ...bindHosts] : [],
   });
   gatewayRef = gateway;

@@ -5,6 +5,8 @@
 import { CheckSyntaxError, orList, parseCheck } from './checks.js';
 import { placeholdersIn, unknownPlaceholder } from './placeholders.js';
 import {
+  BIND_MODES,
+  type BindMode,
   CONCEPTS,
   type Exercise,
   LESSON_SERVERS,
@@ -28,7 +30,7 @@ const BLOCK_KINDS = ['step', 'exercise', 'solution'] as const;
 type BlockKind = (typeof BLOCK_KINDS)[number];
 
 const FIELDS: Record<BlockKind, readonly string[]> = {
-  step: ['program', 'run', 'waits', 'expect', 'check', 'hint'],
+  step: ['program', 'run', 'waits', 'when', 'expect', 'check', 'hint'],
   exercise: ['task', 'check', 'hint'],
   solution: ['program', 'run', 'waits'],
 };
@@ -445,6 +447,18 @@ function readWaits(fields: Field[], where: string, problems: Problems): boolean 
   return null;
 }
 
+function readWhen(fields: Field[], where: string, problems: Problems): BindMode | undefined | null {
+  const f = field(fields, 'when');
+  if (!f) return undefined;
+  const v = f.value.trim();
+  if ((BIND_MODES as readonly string[]).includes(v)) return v as BindMode;
+  problems.add(
+    f.line,
+    `${where}: when: is loopback (students bind loopback only, the default) or lan (npm start -- --lan); got "${f.value}"`,
+  );
+  return null;
+}
+
 function readProgram(
   fields: Field[],
   block: Block,
@@ -478,6 +492,7 @@ function readStep(fields: Field[], b: Block, n: number, where: string, problems:
   const program = readProgram(fields, b, where, problems, true);
   const run = field(fields, 'run');
   const waits = readWaits(fields, where, problems);
+  const when = readWhen(fields, where, problems);
   const isServer = program !== null && !(PROGRAMS as readonly string[]).includes(program);
   if (program !== null && !isServer && (!run || run.value.trim() === '')) {
     problems.add(run?.line ?? b.line, `${where}: run: is missing: which line does ${program} type?`);
@@ -498,7 +513,8 @@ function readStep(fields: Field[], b: Block, n: number, where: string, problems:
   if (isServer && checks?.some((c) => c.check.kind === 'output')) {
     problems.add(b.line, `${where}: a lesson server prints nothing: use server-call or state checks here`);
   }
-  if (problems.list.length > before || program === null || checks === null || waits === null) return null;
+  if (problems.list.length > before || program === null || checks === null || waits === null || when === null)
+    return null;
   return {
     n,
     prose: b.prose,
@@ -508,6 +524,7 @@ function readStep(fields: Field[], b: Block, n: number, where: string, problems:
     expect: expect!.value,
     checks,
     line: b.line,
+    ...(when ? { when } : {}),
   };
 }
 

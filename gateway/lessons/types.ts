@@ -138,6 +138,21 @@ export interface Step {
   expect: string;
   checks: StepCheck[];
   line: number;
+  /** Shown only by a gateway in this mode (a step whose outcome --lan changes); by every one when absent. */
+  when?: BindMode;
+}
+
+/** What students may bind: loopback addresses only (the default), or the network's too (--lan). */
+export type BindMode = 'loopback' | 'lan';
+export const BIND_MODES: readonly BindMode[] = ['loopback', 'lan'];
+
+/** The lesson as a gateway in this mode serves it: the other mode's steps left out, the rest renumbered. */
+export function lessonFor(lesson: Lesson, mode: BindMode): Lesson {
+  if (lesson.steps.every((s) => s.when === undefined)) return lesson;
+  const steps = lesson.steps
+    .filter((s) => s.when === undefined || s.when === mode)
+    .map((s, i) => ({ ...s, n: i + 1 }));
+  return { ...lesson, steps };
 }
 
 /** One line of an exercise's solution: kept in the file for the replay, never shown to students. */

@@ -11,7 +11,7 @@ import { judge, parseCheck, type TraceEvent } from '../../gateway/lessons/checks
 import { loadLessons } from '../../gateway/lessons/load.js';
 import { parseLesson } from '../../gateway/lessons/parse.js';
 import { fillText } from '../../gateway/lessons/placeholders.js';
-import { CONCEPTS, formatProblem, lessonsDocument } from '../../gateway/lessons/types.js';
+import { CONCEPTS, formatProblem, lessonFor, lessonsDocument } from '../../gateway/lessons/types.js';
 import { parse } from '../../web/src/interpreter/parser.js';
 import { mutants } from './mutate.js';
 
@@ -63,6 +63,21 @@ describe('the lessons in lessons/', () => {
       .map(Number)
       .filter((n) => !covered.has(n));
     expect(missing).toEqual([]);
+  });
+
+  it('give a classroom gateway (--lan) its own steps where binding every interface succeeds', () => {
+    const six = lessons.find((l) => l.id.startsWith('06'))!;
+    for (const mode of ['loopback', 'lan'] as const) {
+      const served = lessonFor(six, mode);
+      expect(served.steps.map((s) => s.n)).toEqual(served.steps.map((_, i) => i + 1));
+      expect(served.steps.every((s) => s.when === undefined || s.when === mode)).toBe(true);
+      expect(served.steps.some((s) => s.when === mode)).toBe(true);
+    }
+    // Steps for both modes stay in the file, and a lesson without any is served as it is.
+    expect(six.steps.some((s) => s.when === 'loopback') && six.steps.some((s) => s.when === 'lan')).toBe(
+      true,
+    );
+    expect(lessonFor(lessons[0]!, 'lan')).toBe(lessons[0]);
   });
 
   it('each end with an exercise that has checks and a solution', () => {
@@ -205,7 +220,7 @@ describe('a broken lesson', () => {
     [
       'an unknown field',
       withLine(12, 'expected: Connected.'),
-      `${FILE}:12: step 1: unknown field "expected" (expected program, run, waits, expect, check or hint)`,
+      `${FILE}:12: step 1: unknown field "expected" (expected program, run, waits, when, expect, check or hint)`,
     ],
     [
       'a step without expect',
@@ -241,6 +256,11 @@ describe('a broken lesson', () => {
       'a bad waits',
       GOOD.replace('expect: Bound.', 'waits: maybe\nexpect: Bound.'),
       `${FILE}:22: step 2: waits: is true or false (got "maybe")`,
+    ],
+    [
+      'a bad when',
+      GOOD.replace('expect: Bound.', 'when: classroom\nexpect: Bound.'),
+      `${FILE}:22: step 2: when: is loopback (students bind loopback only, the default) or lan (npm start -- --lan); got "classroom"`,
     ],
     [
       'a concept outside the curriculum',

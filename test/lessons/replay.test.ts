@@ -6,16 +6,26 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { judge } from '../../gateway/lessons/checks.js';
 import { loadLessons } from '../../gateway/lessons/load.js';
-import type { Lesson } from '../../gateway/lessons/types.js';
+import { type BindMode, type Lesson, lessonFor } from '../../gateway/lessons/types.js';
 import { type Playground, startPlayground } from '../support/browser.js';
 import { studentPortRange } from '../support/ports.js';
 import { mutants } from './mutate.js';
 import { type ReplayResult, replayLesson } from './replay.js';
 
-const { lessons, problems } = await loadLessons('lessons');
+const loaded = await loadLessons('lessons');
+const { problems } = loaded;
+/** The lessons as the default gateway (students bind loopback only) serves them. */
+const lessons = loaded.lessons.map((l) => lessonFor(l, 'loopback'));
 /** LESSONS=03,08 replays only those (while writing a lesson). */
 const only = process.env.LESSONS?.split(',').filter(Boolean);
-const chosen = only ? lessons.filter((l) => only.some((o) => l.id.startsWith(o))) : lessons;
+const picked = (all: readonly Lesson[]) =>
+  only ? all.filter((l) => only.some((o) => l.id.startsWith(o))) : [...all];
+const chosen = picked(lessons);
+/** Lessons with steps of their own for a classroom gateway (--lan), replayed on one too. */
+const lanChosen = picked(
+  loaded.lessons.filter((l) => l.steps.some((s) => s.when === 'lan')).map((l) => lessonFor(l, 'lan')),
+);
+const LAN_TOKEN = 'replay-token-for-classroom-lessons';
 /**
  * Lessons replayed at once. One at a time: the gateway shares one read of the kernel's TCP table
  * among its sessions for 400 ms, and a session that closes a connection right after another
@@ -25,6 +35,8 @@ const chosen = only ? lessons.filter((l) => only.some((o) => l.id.startsWith(o))
 const PARALLEL = 1;
 
 let pg: Playground;
+let lanPg: Playground | null = null;
+/** Keyed by mode and lesson id. */
 const results = new Map<string, ReplayResult>();
 const errors = new Map<string, unknown>();
 
@@ -36,24 +48,37 @@ beforeAll(async () => {
   const worker = async () => {
     for (let l = queue.shift(); l; l = queue.shift()) {
       try {
-        results.set(l.id, await replayLesson(l, pg.port));
+        results.set(`loopback:${l.id}`, await replayLesson(l, pg.port));
       } catch (err) {
-        errors.set(l.id, err);
+        errors.set(`loopback:${l.id}`, err);
       }
     }
   };
   await Promise.all(Array.from({ length: PARALLEL }, worker));
-}, 120_000);
+  if (lanChosen.length === 0) return;
+  // A classroom gateway: students may bind every interface (0.0.0.0); --lan needs a token.
+  const [lanFirst, lanLast] = studentPortRange(lanChosen.length * 10 + 50);
+  lanPg = await startPlayground(['--ports', `${lanFirst}-${lanLast}`, '--lan', '--token', LAN_TOKEN]);
+  for (const l of lanChosen) {
+    try {
+      results.set(`lan:${l.id}`, await replayLesson(l, lanPg.port, LAN_TOKEN));
+    } catch (err) {
+      errors.set(`lan:${l.id}`, err);
+    }
+  }
+}, 180_000);
 
 afterAll(async () => {
   await pg?.stop();
+  await lanPg?.stop();
 });
 
-const result = (l: Lesson): ReplayResult => {
-  const err = errors.get(l.id);
+const result = (l: Lesson, mode: BindMode = 'loopback'): ReplayResult => {
+  const key = `${mode}:${l.id}`;
+  const err = errors.get(key);
   if (err) throw err;
-  const r = results.get(l.id);
-  if (!r) throw new Error(`${l.id} was not replayed`);
+  const r = results.get(key);
+  if (!r) throw new Error(`${l.id} was not replayed (${mode})`);
   return r;
 };
 
@@ -72,13 +97,31 @@ describe('the lessons', () => {
     const doc = (await res.json()) as { version: number; lessons: { id: string; steps: unknown[] }[] };
     expect(doc.version).toBe(1);
     expect(doc.lessons.map((l) => l.id)).toEqual(lessons.map((l) => l.id));
-    expect(doc.lessons[0]!.steps.length).toBe(lessons[0]!.steps.length);
+    expect(doc.lessons.map((l) => l.steps.length)).toEqual(lessons.map((l) => l.steps.length));
     expect(JSON.stringify(doc)).not.toContain('"solution"');
+    expect(JSON.stringify(doc)).not.toContain('"when":"lan"');
   });
 
-  describe.each(chosen.map((l) => [l.id, l] as const))('%s', (_id, lesson) => {
+  it('are served by a classroom gateway (--lan) with the steps written for it', async () => {
+    if (!lanPg) return;
+    const doc = (await (await fetch(`http://localhost:${lanPg.port}/api/lessons`)).json()) as {
+      lessons: { id: string; steps: { run: string | null; when?: string }[] }[];
+    };
+    for (const l of lanChosen) {
+      const served = doc.lessons.find((d) => d.id === l.id)!;
+      expect(served.steps.map((s) => s.run)).toEqual(l.steps.map((s) => s.run));
+      expect(served.steps.some((s) => s.when === 'lan')).toBe(true);
+      expect(served.steps.some((s) => s.when === 'loopback')).toBe(false);
+    }
+  });
+
+  const cases = [
+    ...chosen.map((l) => [l.id, 'loopback', l] as const),
+    ...lanChosen.map((l) => [`${l.id} on a classroom gateway (--lan)`, 'lan', l] as const),
+  ];
+  describe.each(cases)('%s', (_name, mode, lesson) => {
     it('replays against the real gateway with every check passing', () => {
-      const r = result(lesson);
+      const r = result(lesson, mode);
       expect(r.failures, r.failures.join('\n\n')).toEqual([]);
       // Every check of every step and of the exercise was judged.
       const judged = lesson.steps.reduce((n, s) => n + s.checks.length, 0) + lesson.exercise.checks.length;
@@ -86,7 +129,7 @@ describe('the lessons', () => {
     });
 
     it('has no check that can never fail: each altered check fails on the same facts', () => {
-      const r = result(lesson);
+      const r = result(lesson, mode);
       const survivors: string[] = [];
       let judged = 0;
       for (const rec of r.records) {
@@ -111,7 +154,7 @@ describe('the lessons', () => {
     });
 
     it('has no check that passes without facts: each fails on an empty session', () => {
-      const r = result(lesson);
+      const r = result(lesson, mode);
       const vacuous = r.records
         .filter((rec) => judge(rec.check.check, { trace: [], from: 0, output: {}, fill: r.fill }).pass)
         .map((rec) => `${lesson.file}:${rec.check.line}: "${rec.check.source}" passes on nothing`);

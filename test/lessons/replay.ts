@@ -64,8 +64,9 @@ class Session {
     });
   }
 
-  static async open(port: number): Promise<Session> {
-    const ws = new WebSocket(`ws://localhost:${port}/ws`, {
+  static async open(port: number, token?: string): Promise<Session> {
+    const query = token ? `?token=${encodeURIComponent(token)}` : '';
+    const ws = new WebSocket(`ws://localhost:${port}/ws${query}`, {
       headers: { Origin: `http://localhost:${port}` },
     });
     await new Promise<void>((resolve, reject) => {
@@ -179,9 +180,14 @@ interface Line {
   mayFail: boolean;
 }
 
-export async function replayLesson(lesson: Lesson, gatewayPort: number): Promise<ReplayResult> {
+/** token: the gateway's access token, when it has one (--lan needs one). */
+export async function replayLesson(
+  lesson: Lesson,
+  gatewayPort: number,
+  token?: string,
+): Promise<ReplayResult> {
   const t0 = performance.now();
-  const session = await Session.open(gatewayPort);
+  const session = await Session.open(gatewayPort, token);
   const fill = fillFromWelcome(session.welcome!);
   const missing = lesson.placeholders.filter((p) => fillText(`{${p}}`, fill) === `{${p}}`);
   if (missing.length > 0) {
