@@ -76,7 +76,8 @@ export type Check =
       datagram?: Num;
     }
   /** A call made by `program` in the window failed with this errno name (or gateway rule, EGW_...). */
-  | { kind: 'call-failed'; program: Program; code: string }
+  /** codes: one errno name, or several (`EAI_NONAME or EAI_AGAIN`) where the machine decides which. */
+  | { kind: 'call-failed'; program: Program; codes: string[] }
   /** A call of `op` made by `program` in the window had to wait (the kernel was not ready). */
   | { kind: 'blocked'; program: Program; op: CallOp }
   /** What `program` printed in the window, lines joined with \n. */

@@ -350,8 +350,15 @@ describe('parseCheck', () => {
     expect(parseCheck('call-failed client2 EGW_BIND_DENIED')).toEqual({
       kind: 'call-failed',
       program: 'client2',
-      code: 'EGW_BIND_DENIED',
+      codes: ['EGW_BIND_DENIED'],
     });
+    expect(parseCheck('call-failed client EAI_NONAME or EAI_AGAIN')).toEqual({
+      kind: 'call-failed',
+      program: 'client',
+      codes: ['EAI_NONAME', 'EAI_AGAIN'],
+    });
+    expect(() => parseCheck('call-failed client EAI_NONAME or')).toThrow(/expected errno name at the end/);
+    expect(() => parseCheck('call-failed client EAI_NONAME EAI_AGAIN')).toThrow(/unexpected/);
     expect(parseCheck('blocked server accept')).toEqual({ kind: 'blocked', program: 'server', op: 'accept' });
   });
 });

@@ -63,8 +63,8 @@ export function mutants(check: Check, fill: Fill): Mutant[] {
       break;
     }
     case 'call-failed': {
-      const code = check.code === 'EHOSTUNREACH' ? 'ENETUNREACH' : 'EHOSTUNREACH';
-      out.push({ what: `call-failed ${check.program} ${code}`, check: { ...check, code } });
+      const code = check.codes.includes('EHOSTUNREACH') ? 'ENETUNREACH' : 'EHOSTUNREACH';
+      out.push({ what: `call-failed ${check.program} ${code}`, check: { ...check, codes: [code] } });
       break;
     }
     case 'blocked': {
