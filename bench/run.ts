@@ -22,7 +22,7 @@ import {
   sleep,
   startChild,
 } from './children.js';
-import { type EchoClient, openMany, openTcp, openWsEcho } from './clients.js';
+import { type EchoClient, openBinaryFloorEcho, openMany, openTcp, openWsEcho } from './clients.js';
 import { GatewayEcho, GatewayPage, GatewayStreamEcho, openSocket } from './gateway-client.js';
 import { closedLoop, type LoadResult, paced } from './load.js';
 import { measurePage, type PageResult } from './page.js';
@@ -33,10 +33,18 @@ import { median, ratio, Samples } from './stats.js';
  * gateway: the echo as a raw session does it (write, then the stream's data events); gateway-calls:
  * as a student steps it (a send() call, then recv() calls). Targets are judged on `gateway`.
  */
-type PathName = 'direct' | 'bridge' | 'protocol-floor' | 'gateway' | 'gateway-calls' | 'websockify';
+type PathName =
+  | 'direct'
+  | 'bridge'
+  | 'binary-floor'
+  | 'protocol-floor'
+  | 'gateway'
+  | 'gateway-calls'
+  | 'websockify';
 const PATH_ORDER: readonly PathName[] = [
   'direct',
   'bridge',
+  'binary-floor',
   'protocol-floor',
   'gateway',
   'gateway-calls',
@@ -121,6 +129,7 @@ interface World {
   gateway: Child;
   bridge: Child;
   floor: Child;
+  binaryFloor: Child;
   websockify: Child | null;
 }
 
@@ -140,7 +149,7 @@ async function main(): Promise<void> {
     'These machines are noisy: compare the ratios, measured side by side in this run; absolute times are context.',
   );
   say(
-    `Processes: the TCP echo server, the gateway, the minimal ws+net bridge, the protocol floor and websockify (when installed) each run in their own child process; the load generator runs in this bench process (pid ${process.pid}), sharing the ${cpus().length} cores with them.`,
+    `Processes: the TCP echo server, the gateway, the minimal ws+net bridge, the two protocol floors and websockify (when installed) each run in their own child process; the load generator runs in this bench process (pid ${process.pid}), sharing the ${cpus().length} cores with them.`,
   );
   const need = 2 * Math.max(CLASSROOM, ...LEVELS, MEMORY_SESSIONS) + 200;
   const enough = !Number.isFinite(nofile) || nofile >= need;
@@ -154,7 +163,7 @@ async function main(): Promise<void> {
 
   const world = await startWorld(gatewayMain, which('websockify'));
   say(
-    `Children: echo server pid ${world.echo.pid} port ${world.echo.port}; gateway pid ${world.gateway.pid} port ${world.gateway.port}; bridge pid ${world.bridge.pid} port ${world.bridge.port}; protocol floor pid ${world.floor.pid} port ${world.floor.port}${world.websockify ? `; websockify pid ${world.websockify.pid} port ${world.websockify.port}` : ''}.`,
+    `Children: echo server pid ${world.echo.pid} port ${world.echo.port}; gateway pid ${world.gateway.pid} port ${world.gateway.port}; bridge pid ${world.bridge.pid} port ${world.bridge.port}; protocol floor pid ${world.floor.pid} port ${world.floor.port}; binary floor pid ${world.binaryFloor.pid} port ${world.binaryFloor.port}${world.websockify ? `; websockify pid ${world.websockify.pid} port ${world.websockify.port}` : ''}.`,
   );
   if (CPU_PROF) say(`The gateway runs with --cpu-prof; its profile goes to ${CPU_PROF} when the bench ends.`);
   const paths = PATH_ORDER.filter(
@@ -430,6 +439,9 @@ function showEcho(summaries: readonly Summary[], runs: readonly RunRecord[]): Ta
     '  out, one frame per turn) and nothing else: no engine, sessions or limits (bench/protocol-floor.ts).',
   );
   say(
+    '  binary-floor: the protocol floor with binary records in place of JSON (bench/binary-floor.ts): what the encoding costs.',
+  );
+  say(
     '  gateway: as a raw session echoes (connect with stream: true, one write, the echo pushed as data events).',
   );
   say('  gateway-calls: as a student steps it (a send() call, then recv() calls until 16 bytes are back).');
@@ -573,6 +585,12 @@ async function startWorld(gatewayMain: string, websockifyBin: string | null): Pr
     args: [resolve(HERE, 'protocol-floor.js'), String(echo.port)],
     ready: { stdout: /PORT (\d+)/ },
   });
+  partial.binaryFloor = await startChild({
+    name: 'binary floor',
+    command: node,
+    args: [resolve(HERE, 'binary-floor.js'), String(echo.port)],
+    ready: { stdout: /PORT (\d+)/ },
+  });
   let websockify: Child | null = null;
   if (websockifyBin) {
     const port = await freePort();
@@ -595,7 +613,7 @@ async function startWorld(gatewayMain: string, websockifyBin: string | null): Pr
 }
 
 async function stopWorld(world: Partial<World>): Promise<void> {
-  for (const c of [world.websockify, world.floor, world.bridge, world.gateway, world.echo])
+  for (const c of [world.websockify, world.binaryFloor, world.floor, world.bridge, world.gateway, world.echo])
     if (c) await c.stop();
   worldToStop = null;
 }
@@ -670,6 +688,8 @@ function opener(world: World, path: PathName): (i: number) => Promise<EchoClient
       return () => openWsEcho(`ws://127.0.0.1:${world.bridge.port}/`, OPEN_TIMEOUT_MS);
     case 'protocol-floor':
       return () => GatewayStreamEcho.open(world.floor.port, world.echo.port, OPEN_TIMEOUT_MS);
+    case 'binary-floor':
+      return () => openBinaryFloorEcho(`ws://127.0.0.1:${world.binaryFloor.port}/`, OPEN_TIMEOUT_MS);
     case 'gateway':
       return () => GatewayStreamEcho.open(world.gateway.port, world.echo.port, OPEN_TIMEOUT_MS);
     case 'gateway-calls':
@@ -691,6 +711,7 @@ const isGateway = (path: PathName) => path === 'gateway' || path === 'gateway-ca
 function middle(world: World, path: PathName): Child | null {
   if (path === 'bridge') return world.bridge;
   if (path === 'protocol-floor') return world.floor;
+  if (path === 'binary-floor') return world.binaryFloor;
   return isGateway(path) ? world.gateway : null;
 }
 

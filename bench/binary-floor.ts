@@ -1,0 +1,100 @@
+// What a binary stream protocol could reach: the protocol floor (bench/protocol-floor.ts) with its
+// JSON replaced by small binary records, everything else the same (one frame per turn, writes corked
+// to the end of the turn, the write's data event and its reply in one record). Not the gateway's
+// protocol: a measurement of what that protocol's encoding costs, beside the bridge and the JSON floor.
+//
+// Page -> gateway, one binary frame per write: [1][u32 write id][bytes].
+// Gateway -> page, one binary frame per turn, records back to back:
+//   written  [2][u32 seq][f64 t][u32 write id][u16 n][bytes]   (the bytes the kernel took, and the reply)
+//   arrived  [3][u32 seq][f64 t][u16 n][bytes]                 (what the stream read)
+// Run as a child process by bench/run.ts: argv[2] is the echo server's port; prints "PORT <n>".
+
+import { connect, type Socket } from 'node:net';
+import { WebSocketServer } from 'ws';
+import { ARRIVED, ARRIVED_HEAD, WRITE, WRITTEN, WRITTEN_HEAD } from './binary-records.js';
+
+const target = Number(process.argv[2]);
+if (!Number.isInteger(target) || target <= 0 || target > 65535) {
+  console.error('usage: binary-floor.js <echo port>');
+  process.exit(2);
+}
+const HIGH_WATER = 1024 * 1024;
+let seq = 0;
+const t0 = performance.now();
+let corked: Socket[] = [];
+const uncorkAll = () => {
+  const all = corked;
+  corked = [];
+  for (const s of all) s.uncork();
+};
+
+const wss = new WebSocketServer({
+  host: '127.0.0.1',
+  port: 0,
+  backlog: 8192,
+  perMessageDeflate: false,
+  clientTracking: false,
+});
+
+wss.on('connection', (ws, req) => {
+  const tcp = connect({ host: '127.0.0.1', port: target, noDelay: true });
+  const parts: Buffer[] = [];
+  let scheduled = false;
+  const flush = () => {
+    scheduled = false;
+    if (parts.length === 0) return;
+    ws.send(Buffer.concat(parts));
+    parts.length = 0;
+    if (ws.bufferedAmount > HIGH_WATER) tcp.pause();
+  };
+  req.socket.on('drain', () => tcp.resume());
+  tcp.on('data', (chunk: Buffer) => {
+    const head = Buffer.allocUnsafe(ARRIVED_HEAD);
+    head[0] = ARRIVED;
+    head.writeUInt32LE(++seq, 1);
+    head.writeDoubleLE(performance.now() - t0, 5);
+    head.writeUInt16LE(chunk.length, 13);
+    parts.push(head, chunk);
+    if (!scheduled) {
+      scheduled = true;
+      setImmediate(flush);
+    }
+  });
+  ws.on('message', (data: Buffer, isBinary: boolean) => {
+    if (!isBinary || data[0] !== WRITE || data.length < 5) {
+      ws.close(1008, 'the binary floor takes binary writes only');
+      return;
+    }
+    const bytes = data.subarray(5);
+    if (tcp.writableCorked === 0) {
+      tcp.cork();
+      corked.push(tcp);
+      if (corked.length === 1) setImmediate(uncorkAll);
+    }
+    if (!tcp.write(bytes)) ws.pause();
+    const head = Buffer.allocUnsafe(WRITTEN_HEAD);
+    head[0] = WRITTEN;
+    head.writeUInt32LE(++seq, 1);
+    head.writeDoubleLE(performance.now() - t0, 5);
+    head.writeUInt32LE(data.readUInt32LE(1), 13);
+    head.writeUInt16LE(bytes.length, 17);
+    parts.push(head, bytes);
+  });
+  tcp.on('drain', () => ws.resume());
+  tcp.on('error', () => ws.terminate());
+  tcp.on('close', () => ws.terminate());
+  ws.on('error', () => tcp.destroy());
+  ws.on('close', () => tcp.destroy());
+});
+wss.on('error', (err) => {
+  console.error(`binary floor: ${err.message}`);
+  process.exit(1);
+});
+wss.on('listening', () => {
+  const address = wss.address();
+  if (address === null || typeof address === 'string') throw new Error('binary floor: no TCP address');
+  console.log(`PORT ${address.port}`);
+});
+process.stdin.on('end', () => process.exit(0));
+process.stdin.on('error', () => process.exit(0));
+process.stdin.resume();
