@@ -525,23 +525,22 @@ function failedSessionTargets(runs: readonly RunRecord[], memory: MemoryResult):
     verdict: verdict(failed === 0),
   });
   const targets: Target[] = [];
-  for (const path of ['gateway', 'gateway-calls'] as const) {
-    const at1000 = runs.filter((r) => r.path === path && r.mode === 'closed-loop' && r.sessions === 1000);
-    if (at1000.length === 0) continue;
-    const failed = at1000.reduce((a, r) => a + r.failedSessions, 0);
-    targets.push(
-      zero(`(b) ${path} failed sessions, 1000 sessions closed loop (${at1000.length} rounds)`, failed),
-    );
-  }
+  const summed = (mode: RunRecord['mode'], sessions: number, what: string) => {
+    for (const path of ['gateway', 'gateway-calls'] as const) {
+      const rs = runs.filter((r) => r.path === path && r.mode === mode && r.sessions === sessions);
+      if (rs.length === 0) continue;
+      const failed = rs.reduce((a, r) => a + r.failedSessions, 0);
+      targets.push(zero(`(b) ${path} failed sessions, ${what} (${rs.length} rounds)`, failed));
+    }
+  };
+  summed('closed-loop', 1000, '1000 sessions closed loop');
   targets.push(
     zero(
       `(c) gateway failed sessions, ${MEMORY_SESSIONS} idle sessions then a socket each`,
       memory.gateway.failedSessions,
     ),
   );
-  for (const r of runs.filter((x) => isGateway(x.path) && x.mode === 'classroom')) {
-    targets.push(zero(`(b) ${r.path} failed sessions, ${r.sessions} sessions at 1 msg/s`, r.failedSessions));
-  }
+  if (CLASSROOM > 0) summed('classroom', CLASSROOM, `${CLASSROOM} sessions at 1 msg/s`);
   return targets;
 }
 
