@@ -33,6 +33,16 @@ export type TraceMessage = Extract<ServerMessage, { seq: number }>;
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 export type TraceBody = DistributiveOmit<TraceMessage, 'seq' | 't'>;
 
+/**
+ * The local addresses a session holds, told to the gateway so that a lesson server's call can be drawn
+ * in the diagram of the session its peer belongs to, without asking every session.
+ */
+export interface LocalAddresses {
+  held(address: Address): void;
+  /** The socket was closed: its peer may still be finishing with the address for a while. */
+  released(address: Address): void;
+}
+
 export interface EngineOptions {
   sys: SyscallPort;
   names: NamePort;
@@ -47,6 +57,8 @@ export interface EngineOptions {
   emit: (msg: ServerMessage | EncodedMessage, lazy?: boolean) => void;
   /** True while the page is not keeping up: streams stop reading until it is false again. */
   congested?: () => boolean;
+  /** Told of every local address this session's sockets take and let go (see LocalAddresses). */
+  locals?: LocalAddresses;
   /**
    * Where stream writes wait for the end of the turn, shared by every session of a gateway so their
    * sends go out back to back (see turn-batch.ts). An engine alone gets its own.
@@ -156,8 +168,6 @@ export class Engine {
    * those tables outlived the young generation.)
    */
   private movingCount = 0;
-  /** Local addresses of sockets closed in the last minute: a peer may still be finishing with them. */
-  private readonly recentLocals = new Map<string, { address: Address; until: number }>();
   private seq = 0;
   private readonly t0: number;
   private tick: ReturnType<typeof setTimeout> | null = null;
@@ -264,7 +274,10 @@ export class Engine {
   dispose(): void {
     if (this.disposed) return;
     for (const p of this.pending.values()) p.cancel(new GatewayFailure('EGW_CANCELLED', 'the session ended'));
-    for (const rec of this.sockets.values()) this.release(rec);
+    for (const rec of this.sockets.values()) {
+      this.release(rec);
+      if (rec.local && rec.local[1] !== 0) this.o.locals?.released(rec.local);
+    }
     this.sockets.clear();
     this.disposed = true;
     if (this.tick) clearTimeout(this.tick);
@@ -455,7 +468,7 @@ export class Engine {
         if (refused) throw new RefusedError(refused);
         sys.bind(rec.fd, [host, call.address[1]]);
         rec.bound = true;
-        rec.local = sys.getsockname(rec.fd);
+        this.setLocal(rec, sys.getsockname(rec.fd));
         return { op: 'bind' };
       }
       case 'listen': {
@@ -472,7 +485,7 @@ export class Engine {
         }
         sys.listen(rec.fd, call.backlog);
         rec.listening = true;
-        rec.local = sys.getsockname(rec.fd);
+        this.setLocal(rec, sys.getsockname(rec.fd));
         return { op: 'listen' };
       }
       case 'accept': {
@@ -480,10 +493,11 @@ export class Engine {
         if (this.sockets.size >= this.o.policy.maxSockets) throw this.limit();
         const got = await this.blocking(p, rec, 'readable', () => sys.accept(rec.fd));
         const child = this.adopt(got.fd, rec.program, rec.family, 'SOCK_STREAM');
-        child.local = sys.getsockname(got.fd);
+        const local = sys.getsockname(got.fd);
+        this.setLocal(child, local);
         child.remote = got.address;
         if (call.stream) this.startStream(child);
-        return { op: 'accept', socket: child.handle, fd: got.fd, address: got.address, local: child.local };
+        return { op: 'accept', socket: child.handle, fd: got.fd, address: got.address, local };
       }
       case 'connect':
       case 'connect_ex': {
@@ -501,7 +515,7 @@ export class Engine {
           throw err;
         }
         rec.bound = true;
-        rec.local = sys.getsockname(rec.fd);
+        this.setLocal(rec, sys.getsockname(rec.fd));
         rec.remote = sys.getpeername(rec.fd);
         if (call.op === 'connect' && call.stream) this.startStream(rec);
         return call.op === 'connect_ex' ? { op: 'connect_ex', errno: 0, errnoName: null } : { op: 'connect' };
@@ -647,7 +661,7 @@ export class Engine {
       if (!(err instanceof SyscallError) || err.code !== 'EINPROGRESS') throw err;
       // The kernel chose the local port as it sent the SYN: know it now, so the peer's accept can
       // be matched to this socket before connect() returns.
-      rec.local = this.o.sys.getsockname(rec.fd);
+      this.setLocal(rec, this.o.sys.getsockname(rec.fd));
       if (rec.timeout === 0) throw err;
     }
     // The handshake is under way in the kernel: the SYN is out, the socket is in SYN_SENT.
@@ -808,7 +822,12 @@ export class Engine {
     if (rec.bound) return;
     this.o.sys.bind(rec.fd, [rec.family === 'AF_INET6' ? '::1' : '127.0.0.1', 0]);
     rec.bound = true;
-    rec.local = this.o.sys.getsockname(rec.fd);
+    this.setLocal(rec, this.o.sys.getsockname(rec.fd));
+  }
+
+  private setLocal(rec: SocketRecord, address: Address): void {
+    rec.local = address;
+    if (address[1] !== 0) this.o.locals?.held(address);
   }
 
   // -------------------------------------------------------------------------------------------
@@ -875,17 +894,6 @@ export class Engine {
     return ports;
   }
 
-  /** Does one of this session's sockets (or one closed in the last minute) own this local address? */
-  holdsLocal(address: Address): boolean {
-    const key = addrKey(address);
-    for (const rec of this.sockets.values()) if (rec.local && addrKey(rec.local) === key) return true;
-    const recent = this.recentLocals.get(key);
-    if (!recent) return false;
-    if (recent.until >= this.o.clock()) return true;
-    this.recentLocals.delete(key);
-    return false;
-  }
-
   private limit(): RefusedError {
     return new RefusedError({
       code: 'EGW_LIMIT',
@@ -917,10 +925,7 @@ export class Engine {
         remote: rec.remote,
       });
     }
-    if (rec.local && rec.local[1] !== 0) {
-      this.recentLocals.set(addrKey(rec.local), { address: rec.local, until: this.o.clock() + 60_000 });
-      if (this.recentLocals.size > 256) this.recentLocals.delete(this.recentLocals.keys().next().value!);
-    }
+    if (rec.local && rec.local[1] !== 0) this.o.locals?.released(rec.local);
     this.release(rec);
     this.sockets.delete(rec.handle);
     rec.dirty = false;
@@ -1249,7 +1254,8 @@ function gatewayError(code: string, syscall: string, message: string): CallError
 }
 
 const proto = (rec: SocketRecord): 'tcp' | 'udp' => (rec.type === 'SOCK_DGRAM' ? 'udp' : 'tcp');
-const addrKey = (a: Address) => `${a[0]}:${a[1]}`;
+/** One string per address, for maps keyed by it. */
+export const addrKey = (a: Address): string => `${a[0]}:${a[1]}`;
 const tupleKey = (l: Address, r: Address) => `${addrKey(l)}>${addrKey(r)}`;
 const anyAddr = (host: string) => (host.includes(':') ? '::' : '0.0.0.0');
 

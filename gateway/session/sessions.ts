@@ -7,6 +7,7 @@ import type { NamePort } from '../engine/name-port.js';
 import type { SyscallPort } from '../engine/syscall-port.js';
 import { TurnBatch } from '../engine/turn-batch.js';
 import type { Address, LessonServerInfo } from '../protocol/messages.js';
+import { LocalOwners } from './local-owners.js';
 import { PortPool, SessionRules } from './rules.js';
 import { Session, type SessionContext, type Transport } from './session.js';
 
@@ -35,6 +36,8 @@ export class Sessions {
   private readonly ctx: SessionContext;
   /** Every session's stream writes of one turn, sent together. */
   private readonly writeBatch = new TurnBatch();
+  /** Which session holds which local address (lesson servers' calls are drawn for their peer's session). */
+  private readonly locals = new LocalOwners<Session>();
 
   constructor(private readonly o: SessionsOptions) {
     this.pool = new PortPool(o.studentPorts[0], o.studentPorts[1], o.portsPerSession);
@@ -81,6 +84,10 @@ export class Sessions {
       emit: session.emit,
       congested: session.congested,
       writeBatch: this.writeBatch,
+      locals: {
+        held: (address) => this.locals.held(address, session),
+        released: (address) => this.locals.released(address, session),
+      },
       policy: new SessionRules(
         {
           extraBindHosts: this.o.bindHosts,
@@ -100,8 +107,7 @@ export class Sessions {
 
   /** The session, if any, holding a socket bound to this local address (for lesson server traces). */
   owner(local: Address): Session | null {
-    for (const s of this.live) if (s.engine.holdsLocal(local)) return s;
-    return null;
+    return this.locals.find(local);
   }
 
   closeAll(): void {

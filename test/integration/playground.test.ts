@@ -77,6 +77,57 @@ describe('npm start', () => {
     await p.close();
   });
 
+  it("draws each lesson server call in the diagram of its own client's session only", async () => {
+    const pages = await Promise.all(
+      [0, 1, 2].map(() => Page.open(`ws://localhost:${port}/ws`, { Origin: `http://localhost:${port}` })),
+    );
+    const clients = await Promise.all(
+      pages.map(async (p) => {
+        const w = await p.hello();
+        const echo = w.lessonServers.find((l) => l.name === 'echo')!;
+        const s = await p.ok<ResultOf<'socket'>>('client', {
+          op: 'socket',
+          family: 'AF_INET',
+          type: 'SOCK_STREAM',
+        });
+        await p.ok('client', { op: 'connect', socket: s.socket, address: [echo.host, echo.port] });
+        const local = await p.ok<ResultOf<'getsockname'>>('client', { op: 'getsockname', socket: s.socket });
+        return { p, socket: s.socket, local: local.address };
+      }),
+    );
+    // All three talk to the echo server at once, then hang up.
+    await Promise.all(
+      clients.map(({ p, socket }, i) =>
+        p.ok('client', { op: 'sendall', socket, data: Buffer.from(`page ${i}\n`).toString('base64') }),
+      ),
+    );
+    const echoCalls = (p: Page) =>
+      p.messages.filter(
+        (m): m is Extract<typeof m, { type: 'server-call' }> =>
+          m.type === 'server-call' && m.server === 'echo',
+      );
+    for (const { p, socket } of clients) await p.ok('client', { op: 'close', socket });
+    const start = performance.now();
+    while (
+      clients.some(({ p }) => !echoCalls(p).some((m) => m.syscall === 'close')) &&
+      performance.now() - start < 5000
+    )
+      await new Promise((r) => setTimeout(r, 25));
+    for (const [i, { p, local }] of clients.entries()) {
+      const calls = echoCalls(p);
+      expect(calls.map((m) => m.syscall)).toContain('accept');
+      expect(calls.map((m) => m.syscall)).toContain('close');
+      // Every call drawn for this page is on its own connection, carrying its own bytes.
+      expect(calls.every((m) => m.remote[0] === local[0] && m.remote[1] === local[1])).toBe(true);
+      const said = calls
+        .filter((m) => m.syscall === 'recv' && m.data)
+        .map((m) => Buffer.from(m.data!, 'base64').toString())
+        .join('');
+      expect(said).toBe(`page ${i}\n`);
+    }
+    await Promise.all(pages.map((p) => p.close()));
+  });
+
   it('exits cleanly on SIGTERM', async () => {
     expect(await pg.stop()).toBe(0);
   });
