@@ -9,7 +9,10 @@ import type { Address } from '../protocol/messages.js';
 
 /** How long a closed socket's address still belongs to its session: the peer may still be finishing with it. */
 export const RELEASED_FOR_MS = 60_000;
-/** Let-go addresses swept once this many have piled up since the last sweep. */
+/**
+ * Let-go addresses are swept once this many have piled up, or a minute after the last sweep: an entry
+ * keeps its session alive, and an ended session should not outlive its last minute by much.
+ */
 const SWEEP_EVERY = 1024;
 
 export interface Owner {
@@ -19,8 +22,11 @@ export interface Owner {
 export class LocalOwners<S extends Owner> {
   private readonly byAddress = new Map<string, { owner: S; until: number }>();
   private releasedSinceSweep = 0;
+  private lastSweep: number;
 
-  constructor(private readonly clock: () => number = () => performance.now()) {}
+  constructor(private readonly clock: () => number = () => performance.now()) {
+    this.lastSweep = clock();
+  }
 
   held(address: Address, owner: S): void {
     this.byAddress.set(addrKey(address), { owner, until: Number.POSITIVE_INFINITY });
@@ -30,8 +36,9 @@ export class LocalOwners<S extends Owner> {
     const entry = this.byAddress.get(addrKey(address));
     // Another session may hold it by now (an ephemeral port handed out again): that one keeps it.
     if (!entry || entry.owner !== owner) return;
-    entry.until = this.clock() + RELEASED_FOR_MS;
-    if (++this.releasedSinceSweep >= SWEEP_EVERY) this.sweep();
+    const now = this.clock();
+    entry.until = now + RELEASED_FOR_MS;
+    if (++this.releasedSinceSweep >= SWEEP_EVERY || now - this.lastSweep > RELEASED_FOR_MS) this.sweep(now);
   }
 
   /** The live session holding this address, or that let it go less than a minute ago. */
@@ -50,9 +57,9 @@ export class LocalOwners<S extends Owner> {
     return this.byAddress.size;
   }
 
-  private sweep(): void {
+  private sweep(now: number): void {
     this.releasedSinceSweep = 0;
-    const now = this.clock();
+    this.lastSweep = now;
     for (const [key, entry] of this.byAddress) {
       if (entry.owner.isEnded || entry.until < now) this.byAddress.delete(key);
     }
