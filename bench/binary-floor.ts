@@ -10,14 +10,10 @@
 // Run as a child process by bench/run.ts: argv[2] is the echo server's port; prints "PORT <n>".
 
 import { connect, type Socket } from 'node:net';
-import { WebSocketServer } from 'ws';
 import { ARRIVED, ARRIVED_HEAD, WRITE, WRITTEN, WRITTEN_HEAD } from './binary-records.js';
+import { echoPortArg, serveBench } from './ws-child.js';
 
-const target = Number(process.argv[2]);
-if (!Number.isInteger(target) || target <= 0 || target > 65535) {
-  console.error('usage: binary-floor.js <echo port>');
-  process.exit(2);
-}
+const target = echoPortArg('binary-floor.js');
 const HIGH_WATER = 1024 * 1024;
 let seq = 0;
 const t0 = performance.now();
@@ -28,15 +24,7 @@ const uncorkAll = () => {
   for (const s of all) s.uncork();
 };
 
-const wss = new WebSocketServer({
-  host: '127.0.0.1',
-  port: 0,
-  backlog: 8192,
-  perMessageDeflate: false,
-  clientTracking: false,
-});
-
-wss.on('connection', (ws, req) => {
+serveBench('binary floor', (ws, req) => {
   const tcp = connect({ host: '127.0.0.1', port: target, noDelay: true });
   const parts: Buffer[] = [];
   let scheduled = false;
@@ -86,15 +74,3 @@ wss.on('connection', (ws, req) => {
   ws.on('error', () => tcp.destroy());
   ws.on('close', () => tcp.destroy());
 });
-wss.on('error', (err) => {
-  console.error(`binary floor: ${err.message}`);
-  process.exit(1);
-});
-wss.on('listening', () => {
-  const address = wss.address();
-  if (address === null || typeof address === 'string') throw new Error('binary floor: no TCP address');
-  console.log(`PORT ${address.port}`);
-});
-process.stdin.on('end', () => process.exit(0));
-process.stdin.on('error', () => process.exit(0));
-process.stdin.resume();

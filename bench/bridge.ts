@@ -3,25 +3,13 @@
 // process by bench/run.ts: argv[2] is the echo server's port; prints "PORT <n>"; exits when stdin closes.
 
 import { connect } from 'node:net';
-import { WebSocketServer } from 'ws';
+import { echoPortArg, serveBench } from './ws-child.js';
 
-const target = Number(process.argv[2]);
-if (!Number.isInteger(target) || target <= 0 || target > 65535) {
-  console.error('usage: bridge.js <echo port>');
-  process.exit(2);
-}
+const target = echoPortArg('bridge.js');
 /** Bytes queued towards a WebSocket beyond which the bridge stops reading its TCP connection. */
 const HIGH_WATER = 1024 * 1024;
 
-const wss = new WebSocketServer({
-  host: '127.0.0.1',
-  port: 0,
-  backlog: 8192,
-  perMessageDeflate: false,
-  clientTracking: false,
-});
-
-wss.on('connection', (ws, req) => {
+serveBench('bridge', (ws, req) => {
   const wsSocket = req.socket;
   const tcp = connect({ host: '127.0.0.1', port: target, noDelay: true });
   // TCP -> WebSocket: no callback per send; pause reading when the page falls behind and resume
@@ -41,15 +29,3 @@ wss.on('connection', (ws, req) => {
   ws.on('error', () => tcp.destroy());
   ws.on('close', () => tcp.destroy());
 });
-wss.on('error', (err) => {
-  console.error(`bridge: ${err.message}`);
-  process.exit(1);
-});
-wss.on('listening', () => {
-  const address = wss.address();
-  if (address === null || typeof address === 'string') throw new Error('bridge: no TCP address');
-  console.log(`PORT ${address.port}`);
-});
-process.stdin.on('end', () => process.exit(0));
-process.stdin.on('error', () => process.exit(0));
-process.stdin.resume();

@@ -8,15 +8,11 @@
 // server's port; prints "PORT <n>"; exits when stdin closes.
 
 import { connect, type Socket } from 'node:net';
-import { WebSocketServer } from 'ws';
 import { DataEvents, encodeWritten } from '../gateway/protocol/encode.js';
 import { type ClientMessage, PROTOCOL_VERSION } from '../gateway/protocol/messages.js';
+import { echoPortArg, serveBench } from './ws-child.js';
 
-const target = Number(process.argv[2]);
-if (!Number.isInteger(target) || target <= 0 || target > 65535) {
-  console.error('usage: protocol-floor.js <echo port>');
-  process.exit(2);
-}
+const target = echoPortArg('protocol-floor.js');
 const HIGH_WATER = 1024 * 1024;
 const SOCKET = 's_floor';
 let seq = 0;
@@ -31,15 +27,7 @@ const uncorkAll = () => {
 const t0 = performance.now();
 const now = () => Math.round((performance.now() - t0) * 1000) / 1000;
 
-const wss = new WebSocketServer({
-  host: '127.0.0.1',
-  port: 0,
-  backlog: 8192,
-  perMessageDeflate: false,
-  clientTracking: false,
-});
-
-wss.on('connection', (ws, req) => {
+serveBench('protocol floor', (ws, req) => {
   let tcp: Socket | null = null;
   let events: DataEvents | null = null;
   // One frame per turn: urgent messages schedule it, lazy ones (a write's) wait for the next urgent.
@@ -102,15 +90,3 @@ wss.on('connection', (ws, req) => {
   ws.on('error', () => tcp?.destroy());
   ws.on('close', () => tcp?.destroy());
 });
-wss.on('error', (err) => {
-  console.error(`protocol floor: ${err.message}`);
-  process.exit(1);
-});
-wss.on('listening', () => {
-  const address = wss.address();
-  if (address === null || typeof address === 'string') throw new Error('protocol floor: no TCP address');
-  console.log(`PORT ${address.port}`);
-});
-process.stdin.on('end', () => process.exit(0));
-process.stdin.on('error', () => process.exit(0));
-process.stdin.resume();
