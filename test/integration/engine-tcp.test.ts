@@ -302,6 +302,29 @@ describe('a session', () => {
   });
 });
 
+describe('kernel state reported', () => {
+  it('only when it changes: calls that leave a socket as it was add nothing to the diagram', async () => {
+    const h = harness();
+    const { s, port } = await listener(h, 5);
+    const c = await tcp(h, 'client');
+    await h.call('client', { op: 'connect', socket: c, address: ['127.0.0.1', port] });
+    const a = await h.call<Accepted>('server', { op: 'accept', socket: s });
+    const statesOf = (socket: string) =>
+      h.events.filter((e) => e.type === 'state-changed' && e.kernel.socket === socket);
+    await h.until((k) => k.socket === c && k.state === 'ESTABLISHED', 'ESTABLISHED');
+    const before = statesOf(c).length;
+    // Each call reads the socket's state from the kernel again; none of these changes it.
+    for (let i = 0; i < 3; i++) {
+      await h.call('client', { op: 'getsockname', socket: c });
+      await h.call('client', { op: 'getpeername', socket: c });
+    }
+    expect(statesOf(c).length).toBe(before);
+    // A change is reported: bytes now wait in the server's receive queue.
+    await h.call('client', { op: 'sendall', socket: c, data: b64('hello') });
+    await h.until((k) => k.socket === a.socket && k.recvQ === 5, 'five bytes queued on the server');
+  });
+});
+
 describe('kernel state after calls in other programs', () => {
   it('reports a listener queue again after a blocked accept returns while other calls ran', async () => {
     const h = harness();
