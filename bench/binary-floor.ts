@@ -9,20 +9,14 @@
 //   arrived  [3][u32 seq][f64 t][u16 n][bytes]                 (what the stream read)
 // Run as a child process by bench/run.ts: argv[2] is the echo server's port; prints "PORT <n>".
 
-import { connect, type Socket } from 'node:net';
+import { connect } from 'node:net';
 import { ARRIVED, ARRIVED_HEAD, WRITE, WRITTEN, WRITTEN_HEAD } from './binary-records.js';
-import { echoPortArg, serveBench } from './ws-child.js';
+import { echoPortArg, serveBench, writeAtTurnEnd } from './ws-child.js';
 
 const target = echoPortArg('binary-floor.js');
 const HIGH_WATER = 1024 * 1024;
 let seq = 0;
 const t0 = performance.now();
-let corked: Socket[] = [];
-const uncorkAll = () => {
-  const all = corked;
-  corked = [];
-  for (const s of all) s.uncork();
-};
 
 serveBench('binary floor', (ws, req) => {
   const tcp = connect({ host: '127.0.0.1', port: target, noDelay: true });
@@ -54,12 +48,8 @@ serveBench('binary floor', (ws, req) => {
       return;
     }
     const bytes = data.subarray(5);
-    if (tcp.writableCorked === 0) {
-      tcp.cork();
-      corked.push(tcp);
-      if (corked.length === 1) setImmediate(uncorkAll);
-    }
-    if (!tcp.write(bytes)) ws.pause();
+    // At the end of the turn, with every page's writes, as the gateway sends them.
+    if (!writeAtTurnEnd(tcp, bytes)) ws.pause();
     const head = Buffer.allocUnsafe(WRITTEN_HEAD);
     head[0] = WRITTEN;
     head.writeUInt32LE(++seq, 1);

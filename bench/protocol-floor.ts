@@ -10,20 +10,12 @@
 import { connect, type Socket } from 'node:net';
 import { DataEvents, encodeWritten } from '../gateway/protocol/encode.js';
 import { type ClientMessage, PROTOCOL_VERSION } from '../gateway/protocol/messages.js';
-import { echoPortArg, serveBench } from './ws-child.js';
+import { echoPortArg, serveBench, writeAtTurnEnd } from './ws-child.js';
 
 const target = echoPortArg('protocol-floor.js');
 const HIGH_WATER = 1024 * 1024;
 const SOCKET = 's_floor';
 let seq = 0;
-// Writes leave at the end of the turn, every session's back to back, as the gateway sends them (see
-// gateway/engine/turn-batch.ts: one wakeup of the echo server serves many).
-let corked: Socket[] = [];
-const uncorkAll = () => {
-  const all = corked;
-  corked = [];
-  for (const s of all) s.uncork();
-};
 const t0 = performance.now();
 const now = () => Math.round((performance.now() - t0) * 1000) / 1000;
 
@@ -59,12 +51,8 @@ serveBench('protocol floor', (ws, req) => {
       push(JSON.stringify({ type: 'welcome', id: msg.id, protocol: PROTOCOL_VERSION }), false);
     } else if (msg.type === 'write' && tcp) {
       const bytes = Buffer.from(msg.data, 'base64');
-      if (tcp.writableCorked === 0) {
-        tcp.cork();
-        corked.push(tcp);
-        if (corked.length === 1) setImmediate(uncorkAll);
-      }
-      if (!tcp.write(bytes)) ws.pause();
+      // At the end of the turn, with every page's writes, as the gateway sends them.
+      if (!writeAtTurnEnd(tcp, bytes)) ws.pause();
       push(events!.encode('out', msg.data, bytes.length, false, ++seq, now()), true);
       push(encodeWritten(msg.id, bytes.length), true);
     } else if (msg.type === 'call' && msg.call.op === 'socket') {

@@ -3,7 +3,23 @@
 // the same options, prints "PORT <n>" for bench/children.ts, and exits when the bench closes stdin.
 
 import type { IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
 import { type WebSocket, WebSocketServer } from 'ws';
+import { TurnBatch } from '../gateway/engine/turn-batch.js';
+
+const turnEnd = new TurnBatch();
+
+/**
+ * Writes bytes at the end of this turn of the event loop, with every other connection's, as the
+ * gateway sends its stream writes (gateway/engine/turn-batch.ts). False when the socket's buffer is full.
+ */
+export function writeAtTurnEnd(tcp: Socket, bytes: Uint8Array): boolean {
+  if (tcp.writableCorked === 0) {
+    tcp.cork();
+    turnEnd.add(() => tcp.uncork());
+  }
+  return tcp.write(bytes);
+}
 
 /** The echo server's port from argv[2], or exit with a usage line. */
 export function echoPortArg(script: string): number {

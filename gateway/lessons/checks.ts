@@ -5,6 +5,7 @@
 import {
   CALL_OPS,
   type CallOp,
+  concatBytes,
   fromBase64,
   type KernelSocket,
   type ServerMessage,
@@ -465,16 +466,6 @@ export function showBytes(b: Uint8Array, max = 200): string {
   return `b'${s}'${b.length > max ? `... (${b.length} bytes)` : ''}`;
 }
 
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
-
 function indexOf(hay: Uint8Array, needle: Uint8Array): number {
   outer: for (let i = 0; i + needle.length <= hay.length; i++) {
     for (let j = 0; j < needle.length; j++) if (hay[i + j] !== needle[j]) continue outer;
@@ -624,7 +615,7 @@ export function judge(check: Check, facts: CheckFacts): Verdict {
         const moved = movedBytes(e);
         if (moved && moved.direction === check.direction) parts.push(moved.bytes);
       }
-      const got = concat(parts);
+      const got = concatBytes(...parts);
       const verb = check.direction === 'in' ? 'received' : 'sent';
       return { pass: judgeBytes(got, check.match, fill), seen: `${check.program} ${verb} ${showBytes(got)}` };
     }

@@ -24,15 +24,9 @@ describe('the fallback engine', () => {
     const w = await p.hello();
     expect(w.engine.kind).toBe('fallback');
     expect(w.engine.merges.length).toBeGreaterThan(3);
-    const echo = w.lessonServers.find((l) => l.name === 'echo')!;
-    const s = await p.ok<ResultOf<'socket'>>('client', {
-      op: 'socket',
-      family: 'AF_INET',
-      type: 'SOCK_STREAM',
-    });
-    await p.ok('client', { op: 'connect', socket: s.socket, address: [echo.host, echo.port] });
-    await p.ok('client', { op: 'sendall', socket: s.socket, data: Buffer.from('ping').toString('base64') });
-    const r = await p.ok<ResultOf<'recv'>>('client', { op: 'recv', socket: s.socket, bufsize: 100 });
+    const socket = await p.connectTo('client', w, 'echo');
+    await p.ok('client', { op: 'sendall', socket, data: Buffer.from('ping').toString('base64') });
+    const r = await p.ok<ResultOf<'recv'>>('client', { op: 'recv', socket, bufsize: 100 });
     expect(Buffer.from(r.data, 'base64').toString()).toBe('ping');
     await p.close();
   });

@@ -46,26 +46,19 @@ describe('npm start', () => {
 
   it("lets a page talk to the capitalize server, and draws the server's own calls in its trace", async () => {
     const p = await Page.open(`ws://localhost:${port}/ws`, { Origin: `http://localhost:${port}` });
-    const w = await p.hello();
-    const cap = w.lessonServers.find((l) => l.name === 'capitalize')!;
-    const s = await p.ok<ResultOf<'socket'>>('client', {
-      op: 'socket',
-      family: 'AF_INET',
-      type: 'SOCK_STREAM',
-    });
-    await p.ok('client', { op: 'connect', socket: s.socket, address: [cap.host, cap.port] });
+    const socket = await p.connectTo('client', await p.hello(), 'capitalize');
     await p.ok('client', {
       op: 'sendall',
-      socket: s.socket,
+      socket,
       data: Buffer.from('hello\n').toString('base64'),
     });
     let got = '';
     while (!got.includes('\n')) {
-      const r = await p.ok<ResultOf<'recv'>>('client', { op: 'recv', socket: s.socket, bufsize: 1024 });
+      const r = await p.ok<ResultOf<'recv'>>('client', { op: 'recv', socket, bufsize: 1024 });
       got += Buffer.from(r.data, 'base64').toString();
     }
     expect(got).toBe('HELLO\n');
-    await p.ok('client', { op: 'close', socket: s.socket });
+    await p.ok('client', { op: 'close', socket });
     const serverCalls = async () =>
       p.messages
         .filter((m) => m.type === 'server-call' && m.server === 'capitalize')
@@ -83,16 +76,9 @@ describe('npm start', () => {
     );
     const clients = await Promise.all(
       pages.map(async (p) => {
-        const w = await p.hello();
-        const echo = w.lessonServers.find((l) => l.name === 'echo')!;
-        const s = await p.ok<ResultOf<'socket'>>('client', {
-          op: 'socket',
-          family: 'AF_INET',
-          type: 'SOCK_STREAM',
-        });
-        await p.ok('client', { op: 'connect', socket: s.socket, address: [echo.host, echo.port] });
-        const local = await p.ok<ResultOf<'getsockname'>>('client', { op: 'getsockname', socket: s.socket });
-        return { p, socket: s.socket, local: local.address };
+        const socket = await p.connectTo('client', await p.hello(), 'echo');
+        const local = await p.ok<ResultOf<'getsockname'>>('client', { op: 'getsockname', socket });
+        return { p, socket, local: local.address };
       }),
     );
     // All three talk to the echo server at once, then hang up.

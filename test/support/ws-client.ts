@@ -1,7 +1,7 @@
 // A test page: one WebSocket to the gateway, speaking the protocol, collecting every message.
 
 import WebSocket from 'ws';
-import type { Call, CallResult, ServerMessage } from '../../gateway/protocol/messages.js';
+import type { Call, CallResult, ResultOf, ServerMessage } from '../../gateway/protocol/messages.js';
 import { PROTOCOL_VERSION } from '../../gateway/protocol/messages.js';
 
 export type Welcome = Extract<ServerMessage, { type: 'welcome' }>;
@@ -76,6 +76,19 @@ export class Page {
     const r = await this.call(program, call);
     if (r.type !== 'call-returned') throw new Error(`${call.op} failed: ${r.error.code} ${r.error.message}`);
     return r.result as T;
+  }
+
+  /** socket(AF_INET, SOCK_STREAM), then connect() to a lesson server of the welcome: the socket's handle. */
+  async connectTo(program: string, welcome: Welcome, server: string): Promise<string> {
+    const target = welcome.lessonServers.find((l) => l.name === server);
+    if (!target) throw new Error(`no lesson server ${server}`);
+    const s = await this.ok<ResultOf<'socket'>>(program, {
+      op: 'socket',
+      family: 'AF_INET',
+      type: 'SOCK_STREAM',
+    });
+    await this.ok(program, { op: 'connect', socket: s.socket, address: [target.host, target.port] });
+    return s.socket;
   }
 
   close(): Promise<void> {

@@ -2,6 +2,7 @@
 // iteration, with CPython's TypeError wording for mismatched types ("can only concatenate str (not
 // "bytes") to str"). Synchronous and pure: no gateway, no scopes.
 
+import { concatBytes } from '../../../gateway/protocol/messages.js';
 import type { BinaryOperator, CompareOperator } from './ast.js';
 import { excType, keyOf, makeExc, PyException, pyError } from './errors.js';
 import { percentFormat } from './format.js';
@@ -44,13 +45,6 @@ export function checkItems(n: number): void {
 
 const isNumber = (v: PyValue): boolean => v.kind === 'int' || v.kind === 'float' || v.kind === 'bool';
 const isIntLike = (v: PyValue): boolean => v.kind === 'int' || v.kind === 'bool';
-
-function concatBytes(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a);
-  out.set(b, a.length);
-  return out;
-}
 
 function repeat(seq: PyValue, times: number): PyValue {
   const n = Math.max(0, times);

@@ -2,6 +2,8 @@
 // (\x00 \r \t \\), hex input (48 65 6c 6c 6f), line endings (\r\n as telnet and `nc -C` send, \n as
 // `nc` does) and single keys in character mode. Pure: text in, bytes out; no DOM, no sockets.
 
+import { concatBytes } from '../../../gateway/protocol/messages.js';
+
 export type LineEnding = 'crlf' | 'lf' | 'cr' | 'none';
 
 export const LINE_ENDINGS: Readonly<Record<LineEnding, { bytes: readonly number[]; label: string }>> = {
@@ -173,14 +175,4 @@ export function keyToBytes(e: KeyLike, ending: LineEnding): Uint8Array | null {
   if (seq !== undefined) return utf8(seq);
   if ([...e.key].length === 1) return utf8(e.key);
   return null;
-}
-
-export function concatBytes(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }

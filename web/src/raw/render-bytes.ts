@@ -3,6 +3,8 @@
 // (␛[31m, \x00, \u202e, <ff>), so nothing a peer sends can recolour, retitle, query or move the
 // student's terminal. Pure: bytes in, text out; knows nothing of xterm beyond the few SGR codes it adds.
 
+import { concatBytes } from '../../../gateway/protocol/messages.js';
+
 export type Direction = 'in' | 'out';
 
 export type Piece =
@@ -146,7 +148,7 @@ export class SafeTerminalWriter {
 
   write(dir: Direction, bytes: Uint8Array): string {
     const pending = this.rest[dir];
-    const all = pending.length ? concat(pending, bytes) : bytes;
+    const all = pending.length ? concatBytes(pending, bytes) : bytes;
     const { pieces, rest } = renderPieces(all, false);
     this.rest[dir] = rest;
     return this.emit(dir, pieces);
@@ -194,13 +196,6 @@ export class SafeTerminalWriter {
     }
     return out;
   }
-}
-
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a);
-  out.set(b, a.length);
-  return out;
 }
 
 export interface HexRow {
