@@ -3,7 +3,6 @@
 
 import { connect, type Socket } from 'node:net';
 import WebSocket from 'ws';
-import { arrivedBytes, WRITE } from './binary-records.js';
 
 /** The message every path echoes: 16 bytes. */
 export const MESSAGE = Buffer.from('bench 16 bytes.\n');
@@ -94,35 +93,6 @@ class WsEcho extends ByteEcho {
     this.died(new Error('closed by the bench'));
     this.ws.terminate();
   }
-}
-
-/** A page of bench/binary-floor.ts: binary write records out, binary records back. */
-class BinaryFloorEcho extends ByteEcho {
-  private n = 0;
-
-  constructor(private readonly ws: WebSocket) {
-    super();
-    ws.on('message', (data: Buffer) => this.received(arrivedBytes(data)));
-    ws.on('error', (err) => this.died(err));
-    ws.on('close', (code) => this.died(new Error(`WebSocket closed (${code})`)));
-  }
-
-  protected write(data: Buffer): void {
-    const frame = Buffer.allocUnsafe(5 + data.length);
-    frame[0] = WRITE;
-    frame.writeUInt32LE(++this.n, 1);
-    data.copy(frame, 5);
-    this.ws.send(frame);
-  }
-
-  close(): void {
-    this.died(new Error('closed by the bench'));
-    this.ws.terminate();
-  }
-}
-
-export async function openBinaryFloorEcho(url: string, timeoutMs: number): Promise<EchoClient> {
-  return new BinaryFloorEcho(await openWebSocket(url, timeoutMs));
 }
 
 /** A plain TCP connection straight to the echo server: the floor every bridge is compared with. */

@@ -1,7 +1,8 @@
 // A load-generating page for the gateway: one WebSocket speaking its protocol (hello, call -> reply),
 // and the 16-byte echo done two ways: as a raw session does it (a socket connected with stream: true,
-// one `write`, the echo pushed back as data events), and as a student steps it (send() on a connected
-// socket, then recv() until all 16 bytes are back), counting the trace events without decoding them.
+// one `write`, the echo pushed back as data events: binary records as the web app asks for them, or
+// JSON), and as a student steps it (send() on a connected socket, then recv() until all 16 bytes are
+// back), counting the trace events without decoding them.
 
 import type WebSocket from 'ws';
 import {
@@ -12,6 +13,13 @@ import {
   type ServerMessage,
   toBase64,
 } from '../gateway/protocol/messages.js';
+import {
+  DATA_FIXED,
+  DATA_IN,
+  DATA_RECORD,
+  encodeWrite,
+  WRITTEN_RECORD,
+} from '../gateway/protocol/records.js';
 import { type EchoClient, MESSAGE, MESSAGE_BYTES, openWebSocket } from './clients.js';
 
 export type Reply = { ok: true; result: CallResult } | { ok: false; code: string; message: string };
@@ -39,23 +47,36 @@ export class GatewayPage {
    * client reads the byte count of its data events without decoding the rest of the frame.
    */
   onFrame: ((text: string) => boolean) | null = null;
+  /** Sees every binary frame (stream records); they carry no reply to a call. */
+  onRecords: ((frame: Buffer) => void) | null = null;
   private n = 0;
   private readonly waiting = new Map<string, (r: Reply) => void>();
   private dead: Error | null = null;
 
   private constructor(private readonly ws: WebSocket) {
-    ws.on('message', (data: Buffer) => this.receive(data));
+    ws.on('message', (data: Buffer, isBinary: boolean) => {
+      if (!isBinary) this.receive(data);
+      else {
+        this.frames++;
+        this.onRecords?.(data);
+      }
+    });
     ws.on('error', (err) => this.died(err));
     ws.on('close', (code, reason) => this.died(new Error(`WebSocket closed (${code} ${reason.toString()})`)));
   }
 
-  /** Opens /ws with the page's own Origin, as a browser would, and says hello. */
-  static async open(gatewayPort: number, timeoutMs: number): Promise<GatewayPage> {
+  /**
+   * Opens /ws with the page's own Origin, as a browser would, and says hello; binary: asks for
+   * streams' traffic as binary records, as the web app does.
+   */
+  static async open(gatewayPort: number, timeoutMs: number, binary = false): Promise<GatewayPage> {
     const ws = await openWebSocket(`ws://127.0.0.1:${gatewayPort}/ws`, timeoutMs, {
       headers: { Origin: `http://127.0.0.1:${gatewayPort}` },
     });
     const page = new GatewayPage(ws);
-    const welcome = await page.ask({ type: 'hello', id: 'hello', protocol: PROTOCOL_VERSION }, timeoutMs);
+    const hello: ClientMessage = { type: 'hello', id: 'hello', protocol: PROTOCOL_VERSION };
+    if (binary) hello.binary = true;
+    const welcome = await page.ask(hello, timeoutMs);
     if (!welcome.ok) {
       page.close();
       throw new Error(`hello refused: ${welcome.code} ${welcome.message}`);
@@ -124,6 +145,11 @@ export class GatewayPage {
   /** `write` on a socket, its reply (written or failed) left to onFrame: nothing waits for it here. */
   write(socket: string, data: string): void {
     if (!this.dead) this.ws.send(JSON.stringify({ type: 'write', id: `w${++this.n}`, socket, data }));
+  }
+
+  /** The same as a binary frame (for a page that said hello with binary). */
+  writeBinary(socket: string, bytes: Uint8Array): void {
+    if (!this.dead) this.ws.send(encodeWrite(`w${++this.n}`, socket, bytes));
   }
 
   private handle(msg: ServerMessage): void {
@@ -218,7 +244,9 @@ export class GatewayStreamEcho implements EchoClient {
   private constructor(
     readonly page: GatewayPage,
     readonly socket: string,
+    private readonly binary: boolean,
   ) {
+    page.onRecords = (frame) => this.received(arrivedBytes(frame));
     // This page has one socket, so every incoming data event is its echo. Frames with anything
     // else that matters (a failed write, the end of the stream, replies) are decoded as usual.
     page.onFrame = (text) => {
@@ -232,10 +260,18 @@ export class GatewayStreamEcho implements EchoClient {
     };
   }
 
-  /** hello, socket(AF_INET, SOCK_STREAM), connect(('127.0.0.1', echoPort)) with stream: true. */
-  static async open(gatewayPort: number, echoPort: number, timeoutMs: number): Promise<GatewayStreamEcho> {
-    const { page, socket } = await connectedPage(gatewayPort, echoPort, timeoutMs, true);
-    return new GatewayStreamEcho(page, socket);
+  /**
+   * hello, socket(AF_INET, SOCK_STREAM), connect(('127.0.0.1', echoPort)) with stream: true; the
+   * stream's traffic in binary records (as the web app reads it) unless `binary` is false.
+   */
+  static async open(
+    gatewayPort: number,
+    echoPort: number,
+    timeoutMs: number,
+    binary = true,
+  ): Promise<GatewayStreamEcho> {
+    const { page, socket } = await connectedPage(gatewayPort, echoPort, timeoutMs, true, binary);
+    return new GatewayStreamEcho(page, socket, binary);
   }
 
   get alive(): boolean {
@@ -254,7 +290,8 @@ export class GatewayStreamEcho implements EchoClient {
     this.missing = MESSAGE_BYTES;
     this.done = done;
     // The echo, not the write's reply, ends the round trip; a failed write ends it too (onFrame).
-    this.page.write(this.socket, MESSAGE_B64);
+    if (this.binary) this.page.writeBinary(this.socket, MESSAGE);
+    else this.page.write(this.socket, MESSAGE_B64);
   }
 
   private received(bytes: number): void {
@@ -279,8 +316,9 @@ async function connectedPage(
   echoPort: number,
   timeoutMs: number,
   stream: boolean,
+  binary = false,
 ): Promise<{ page: GatewayPage; socket: string }> {
-  const page = await GatewayPage.open(gatewayPort, timeoutMs);
+  const page = await GatewayPage.open(gatewayPort, timeoutMs, binary);
   try {
     const socket = await openSocket(page, timeoutMs);
     const call: Call = { op: 'connect', socket, address: ['127.0.0.1', echoPort] };
@@ -302,4 +340,22 @@ export async function openSocket(page: GatewayPage, timeoutMs: number): Promise<
 
 function failure(op: string, r: Extract<Reply, { ok: false }>): Error {
   return new Error(`${op}: ${r.code} ${r.message}`);
+}
+
+/** The bytes that arrived (data records "in"), summed over a frame's records, read without decoding them. */
+function arrivedBytes(frame: Buffer): number {
+  let arrived = 0;
+  for (let at = 0; at < frame.length; ) {
+    if (frame[at] === DATA_RECORD) {
+      const head = frame.readUInt16LE(at + DATA_FIXED - 2);
+      const n = frame.readUInt32LE(at + DATA_FIXED + head);
+      if (frame[at + 1]! & DATA_IN) arrived += n;
+      at += DATA_FIXED + head + 4 + n;
+    } else if (frame[at] === WRITTEN_RECORD) {
+      at += 2 + frame[at + 1]! + 4;
+    } else {
+      throw new Error(`unknown record kind ${frame[at]} at byte ${at}`);
+    }
+  }
+  return arrived;
 }

@@ -1,15 +1,17 @@
 // The floor for any server speaking the gateway's protocol: ws + net like the minimal bridge, but a
-// raw session's echo costs what the protocol asks of it: the page's `write` parsed from JSON, and three
-// JSON messages back (the write's data event and reply, waiting for the echo's data event so that all
-// leave in one frame per turn). No engine, no sessions, no limits, no kernel state: what is left
-// between this and the gateway is the gateway's own work; what is left between this and the bridge is
-// the protocol's. Speaks just enough for bench/gateway-client.ts's stream echo: hello, socket,
-// connect with stream: true, write. Run as a child process by bench/run.ts: argv[2] is the echo
+// raw session's echo costs what the protocol asks of it, as the web app speaks it (hello with binary,
+// protocol/records.ts): the page's `write` decoded from its binary frame, and three records back (the
+// write's data event and reply, waiting for the echo's data event so that all leave in one frame per
+// turn), encoded by the gateway's own encoders. No engine, no sessions, no limits, no kernel state:
+// what is left between this and the gateway is the gateway's own work; what is left between this and
+// the bridge is the protocol's. Speaks just enough for bench/gateway-client.ts's stream echo: hello,
+// socket, connect with stream: true, write. Run as a child process by bench/run.ts: argv[2] is the echo
 // server's port; prints "PORT <n>"; exits when stdin closes.
 
 import { connect, type Socket } from 'node:net';
-import { DataEvents, encodeWritten } from '../gateway/protocol/encode.js';
+import { DataEvents, writtenRecord } from '../gateway/protocol/encode.js';
 import { type ClientMessage, PROTOCOL_VERSION } from '../gateway/protocol/messages.js';
+import { decodeWrite } from '../gateway/protocol/records.js';
 import { echoPortArg, serveBench, writeAtTurnEnd } from './ws-child.js';
 
 const target = echoPortArg('protocol-floor.js');
@@ -22,39 +24,38 @@ const now = () => Math.round((performance.now() - t0) * 1000) / 1000;
 serveBench('protocol floor', (ws, req) => {
   let tcp: Socket | null = null;
   let events: DataEvents | null = null;
-  // One frame per turn: urgent messages schedule it, lazy ones (a write's) wait for the next urgent.
-  const queue: string[] = [];
+  // One frame per turn: urgent records schedule it, lazy ones (a write's) wait for the next urgent.
+  const records: Buffer[] = [];
   let scheduled = false;
   const flush = () => {
     scheduled = false;
-    if (queue.length === 0) return;
-    ws.send(queue.length === 1 ? queue[0]! : `[${queue.join(',')}]`);
-    queue.length = 0;
+    if (records.length === 0) return;
+    ws.send(records.length === 1 ? records[0]! : Buffer.concat(records));
+    records.length = 0;
     if (ws.bufferedAmount > HIGH_WATER) tcp?.pause();
   };
-  const push = (json: string, lazy: boolean) => {
-    queue.push(json);
+  const push = (record: Buffer, lazy: boolean) => {
+    records.push(record);
     if (lazy || scheduled) return;
     scheduled = true;
     setImmediate(flush);
   };
   const reply = (id: string, result: unknown) =>
-    push(
-      JSON.stringify({ type: 'call-returned', id, program: 'bench', result, seq: ++seq, t: now() }),
-      false,
-    );
+    ws.send(JSON.stringify({ type: 'call-returned', id, program: 'bench', result, seq: ++seq, t: now() }));
   req.socket.on('drain', () => tcp?.resume());
 
-  ws.on('message', (data) => {
+  ws.on('message', (data: Buffer, isBinary: boolean) => {
+    if (isBinary && tcp && events) {
+      const w = decodeWrite(data);
+      // At the end of the turn, with every page's writes, as the gateway sends them.
+      if (!writeAtTurnEnd(tcp, w.bytes)) ws.pause();
+      push(events.record('out', w.bytes, false, ++seq, now()), true);
+      push(writtenRecord(w.id, w.bytes.length), true);
+      return;
+    }
     const msg = JSON.parse(String(data)) as ClientMessage;
     if (msg.type === 'hello') {
-      push(JSON.stringify({ type: 'welcome', id: msg.id, protocol: PROTOCOL_VERSION }), false);
-    } else if (msg.type === 'write' && tcp) {
-      const bytes = Buffer.from(msg.data, 'base64');
-      // At the end of the turn, with every page's writes, as the gateway sends them.
-      if (!writeAtTurnEnd(tcp, bytes)) ws.pause();
-      push(events!.encode('out', msg.data, bytes.length, false, ++seq, now()), true);
-      push(encodeWritten(msg.id, bytes.length), true);
+      ws.send(JSON.stringify({ type: 'welcome', id: msg.id, protocol: PROTOCOL_VERSION, binary: true }));
     } else if (msg.type === 'call' && msg.call.op === 'socket') {
       reply(msg.id, { op: 'socket', socket: SOCKET, fd: 3, family: 'AF_INET', type: 'SOCK_STREAM' });
     } else if (msg.type === 'call' && msg.call.op === 'connect' && !tcp) {
@@ -65,9 +66,7 @@ serveBench('protocol floor', (ws, req) => {
         events = new DataEvents(SOCKET, 'bench', ['127.0.0.1', target]);
         reply(id, { op: 'connect' });
       });
-      conn.on('data', (chunk) =>
-        push(events!.encode('in', chunk.toString('base64'), chunk.length, true, ++seq, now()), false),
-      );
+      conn.on('data', (chunk) => push(events!.record('in', chunk, true, ++seq, now()), false));
       conn.on('drain', () => ws.resume());
       conn.on('error', () => ws.terminate());
       conn.on('close', () => ws.terminate());

@@ -22,7 +22,7 @@ import {
   sleep,
   startChild,
 } from './children.js';
-import { type EchoClient, openBinaryFloorEcho, openMany, openTcp, openWsEcho } from './clients.js';
+import { type EchoClient, openMany, openTcp, openWsEcho } from './clients.js';
 import { GatewayEcho, GatewayPage, GatewayStreamEcho, openSocket } from './gateway-client.js';
 import { closedLoop, type LoadResult, paced } from './load.js';
 import { measurePage, type PageResult } from './page.js';
@@ -30,23 +30,24 @@ import { count, kib, mib, ms, pct, type Target, table, times, verdict } from './
 import { median, ratio, Samples } from './stats.js';
 
 /**
- * gateway: the echo as a raw session does it (write, then the stream's data events); gateway-calls:
- * as a student steps it (a send() call, then recv() calls). Targets are judged on `gateway`.
+ * gateway: the echo as a raw session in the web app does it (write, then the stream's data events, in
+ * binary records); gateway-json: the same in JSON messages, as a page that does not ask for records;
+ * gateway-calls: as a student steps it (a send() call, then recv() calls). Targets are judged on `gateway`.
  */
 type PathName =
   | 'direct'
   | 'bridge'
-  | 'binary-floor'
   | 'protocol-floor'
   | 'gateway'
+  | 'gateway-json'
   | 'gateway-calls'
   | 'websockify';
 const PATH_ORDER: readonly PathName[] = [
   'direct',
   'bridge',
-  'binary-floor',
   'protocol-floor',
   'gateway',
+  'gateway-json',
   'gateway-calls',
   'websockify',
 ];
@@ -129,7 +130,6 @@ interface World {
   gateway: Child;
   bridge: Child;
   floor: Child;
-  binaryFloor: Child;
   websockify: Child | null;
 }
 
@@ -149,7 +149,7 @@ async function main(): Promise<void> {
     'These machines are noisy: compare the ratios, measured side by side in this run; absolute times are context.',
   );
   say(
-    `Processes: the TCP echo server, the gateway, the minimal ws+net bridge, the two protocol floors and websockify (when installed) each run in their own child process; the load generator runs in this bench process (pid ${process.pid}), sharing the ${cpus().length} cores with them.`,
+    `Processes: the TCP echo server, the gateway, the minimal ws+net bridge, the protocol floor and websockify (when installed) each run in their own child process; the load generator runs in this bench process (pid ${process.pid}), sharing the ${cpus().length} cores with them.`,
   );
   const need = 2 * Math.max(CLASSROOM, ...LEVELS, MEMORY_SESSIONS) + 200;
   const enough = !Number.isFinite(nofile) || nofile >= need;
@@ -163,7 +163,7 @@ async function main(): Promise<void> {
 
   const world = await startWorld(gatewayMain, which('websockify'));
   say(
-    `Children: echo server pid ${world.echo.pid} port ${world.echo.port}; gateway pid ${world.gateway.pid} port ${world.gateway.port}; bridge pid ${world.bridge.pid} port ${world.bridge.port}; protocol floor pid ${world.floor.pid} port ${world.floor.port}; binary floor pid ${world.binaryFloor.pid} port ${world.binaryFloor.port}${world.websockify ? `; websockify pid ${world.websockify.pid} port ${world.websockify.port}` : ''}.`,
+    `Children: echo server pid ${world.echo.pid} port ${world.echo.port}; gateway pid ${world.gateway.pid} port ${world.gateway.port}; bridge pid ${world.bridge.pid} port ${world.bridge.port}; protocol floor pid ${world.floor.pid} port ${world.floor.port}${world.websockify ? `; websockify pid ${world.websockify.pid} port ${world.websockify.port}` : ''}.`,
   );
   if (CPU_PROF) say(`The gateway runs with --cpu-prof; its profile goes to ${CPU_PROF} when the bench ends.`);
   const paths = PATH_ORDER.filter(
@@ -441,17 +441,15 @@ function showEcho(summaries: readonly Summary[], runs: readonly RunRecord[]): Ta
     '  mid CPU: the bridge, floor or gateway process, % of one core. gen CPU: this load generator, % of one core.',
   );
   say(
-    "  protocol-floor: the bridge speaking the gateway's protocol for a raw session's echo (JSON in, three JSON messages",
+    "  protocol-floor: the bridge speaking the gateway's protocol for a raw session's echo as the web app does (a binary",
   );
   say(
-    '  out, one frame per turn) and nothing else: no engine, sessions or limits (bench/protocol-floor.ts).',
+    '  write in, three binary records out, one frame per turn) and nothing else: no engine, sessions or limits.',
   );
   say(
-    '  binary-floor: the protocol floor with binary records in place of JSON (bench/binary-floor.ts): what the encoding costs.',
+    '  gateway: as a raw session echoes (connect with stream: true, one write, the echo pushed as data events),',
   );
-  say(
-    '  gateway: as a raw session echoes (connect with stream: true, one write, the echo pushed as data events).',
-  );
+  say('  in binary records as the web app asks for them. gateway-json: the same in JSON messages.');
   say('  gateway-calls: as a student steps it (a send() call, then recv() calls until 16 bytes are back).');
   for (const r of runs) {
     if (r.failureReasons.length === 0) continue;
@@ -526,7 +524,7 @@ function failedSessionTargets(runs: readonly RunRecord[], memory: MemoryResult):
   });
   const targets: Target[] = [];
   const summed = (mode: RunRecord['mode'], sessions: number, what: string) => {
-    for (const path of ['gateway', 'gateway-calls'] as const) {
+    for (const path of ['gateway', 'gateway-json', 'gateway-calls'] as const) {
       const rs = runs.filter((r) => r.path === path && r.mode === mode && r.sessions === sessions);
       if (rs.length === 0) continue;
       const failed = rs.reduce((a, r) => a + r.failedSessions, 0);
@@ -592,12 +590,6 @@ async function startWorld(gatewayMain: string, websockifyBin: string | null): Pr
     args: [resolve(HERE, 'protocol-floor.js'), String(echo.port)],
     ready: { stdout: /PORT (\d+)/ },
   });
-  partial.binaryFloor = await startChild({
-    name: 'binary floor',
-    command: node,
-    args: [resolve(HERE, 'binary-floor.js'), String(echo.port)],
-    ready: { stdout: /PORT (\d+)/ },
-  });
   let websockify: Child | null = null;
   if (websockifyBin) {
     const port = await freePort();
@@ -620,7 +612,7 @@ async function startWorld(gatewayMain: string, websockifyBin: string | null): Pr
 }
 
 async function stopWorld(world: Partial<World>): Promise<void> {
-  for (const c of [world.websockify, world.binaryFloor, world.floor, world.bridge, world.gateway, world.echo])
+  for (const c of [world.websockify, world.floor, world.bridge, world.gateway, world.echo])
     if (c) await c.stop();
   worldToStop = null;
 }
@@ -695,10 +687,10 @@ function opener(world: World, path: PathName): (i: number) => Promise<EchoClient
       return () => openWsEcho(`ws://127.0.0.1:${world.bridge.port}/`, OPEN_TIMEOUT_MS);
     case 'protocol-floor':
       return () => GatewayStreamEcho.open(world.floor.port, world.echo.port, OPEN_TIMEOUT_MS);
-    case 'binary-floor':
-      return () => openBinaryFloorEcho(`ws://127.0.0.1:${world.binaryFloor.port}/`, OPEN_TIMEOUT_MS);
     case 'gateway':
       return () => GatewayStreamEcho.open(world.gateway.port, world.echo.port, OPEN_TIMEOUT_MS);
+    case 'gateway-json':
+      return () => GatewayStreamEcho.open(world.gateway.port, world.echo.port, OPEN_TIMEOUT_MS, false);
     case 'gateway-calls':
       return () => GatewayEcho.open(world.gateway.port, world.echo.port, OPEN_TIMEOUT_MS);
     case 'websockify': {
@@ -713,12 +705,12 @@ function opener(world: World, path: PathName): (i: number) => Promise<EchoClient
   }
 }
 
-const isGateway = (path: PathName) => path === 'gateway' || path === 'gateway-calls';
+const isGateway = (path: PathName) =>
+  path === 'gateway' || path === 'gateway-json' || path === 'gateway-calls';
 
 function middle(world: World, path: PathName): Child | null {
   if (path === 'bridge') return world.bridge;
   if (path === 'protocol-floor') return world.floor;
-  if (path === 'binary-floor') return world.binaryFloor;
   return isGateway(path) ? world.gateway : null;
 }
 

@@ -1,5 +1,7 @@
 // When a tab's messages leave. Messages made in one turn of the event loop go in one frame (a JSON
-// array): a call makes several trace events at once, and each frame costs a write system call. A lazy
+// array): a call makes several trace events at once, and each frame costs a write system call. Binary
+// stream records (protocol/records.ts) go back to back in a binary frame; a turn that made both JSON
+// messages and records sends a frame per run of each, in order. A lazy
 // message (a write's reply and its data event) waits up to LAZY_MS for an urgent one to leave with, so
 // an echo costs one frame each way.
 //
@@ -12,8 +14,11 @@
 /** How long a lazy message may wait for an urgent one. */
 export const LAZY_MS = 40;
 
+/** A message as the outbox takes it: JSON text, or a binary stream record. */
+export type Outgoing = string | Uint8Array;
+
 export class Outbox {
-  private readonly queue: string[] = [];
+  private readonly queue: Outgoing[] = [];
   /** Waiting in the schedule's urgent list. */
   urgent = false;
   /** When the first lazy message must leave; 0 when none waits. */
@@ -21,33 +26,48 @@ export class Outbox {
 
   constructor(
     private readonly schedule: OutboxSchedule,
-    /** Sends one frame to the tab. */
-    private readonly sendFrame: (frame: string) => void,
+    /** Sends one frame to the tab: text, or binary. */
+    private readonly sendFrame: (frame: Outgoing) => void,
   ) {}
 
-  push(json: string, lazy: boolean): void {
-    this.queue.push(json);
+  push(msg: Outgoing, lazy: boolean): void {
+    this.queue.push(msg);
     if (this.urgent) return;
     if (!lazy) this.schedule.soon(this);
     else if (this.lazyDue === 0) this.schedule.later(this);
   }
 
-  /** Sends what waits, in one frame. */
+  /** Sends what waits: one frame, or one per run of JSON messages and of records. */
   flush(): void {
     this.urgent = false;
     this.lazyDue = 0;
     const q = this.queue;
     if (q.length === 0) return;
-    const frame = q.length === 1 ? q[0]! : `[${q.join(',')}]`;
+    for (let start = 0; start < q.length; ) {
+      const text = typeof q[start] === 'string';
+      let end = start + 1;
+      while (end < q.length && (typeof q[end] === 'string') === text) end++;
+      this.sendFrame(text ? jsonFrame(q, start, end) : recordFrame(q, start, end));
+      start = end;
+    }
     // The same array for the tab's whole life: a fresh one a flush outlived the young generation.
     q.length = 0;
-    this.sendFrame(frame);
   }
 
   /** Forgets what waits (the tab is gone). */
   drop(): void {
     this.queue.length = 0;
   }
+}
+
+function jsonFrame(q: Outgoing[], start: number, end: number): string {
+  if (end - start === 1) return q[start] as string;
+  return `[${(start === 0 && end === q.length ? q : q.slice(start, end)).join(',')}]`;
+}
+
+function recordFrame(q: Outgoing[], start: number, end: number): Uint8Array {
+  if (end - start === 1) return q[start] as Uint8Array;
+  return Buffer.concat((start === 0 && end === q.length ? q : q.slice(start, end)) as Uint8Array[]);
 }
 
 export class OutboxSchedule {

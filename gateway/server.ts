@@ -14,13 +14,14 @@ import type { NamePort } from './engine/name-port.js';
 import type { SyscallPort } from './engine/syscall-port.js';
 import { type Lesson, lessonsDocument } from './lessons/types.js';
 import { Outbox, OutboxSchedule } from './outbox.js';
-import type { EncodedMessage } from './protocol/encode.js';
+import type { EncodedMessage, StreamRecord } from './protocol/encode.js';
 import {
   type LessonServerInfo,
   MAX_MESSAGE_BYTES,
   type ServerMessage,
   toBase64,
 } from './protocol/messages.js';
+import { decodeRecords } from './protocol/records.js';
 import { isLoopback } from './session/rules.js';
 import type { Session, Transport } from './session/session.js';
 import { Sessions } from './session/sessions.js';
@@ -204,9 +205,14 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
       ws.send(frame);
     });
     const transport: Transport = {
-      send(msg: ServerMessage | EncodedMessage, lazy = false) {
+      binary: false,
+      send(msg: ServerMessage | EncodedMessage | StreamRecord, lazy = false) {
         if (ws.readyState !== ws.OPEN) return;
-        outbox.push(typeof msg === 'string' ? msg : JSON.stringify(msg), lazy);
+        if (typeof msg === 'string') outbox.push(msg, lazy);
+        else if (!(msg instanceof Uint8Array)) outbox.push(JSON.stringify(msg), lazy);
+        else if (transport.binary) outbox.push(msg, lazy);
+        // Made for an earlier page of this session that read binary records (held while it reloaded).
+        else for (const m of decodeRecords(msg)) outbox.push(JSON.stringify(m), lazy);
       },
       close(code, reason) {
         outbox.flush();
@@ -239,17 +245,10 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
       ws.ping();
     }, HEARTBEAT_MS);
     ws.on('message', (data: RawData, isBinary: boolean) => {
-      if (isBinary) {
-        transport.send({
-          type: 'error',
-          id: null,
-          code: 'EGW_PROTO',
-          message: 'messages are JSON text frames, not binary',
-        });
-        return;
-      }
       try {
-        session = session.receive(data.toString(), transport);
+        session = isBinary
+          ? session.receiveBinary(asBytes(data), transport)
+          : session.receive(data.toString(), transport);
       } catch (err) {
         console.error('[gateway] message handling failed', err);
         transport.send({
@@ -267,6 +266,12 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
       session.detach(transport);
     });
     ws.on('error', (err) => console.error('[gateway] websocket error', err.message));
+  }
+
+  /** A binary message's bytes: ws gives one Buffer unless it was told to give fragments or ArrayBuffers. */
+  function asBytes(data: RawData): Uint8Array {
+    if (Array.isArray(data)) return Buffer.concat(data);
+    return data instanceof ArrayBuffer ? new Uint8Array(data) : data;
   }
 
   /** Backpressure on requests: a tab that does not read its replies stops being read. */

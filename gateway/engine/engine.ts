@@ -8,7 +8,13 @@
 
 import { randomBytes } from 'node:crypto';
 import { isIP } from 'node:net';
-import { DataEvents, type EncodedMessage, encodeWritten } from '../protocol/encode.js';
+import {
+  DataEvents,
+  type EncodedMessage,
+  encodeWritten,
+  type StreamRecord,
+  writtenRecord,
+} from '../protocol/encode.js';
 import { explainError } from '../protocol/explain.js';
 import {
   type Address,
@@ -52,9 +58,12 @@ export interface EngineOptions {
   clock: () => number;
   /**
    * lazy: the message may wait a few milliseconds for company (see Streams in messages.ts). A stream's
-   * data events and its writes' replies come already encoded (see protocol/encode.ts).
+   * data events and its writes' replies come already encoded (see protocol/encode.ts): as binary
+   * records while `binary` says the page reads them, as JSON text otherwise.
    */
-  emit: (msg: ServerMessage | EncodedMessage, lazy?: boolean) => void;
+  emit: (msg: ServerMessage | EncodedMessage | StreamRecord, lazy?: boolean) => void;
+  /** True while the page takes streams' traffic as binary records (see protocol/records.ts). */
+  binary?: () => boolean;
   /** True while the page is not keeping up: streams stop reading until it is false again. */
   congested?: () => boolean;
   /** Told of every local address this session's sockets take and let go (see LocalAddresses). */
@@ -121,8 +130,8 @@ interface StreamLoop {
 
 interface WriteJob {
   id: string;
-  /** The page's base64, which is also the data event's when the kernel takes it all at once. */
-  base64: string;
+  /** The page's base64 (a JSON write), which is also the data event's when the kernel takes it all at once. */
+  base64: string | null;
   data: Uint8Array;
   sent: number;
 }
@@ -287,22 +296,27 @@ export class Engine {
   // -------------------------------------------------------------------------------------------
   // Streams (see Streams in messages.ts): nc's read loop, and writes that need no call each
 
-  /** Queues bytes to be sent in order on a TCP socket; replies `written` once the kernel took all. */
-  write(id: string, handle: string, data: string): void {
+  /**
+   * Queues bytes to be sent in order on a TCP socket; replies `written` once the kernel took all.
+   * `data` is the JSON write's base64 or a binary write's bytes.
+   */
+  write(id: string, handle: string, data: string | Uint8Array): void {
     try {
       const rate = this.o.policy.checkRate('call');
       if (rate) throw new RefusedError(rate);
       // Not a call: its state is read a few times a second while bytes move, not after each write.
       const rec = this.find(handle);
       if (rec.type !== 'SOCK_STREAM') throw notStreamable();
-      const bytes = Buffer.from(data, 'base64');
+      const bytes = typeof data === 'string' ? Buffer.from(data, 'base64') : data;
       if (rec.writeBacklog + bytes.length > MAX_PENDING_WRITE) {
         throw new RefusedError({
           code: 'EGW_LIMIT',
           message: `more than ${MAX_PENDING_WRITE} bytes would wait to be written on this socket: wait for the earlier writes`,
         });
       }
-      rec.writes.push({ id, base64: data, data: bytes, sent: 0 });
+      // A binary write's bytes are a view of the frame, which the WebSocket may reuse: keep a copy.
+      const kept = typeof data === 'string' ? bytes : Buffer.from(bytes);
+      rec.writes.push({ id, base64: typeof data === 'string' ? data : null, data: kept, sent: 0 });
       rec.writeBacklog += bytes.length;
       // Sent at the end of this turn with every other page's writes (see turn-batch.ts), unless the
       // kernel's buffer is full: then the writable watch sends it after the earlier ones.
@@ -342,14 +356,18 @@ export class Engine {
           return;
         }
         const whole = job.sent === 0 && n === job.data.length;
-        const data = whole ? job.base64 : base64(job.data.subarray(job.sent, job.sent + n));
-        this.sendData(rec, 'out', data, n, false, true);
+        const taken = whole ? job.data : job.data.subarray(job.sent, job.sent + n);
+        this.sendData(rec, 'out', taken, whole ? job.base64 : null, false, true);
       }
       job.sent += n;
       rec.writeBacklog -= n;
       if (job.sent < job.data.length) continue;
       rec.writes.shift();
-      this.o.emit(encodeWritten(job.id, job.data.length), true);
+      const binary = this.o.binary?.() === true;
+      this.o.emit(
+        binary ? writtenRecord(job.id, job.data.length) : encodeWritten(job.id, job.data.length),
+        true,
+      );
     }
     // Bytes still unacknowledged (sendQ) are shown when the page next asks, or the stream ends.
     this.setMoving(rec, true);
@@ -402,21 +420,31 @@ export class Engine {
       this.endStream(rec, 'eof');
       return;
     }
-    this.sendData(rec, 'in', base64(bytes), bytes.length, true, false);
+    this.sendData(rec, 'in', bytes, null, true, false);
   }
 
-  /** A stream's data event, encoded from parts kept on the socket (see protocol/encode.ts). */
+  /**
+   * A stream's data event, encoded from parts kept on the socket (see protocol/encode.ts); `base64`
+   * is the bytes' base64 when the page sent it so.
+   */
   private sendData(
     rec: SocketRecord,
     direction: 'in' | 'out',
-    data: string,
-    bytes: number,
+    bytes: Uint8Array,
+    b64: string | null,
     streamed: boolean,
     lazy: boolean,
   ): void {
+    if (this.disposed) return;
     rec.dataEvents ??= new DataEvents(rec.handle, rec.program, rec.remote);
-    const msg = rec.dataEvents.encode(direction, data, bytes, streamed, ++this.seq, this.now());
-    if (!this.disposed) this.o.emit(msg, lazy);
+    const seq = ++this.seq;
+    const t = this.now();
+    this.o.emit(
+      this.o.binary?.() === true
+        ? rec.dataEvents.record(direction, bytes, streamed, seq, t)
+        : rec.dataEvents.encode(direction, b64 ?? base64(bytes), bytes.length, streamed, seq, t),
+      lazy,
+    );
   }
 
   private endStream(rec: SocketRecord, reason: 'eof' | 'error', error?: CallError): void {

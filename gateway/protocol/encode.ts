@@ -5,9 +5,16 @@
 // for field; test/unit/gateway/encode.test.ts holds the two to the same JSON.
 
 import type { Address, ServerMessage } from './messages.js';
+import { DATA_FIXED, DATA_IN, DATA_RECORD, DATA_STREAMED, WRITTEN_RECORD } from './records.js';
 
 /** A server message already in its JSON text form: the transport sends it as it is. */
 export type EncodedMessage = string & { readonly __encoded: unique symbol };
+
+/**
+ * A `data` or `written` message as a binary stream record (protocol/records.ts), for a page that asked
+ * for them; a transport without them turns it back into JSON (decodeRecords).
+ */
+export type StreamRecord = Buffer & { readonly __record: unique symbol };
 
 type DataMessage = Extract<ServerMessage, { type: 'data' }>;
 
@@ -15,10 +22,34 @@ type DataMessage = Extract<ServerMessage, { type: 'data' }>;
 export class DataEvents {
   private readonly head: string;
   private readonly tail: string;
+  /** The record's head (records.ts): socket, program and peer as JSON, UTF-8. */
+  private readonly recordHead: Buffer;
 
   constructor(socket: string, program: string, peer: Address | null) {
     this.head = `{"type":"data","socket":${JSON.stringify(socket)},"program":${JSON.stringify(program)},"direction":"`;
     this.tail = `,"peer":${JSON.stringify(peer)}`;
+    this.recordHead = Buffer.from(JSON.stringify({ socket, program, peer }));
+  }
+
+  /** The same event as a binary record: its bytes raw, nothing encoded per event but four numbers. */
+  record(
+    direction: DataMessage['direction'],
+    bytes: Uint8Array,
+    streamed: boolean,
+    seq: number,
+    t: number,
+  ): StreamRecord {
+    const head = this.recordHead;
+    const out = Buffer.allocUnsafe(DATA_FIXED + head.length + 4 + bytes.length);
+    out[0] = DATA_RECORD;
+    out[1] = (direction === 'in' ? DATA_IN : 0) | (streamed ? DATA_STREAMED : 0);
+    out.writeUInt32LE(seq, 2);
+    out.writeDoubleLE(t, 6);
+    out.writeUInt16LE(head.length, 14);
+    head.copy(out, DATA_FIXED);
+    out.writeUInt32LE(bytes.length, DATA_FIXED + head.length);
+    out.set(bytes, DATA_FIXED + head.length + 4);
+    return out as StreamRecord;
   }
 
   /** `data` is base64 (no character in it needs escaping); `t` a finite number. */
@@ -32,6 +63,17 @@ export class DataEvents {
   ): EncodedMessage {
     return `${this.head}${direction}","data":"${data}","bytes":${bytes}${this.tail}${streamed ? ',"streamed":true' : ''},"seq":${seq},"t":${t}}` as EncodedMessage;
   }
+}
+
+/** A write's reply as a binary record. */
+export function writtenRecord(id: string, bytes: number): StreamRecord {
+  const idLength = Buffer.byteLength(id);
+  const out = Buffer.allocUnsafe(2 + idLength + 4);
+  out[0] = WRITTEN_RECORD;
+  out[1] = idLength;
+  out.write(id, 2);
+  out.writeUInt32LE(bytes, 2 + idLength);
+  return out as StreamRecord;
 }
 
 /** A write's reply once the kernel took every byte. */

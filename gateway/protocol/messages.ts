@@ -3,9 +3,10 @@
 //
 // # How a conversation goes
 //
-// One WebSocket per browser tab. Every message is one JSON text frame.
+// One WebSocket per browser tab. Every message is JSON in a text frame, except the traffic of
+// streamed sockets on a connection that asked for binary records (see Binary records below).
 //
-// 1. The page sends `hello { id, protocol, resume? }`. The gateway answers `welcome` (with the
+// 1. The page sends `hello { id, protocol, resume?, binary? }`. The gateway answers `welcome` (with the
 //    session's id, a resume token, the engine in use, the ports this session may bind and the lesson
 //    servers) or `error` (e.g. EGW_PROTOCOL_VERSION) and closes. A page that reloads within the grace
 //    period sends the resume token it was given and gets the same session and sockets back.
@@ -45,6 +46,15 @@
 // The gateway may put several messages in one frame as a JSON array, in order (all the events of
 // one call leave together); a page must accept both a single object and an array. The page sends
 // one message per frame.
+//
+// # Binary records
+//
+// A page that says `hello { binary: true }` (and is answered `welcome { binary: true }`) may send its
+// `write`s as binary frames, and gets every streamed socket's `data` events and every `written` reply
+// as binary records, several to a binary frame; records.ts has the layout, and decodes them into the
+// very messages above. Frames stay in order, text and binary alike: a page reading both in arrival
+// order sees every message in `seq` order. The choice is per connection (a page reloaded without it
+// gets JSON, including what was held for it while it was away).
 
 export const PROTOCOL_VERSION = 1;
 
@@ -222,7 +232,7 @@ export interface KernelSocket {
 // Client -> gateway
 
 export type ClientMessage =
-  | { type: 'hello'; id: string; protocol: number; resume?: string }
+  | { type: 'hello'; id: string; protocol: number; resume?: string; binary?: boolean }
   | { type: 'call'; id: string; program: string; call: Call }
   | { type: 'write'; id: string; socket: string; data: string }
   | { type: 'cancel'; id: string; call: string }
@@ -272,6 +282,8 @@ export type ServerMessage =
       session: string;
       resumeToken: string;
       resumed: boolean;
+      /** Streams' traffic comes as binary records and writes may be sent so (see Binary records). */
+      binary: boolean;
       engine: EngineInfo;
       /** Ports this session may bind; lessons write them as placeholders the page fills in. */
       ports: number[];
@@ -577,6 +589,7 @@ export function parseClientMessage(text: string): ClientMessage {
     case 'hello': {
       const msg: ClientMessage = { type, id, protocol: r.int('protocol', 0, 1_000_000) };
       if (raw.resume !== undefined) msg.resume = r.str('resume', 128);
+      if (raw.binary !== undefined) msg.binary = r.bool('binary');
       return msg;
     }
     case 'call': {

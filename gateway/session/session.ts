@@ -3,7 +3,7 @@
 
 import { randomBytes } from 'node:crypto';
 import type { Engine, TraceMessage } from '../engine/engine.js';
-import type { EncodedMessage } from '../protocol/encode.js';
+import type { EncodedMessage, StreamRecord } from '../protocol/encode.js';
 import {
   type ClientMessage,
   type EngineInfo,
@@ -14,10 +14,16 @@ import {
   parseClientMessage,
   type ServerMessage,
 } from '../protocol/messages.js';
+import { decodeWrite, type WriteFrame } from '../protocol/records.js';
 
 export interface Transport {
-  /** lazy: the message may wait a few milliseconds to leave with the next urgent one. */
-  send(msg: ServerMessage | EncodedMessage, lazy?: boolean): void;
+  /**
+   * lazy: the message may wait a few milliseconds to leave with the next urgent one. A stream record
+   * leaves as it is when `binary`, as its JSON otherwise.
+   */
+  send(msg: ServerMessage | EncodedMessage | StreamRecord, lazy?: boolean): void;
+  /** The page asked for streams' traffic as binary records (hello { binary: true }). */
+  binary: boolean;
   close(code: number, reason: string): void;
   readonly isOpen: boolean;
   /** True while the page has not read much of what was sent to it. */
@@ -44,7 +50,7 @@ export class Session {
   readonly resumeToken = randomBytes(24).toString('base64url');
   private transport: Transport | null;
   private greeted = false;
-  private held: (ServerMessage | EncodedMessage)[] = [];
+  private held: (ServerMessage | EncodedMessage | StreamRecord)[] = [];
   private heldDropped = 0;
   private graceTimer: ReturnType<typeof setTimeout> | null = null;
   private ended = false;
@@ -61,7 +67,7 @@ export class Session {
   }
 
   /** Where the engine's trace events go: to the tab, or held for it while it reloads. */
-  emit = (msg: TraceMessage | ServerMessage | EncodedMessage, lazy = false): void => {
+  emit = (msg: TraceMessage | ServerMessage | EncodedMessage | StreamRecord, lazy = false): void => {
     if (this.transport?.isOpen) {
       this.transport.send(msg, lazy);
       return;
@@ -69,6 +75,9 @@ export class Session {
     if (this.held.length < MAX_HELD) this.held.push(msg);
     else this.heldDropped++;
   };
+
+  /** Whether streams' traffic is encoded as binary records: as the tab asked, when there is one. */
+  binary = (): boolean => this.transport?.binary === true;
 
   /** Streams stop reading while the page is behind, or away (their bytes wait in the kernel). */
   congested = (): boolean => !this.transport?.isOpen || this.transport.congested;
@@ -88,9 +97,37 @@ export class Session {
       });
       return this;
     }
-    let msg: ClientMessage;
+    return this.decoded(transport, () => parseClientMessage(text));
+  }
+
+  /** One binary frame from the tab: a write (see protocol/records.ts). Never throws. */
+  receiveBinary(frame: Uint8Array, transport: Transport): Session {
+    if (!transport.binary) {
+      transport.send({
+        type: 'error',
+        id: null,
+        code: 'EGW_PROTO',
+        message:
+          'binary frames are writes, for a page that said hello with binary: true; send JSON text frames',
+      });
+      return this;
+    }
+    if (frame.length > MAX_MESSAGE_BYTES) {
+      transport.send({
+        type: 'error',
+        id: null,
+        code: 'EGW_TOO_BIG',
+        message: `message larger than ${MAX_MESSAGE_BYTES} bytes`,
+      });
+      return this;
+    }
+    return this.decoded(transport, () => decodeWrite(frame));
+  }
+
+  private decoded(transport: Transport, decode: () => ClientMessage | WriteFrame): Session {
+    let msg: ClientMessage | WriteFrame;
     try {
-      msg = parseClientMessage(text);
+      msg = decode();
     } catch (err) {
       if (err instanceof ProtocolError) {
         transport.send({ type: 'error', id: err.id, code: err.code, message: err.message });
@@ -110,7 +147,7 @@ export class Session {
     return this.handle(msg, transport);
   }
 
-  private handle(msg: ClientMessage, transport: Transport): Session {
+  private handle(msg: ClientMessage | WriteFrame, transport: Transport): Session {
     if (msg.type === 'hello') return this.hello(msg, transport);
     if (!this.greeted) {
       transport.send({ type: 'error', id: msg.id, code: 'EGW_NOT_READY', message: 'send hello first' });
@@ -130,7 +167,7 @@ export class Session {
         });
         return this;
       case 'write':
-        this.engine.write(msg.id, msg.socket, msg.data);
+        this.engine.write(msg.id, msg.socket, 'bytes' in msg ? msg.bytes : msg.data);
         return this;
       case 'cancel':
         if (this.engine.cancel(msg.call)) this.emit({ type: 'ack', id: msg.id });
@@ -175,25 +212,28 @@ export class Session {
       });
       return this;
     }
+    // Asked for on every connection: a reload may bring a page that reads only JSON.
+    transport.binary = msg.binary === true;
     if (msg.resume) {
       const old = this.ctx.resume(msg.resume, transport);
       if (old) {
         // This fresh session was never greeted and owns nothing: drop it and carry on with the old one.
         this.end();
-        old.welcome(msg.id, true);
+        old.welcome(msg.id, true, transport.binary);
         return old;
       }
     }
-    this.welcome(msg.id, false);
+    this.welcome(msg.id, false, transport.binary);
     return this;
   }
 
-  private welcome(id: string, resumed: boolean): void {
+  private welcome(id: string, resumed: boolean, binary: boolean): void {
     this.greeted = true;
     this.emit({
       type: 'welcome',
       id,
       protocol: PROTOCOL_VERSION,
+      binary,
       session: this.id,
       resumeToken: this.resumeToken,
       resumed,

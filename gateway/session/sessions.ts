@@ -82,6 +82,7 @@ export class Sessions {
       kernelTable: this.o.kernelTable,
       clock: () => performance.now(),
       emit: session.emit,
+      binary: session.binary,
       congested: session.congested,
       writeBatch: this.writeBatch,
       locals: {

@@ -141,6 +141,16 @@ const lessonPort = (name: string) => {
 
 describe('a raw session', () => {
   it('connects to the echo lesson server: a typed line comes back, in the terminal and the hex view', async () => {
+    // The page asks for the stream's traffic as binary records (gateway/protocol/records.ts).
+    const binaryFrames = { sent: 0, received: 0 };
+    page.on('websocket', (ws) => {
+      ws.on('framesent', (f) => {
+        if (typeof f.payload !== 'string') binaryFrames.sent++;
+      });
+      ws.on('framereceived', (f) => {
+        if (typeof f.payload !== 'string') binaryFrames.received++;
+      });
+    });
     await load();
     const panel = await openRaw();
     await panel.getByLabel('Lesson server').selectOption('echo');
@@ -159,6 +169,9 @@ describe('a raw session', () => {
     expect(hex).toContain('0000  68 65 6c 6c 6f 0d 0a     hello..');
     expect(await status(panel)).toContain('→ 7 bytes sent · ← 7 received · kernel: ESTABLISHED');
     expect(await panel.getByRole('status').textContent()).toBe('● connected');
+    // The line left as a binary write; its reply, its data event and the echo came as binary records.
+    expect(binaryFrames.sent).toBeGreaterThanOrEqual(1);
+    expect(binaryFrames.received).toBeGreaterThanOrEqual(1);
 
     // The raw session is a program like the others: the diagram has its calls, and its stream: the
     // bytes written to echo, and the recv() of the gateway's read loop that got them back.

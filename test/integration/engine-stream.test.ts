@@ -69,13 +69,36 @@ async function recvAll(h: Harness, socket: string, want: number): Promise<string
   return got;
 }
 
-const engines: [string, () => SyscallPort][] = [
-  ['libc', libc],
-  ['fallback', createFallbackPort],
+// Each engine, with the page reading JSON and reading binary records (protocol/records.ts).
+const engines: [string, 'json' | 'binary', () => SyscallPort][] = [
+  ['libc', 'json', libc],
+  ['libc', 'binary', libc],
+  ['fallback', 'json', createFallbackPort],
+  ['fallback', 'binary', createFallbackPort],
 ];
 
-describe.each(engines)('streams on the %s engine', (_name, sys) => {
-  const make = (o: HarnessOptions = {}) => harness({ sys: sys(), ...o });
+describe.each(engines)('streams on the %s engine, %s', (_name, encoding, sys) => {
+  const make = (o: HarnessOptions = {}) => harness({ sys: sys(), binary: encoding === 'binary', ...o });
+
+  it('sends the stream and its writes in the encoding the page reads', async () => {
+    const h = make();
+    const { server, client } = await pair(h);
+    expect(await h.write(client, 'ping')).toMatchObject({ type: 'written', bytes: 4 });
+    expect(await recvAll(h, server, 4)).toBe('ping');
+    await h.call('server', { op: 'sendall', socket: server, data: b64('pong') });
+    await eventually(() => streamed(h, client) === 'pong', 'the echo');
+    // written, the write's data event and the stream's: as binary records exactly when asked for.
+    expect(h.records >= 3).toBe(encoding === 'binary');
+    expect(h.records > 0).toBe(encoding === 'binary');
+    const out = h.events.find((e) => e.type === 'data' && e.direction === 'out');
+    expect(out).toMatchObject({
+      socket: client,
+      program: 'raw',
+      bytes: 4,
+      data: b64('ping'),
+      peer: ['127.0.0.1', h.ports[0]],
+    });
+  });
 
   it('pushes what the peer sends as data events, each byte once, with no call from the program', async () => {
     const h = make();

@@ -15,7 +15,7 @@ let origin: string;
 
 async function start(over: Partial<GatewayConfig> = {}): Promise<Gateway> {
   return startGateway(
-    { ...DEFAULTS, port: 0, studentPorts: studentPortRange(), graceSeconds: 1, quiet: true, ...over },
+    { ...DEFAULTS, port: 0, studentPorts: studentPortRange(100), graceSeconds: 1, quiet: true, ...over },
     { sys: libc(), names: new SystemNames(), lessonServers: () => [] },
   );
 }
@@ -197,7 +197,8 @@ describe('sessions', () => {
   });
 });
 
-describe('streams over the WebSocket (raw sessions)', () => {
+describe.each(['json', 'binary'] as const)('streams over the WebSocket (raw sessions), %s', (encoding) => {
+  const binary = encoding === 'binary';
   const streamedText = (p: Page, socket: string) =>
     p.messages
       .filter((m) => m.type === 'data' && m.socket === socket && m.direction === 'in')
@@ -206,7 +207,8 @@ describe('streams over the WebSocket (raw sessions)', () => {
 
   it('carries typed bytes out with write and pushes what comes back, with no recv call', async () => {
     const p = await page();
-    const w = await p.hello();
+    const w = await p.hello(undefined, { binary });
+    expect(w.binary).toBe(binary);
     const port = w.ports[0]!;
     const l = await p.ok<Sock>('server', { op: 'socket', family: 'AF_INET', type: 'SOCK_STREAM' });
     await p.ok('server', { op: 'bind', socket: l.socket, address: ['127.0.0.1', port] });
@@ -214,7 +216,7 @@ describe('streams over the WebSocket (raw sessions)', () => {
     const c = await p.ok<Sock>('raw', { op: 'socket', family: 'AF_INET', type: 'SOCK_STREAM' });
     await p.ok('raw', { op: 'connect', socket: c.socket, address: ['127.0.0.1', port], stream: true });
     const a = await p.ok<ResultOf<'accept'>>('server', { op: 'accept', socket: l.socket });
-    p.send({ type: 'write', id: 'w1', socket: c.socket, data: Buffer.from('ping\n').toString('base64') });
+    p.write('w1', c.socket, Buffer.from('ping\n'));
     expect(await p.next((m) => m.type === 'written' && m.id === 'w1')).toMatchObject({ bytes: 5 });
     const got = await p.ok<ResultOf<'recv'>>('server', { op: 'recv', socket: a.socket, bufsize: 100 });
     expect(Buffer.from(got.data, 'base64').toString()).toBe('ping\n');
@@ -223,22 +225,32 @@ describe('streams over the WebSocket (raw sessions)', () => {
     expect(
       p.messages.some((m) => m.type === 'call-started' && m.program === 'raw' && m.call.op === 'recv'),
     ).toBe(false);
+    // Binary frames carry the stream's traffic exactly when the page asked for them, and every
+    // message, text or binary, arrives in seq order.
+    expect(p.binaryFrames > 0).toBe(binary);
+    const seqs = p.messages.flatMap((m) => ('seq' in m ? [m.seq] : []));
+    expect(seqs).toEqual([...seqs].sort((x, y) => x - y));
     await p.close();
   });
 
-  it('answers a malformed write with an error naming the field, and a foreign socket with failed', async () => {
+  it('answers a malformed write with an error naming the fault, and a foreign socket with failed', async () => {
     const p = await page();
-    await p.hello();
-    p.send({ type: 'write', id: 'bad', socket: 's_x', data: 'not base64!' });
-    const bad = await p.next((m) => m.type === 'error' && m.id === 'bad');
-    expect((bad as { message: string }).message).toContain('"data"');
+    await p.hello(undefined, { binary });
+    // A binary write whose id has no bytes, or a JSON one whose data is not base64.
+    const [malformed, fault] = binary
+      ? [Uint8Array.from([1, 0, 1, 115]), 'the id must be 1..64 bytes']
+      : [JSON.stringify({ type: 'write', id: 'bad', socket: 's_x', data: 'not base64!' }), '"data"'];
+    p.ws.send(malformed);
+    const bad = await p.next((m) => m.type === 'error' && m.message.includes(fault));
+    expect(bad).toMatchObject({ code: 'EGW_PROTO' });
     const other = await page();
     await other.hello();
     const theirs = await other.ok<Sock>('client', { op: 'socket', family: 'AF_INET', type: 'SOCK_STREAM' });
-    p.send({ type: 'write', id: 'theirs', socket: theirs.socket, data: 'aGk=' });
+    p.write('theirs', theirs.socket, Buffer.from('hi'));
     expect(await p.next((m) => m.type === 'failed' && m.id === 'theirs')).toMatchObject({
       error: { code: 'EGW_NO_SUCH_HANDLE' },
     });
+    await p.ok('client', { op: 'gethostname' });
     await p.close();
     await other.close();
   });
@@ -257,7 +269,7 @@ describe('streams over the WebSocket (raw sessions)', () => {
     const gw2 = await start({ allow: [{ proto: 'tcp', host: '127.0.0.1', port: floodPort }] });
     try {
       const p = await Page.open(`ws://127.0.0.1:${gw2.port}/ws`, { Origin: `http://127.0.0.1:${gw2.port}` });
-      await p.hello();
+      await p.hello(undefined, { binary });
       const c = await p.ok<Sock>('raw', { op: 'socket', family: 'AF_INET', type: 'SOCK_STREAM' });
       p.send({
         type: 'call',
@@ -284,6 +296,46 @@ describe('streams over the WebSocket (raw sessions)', () => {
       await gw2.close();
       await new Promise((r) => flood.close(r));
     }
+  });
+});
+
+describe('binary records', () => {
+  it('are refused from a page that did not ask for them, and the session goes on', async () => {
+    const p = await page();
+    const w = await p.hello();
+    expect(w.binary).toBe(false);
+    p.ws.send(Uint8Array.from([1, 1, 65, 1, 115, 104, 105]));
+    const err = await p.next((m) => m.type === 'error');
+    expect(err).toMatchObject({ code: 'EGW_PROTO', message: expect.stringContaining('binary: true') });
+    await p.ok('client', { op: 'gethostname' });
+    await p.close();
+  });
+
+  it('follow the page: a reload that reads only JSON gets the same stream as JSON', async () => {
+    const a = await page();
+    const w = await a.hello(undefined, { binary: true });
+    const port = w.ports[0]!;
+    const l = await a.ok<Sock>('server', { op: 'socket', family: 'AF_INET', type: 'SOCK_STREAM' });
+    await a.ok('server', { op: 'bind', socket: l.socket, address: ['127.0.0.1', port] });
+    await a.ok('server', { op: 'listen', socket: l.socket, backlog: 1 });
+    const c = await a.ok<Sock>('raw', { op: 'socket', family: 'AF_INET', type: 'SOCK_STREAM' });
+    await a.ok('raw', { op: 'connect', socket: c.socket, address: ['127.0.0.1', port], stream: true });
+    const s = await a.ok<ResultOf<'accept'>>('server', { op: 'accept', socket: l.socket });
+    a.write('w1', c.socket, Buffer.from('before'));
+    await a.next((m) => m.type === 'written' && m.id === 'w1');
+    expect(a.binaryFrames).toBeGreaterThan(0);
+    await a.close();
+
+    const b = await page();
+    const w2 = await b.hello(w.resumeToken);
+    expect(w2).toMatchObject({ resumed: true, binary: false });
+    await b.ok('server', { op: 'sendall', socket: s.socket, data: Buffer.from('after').toString('base64') });
+    const data = await b.next((m) => m.type === 'data' && m.socket === c.socket && m.direction === 'in');
+    expect(data).toMatchObject({ data: Buffer.from('after').toString('base64'), streamed: true });
+    b.write('w2', c.socket, Buffer.from('again'));
+    expect(await b.next((m) => m.type === 'written' && m.id === 'w2')).toMatchObject({ bytes: 5 });
+    expect(b.binaryFrames).toBe(0);
+    await b.close();
   });
 });
 

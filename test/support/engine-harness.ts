@@ -13,6 +13,7 @@ import type {
   KernelSocket,
   ServerMessage,
 } from '../../gateway/protocol/messages.js';
+import { decodeRecords } from '../../gateway/protocol/records.js';
 import { SessionRules } from '../../gateway/session/rules.js';
 import { loadLibcPort } from '../../gateway/syscalls/libc.js';
 import { SystemNames } from '../../gateway/syscalls/names.js';
@@ -38,17 +39,24 @@ export interface HarnessOptions {
   bindHosts?: string[];
   /** Whether the page is behind (streams pause); never, by default. */
   congested?: () => boolean;
+  /** The page reads streams' traffic as binary records, and writes bytes (protocol/records.ts). */
+  binary?: boolean;
 }
 
 export class Harness {
   readonly events: TraceMessage[] = [];
   /** Replies that are not trace events (written, failed). */
   readonly replies: ServerMessage[] = [];
+  /** Binary stream records the engine emitted (decoded into `events` and `replies`). */
+  records = 0;
   readonly ports: number[];
   readonly engine: Engine;
   private n = 0;
 
+  private readonly binary: boolean;
+
   constructor(o: HarnessOptions = {}) {
+    this.binary = o.binary === true;
     // Ten ports of this worker's own that no socket holds (support/ports.ts): TIME_WAIT left by an
     // earlier test or run never meets a new one.
     this.ports = harnessPorts();
@@ -62,11 +70,19 @@ export class Harness {
       ),
       clock: () => performance.now(),
       ...(o.congested ? { congested: o.congested } : {}),
+      binary: () => this.binary,
       emit: (encoded) => {
-        // Stream events come as JSON text, as they will leave for the page.
-        const m: ServerMessage = typeof encoded === 'string' ? JSON.parse(encoded) : encoded;
-        if ('seq' in m) this.events.push(m);
-        else this.replies.push(m);
+        // Stream events come as JSON text or binary records, as they will leave for the page.
+        let ms: ServerMessage[];
+        if (typeof encoded === 'string') ms = [JSON.parse(encoded)];
+        else if (encoded instanceof Uint8Array) {
+          this.records++;
+          ms = decodeRecords(encoded);
+        } else ms = [encoded];
+        for (const m of ms) {
+          if ('seq' in m) this.events.push(m);
+          else this.replies.push(m);
+        }
       },
       policy: new SessionRules(
         {
@@ -111,7 +127,7 @@ export class Harness {
     id = `w${++this.n}`,
     ms = 8000,
   ): Promise<ServerMessage> {
-    this.engine.write(id, socket, b64(data));
+    this.engine.write(id, socket, this.binary ? bytesOf(data) : b64(data));
     return this.reply(id, ms);
   }
 
@@ -167,6 +183,7 @@ export class Harness {
 }
 
 export const b64 = (s: string | Uint8Array) => Buffer.from(s).toString('base64');
+const bytesOf = (s: string | Uint8Array): Uint8Array => (typeof s === 'string' ? Buffer.from(s) : s);
 export const text = (b64data: string) => Buffer.from(b64data, 'base64').toString('utf8');
 
 export function openFds(): number {

@@ -3,21 +3,31 @@
 import WebSocket from 'ws';
 import type { Call, CallResult, ResultOf, ServerMessage } from '../../gateway/protocol/messages.js';
 import { PROTOCOL_VERSION } from '../../gateway/protocol/messages.js';
+import { decodeRecords, encodeWrite } from '../../gateway/protocol/records.js';
 
 export type Welcome = Extract<ServerMessage, { type: 'welcome' }>;
 
 export class Page {
   readonly messages: ServerMessage[] = [];
   frames = 0;
+  /** Frames of binary stream records (protocol/records.ts), decoded into `messages`. */
+  binaryFrames = 0;
+  /** The welcome said binary: writes go as binary frames. */
+  binary = false;
   private waiters: (() => void)[] = [];
   private n = 0;
   closed: { code: number; reason: string } | null = null;
 
   private constructor(readonly ws: WebSocket) {
-    ws.on('message', (d) => {
-      const parsed = JSON.parse(d.toString()) as ServerMessage | ServerMessage[];
+    ws.on('message', (d: Buffer, isBinary) => {
       this.frames++;
-      this.messages.push(...(Array.isArray(parsed) ? parsed : [parsed]));
+      if (isBinary) {
+        this.binaryFrames++;
+        this.messages.push(...decodeRecords(d));
+      } else {
+        const parsed = JSON.parse(d.toString()) as ServerMessage | ServerMessage[];
+        this.messages.push(...(Array.isArray(parsed) ? parsed : [parsed]));
+      }
       for (const w of this.waiters.splice(0)) w();
     });
     ws.on('close', (code, reason) => {
@@ -56,10 +66,25 @@ export class Page {
     }
   }
 
-  async hello(resume?: string): Promise<Welcome> {
+  /** binary: ask for streams' traffic as binary records, as the web app does. */
+  async hello(resume?: string, o: { binary?: boolean } = {}): Promise<Welcome> {
     const id = `h${++this.n}`;
-    this.send({ type: 'hello', id, protocol: PROTOCOL_VERSION, ...(resume ? { resume } : {}) });
-    return this.next<Welcome>((m) => m.type === 'welcome' && m.id === id);
+    this.send({
+      type: 'hello',
+      id,
+      protocol: PROTOCOL_VERSION,
+      ...(resume ? { resume } : {}),
+      ...(o.binary ? { binary: true } : {}),
+    });
+    const welcome = await this.next<Welcome>((m) => m.type === 'welcome' && m.id === id);
+    this.binary = welcome.binary;
+    return welcome;
+  }
+
+  /** A `write` on a streamed socket, as a binary frame when the welcome allowed it, else as JSON. */
+  write(id: string, socket: string, bytes: Uint8Array): void {
+    if (this.binary) this.ws.send(encodeWrite(id, socket, bytes));
+    else this.send({ type: 'write', id, socket, data: Buffer.from(bytes).toString('base64') });
   }
 
   /** One call; resolves with the reply message (call-returned or call-failed). */

@@ -3,15 +3,19 @@
 
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
-import { LAZY_MS, Outbox, OutboxSchedule } from '../../../gateway/outbox.js';
+import { LAZY_MS, Outbox, OutboxSchedule, type Outgoing } from '../../../gateway/outbox.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function tab(schedule: OutboxSchedule) {
-  const frames: { at: number; text: string }[] = [];
+  const frames: { at: number; text: Outgoing }[] = [];
   const box = new Outbox(schedule, (text) => frames.push({ at: performance.now(), text }));
-  return { box, frames, texts: () => frames.map((f) => f.text) };
+  // A binary frame as its bytes' list, so that Buffer and Uint8Array compare alike.
+  const texts = () => frames.map((f) => (typeof f.text === 'string' ? f.text : [...f.text]));
+  return { box, frames, texts };
 }
+
+const bytes = (...b: number[]) => Uint8Array.from(b);
 
 describe('outbox', () => {
   it('sends the messages of one turn as one frame, a single message as itself', async () => {
@@ -26,7 +30,24 @@ describe('outbox', () => {
     a.box.push('{"n":4}', false);
     await nextTurn();
     expect(a.texts()[1]).toBe('{"n":4}');
-    expect(JSON.parse(a.texts()[0]!)).toEqual([{ n: 1 }, { n: 2 }, { n: 3 }]);
+    expect(JSON.parse(a.texts()[0] as string)).toEqual([{ n: 1 }, { n: 2 }, { n: 3 }]);
+  });
+
+  it('sends binary records back to back in one binary frame, and a frame per run when a turn mixes them with JSON', async () => {
+    const schedule = new OutboxSchedule();
+    const a = tab(schedule);
+    a.box.push(bytes(1, 2), true);
+    a.box.push(bytes(3), false);
+    await nextTurn();
+    expect(a.texts()).toEqual([[1, 2, 3]]);
+    a.box.push('{"n":1}', false);
+    a.box.push(bytes(4), false);
+    a.box.push(bytes(5, 6), false);
+    a.box.push('{"n":2}', false);
+    a.box.push('{"n":3}', false);
+    await nextTurn();
+    // In the order they were made: a page reading frames in arrival order sees every message in order.
+    expect(a.texts().slice(1)).toEqual(['{"n":1}', [4, 5, 6], '[{"n":2},{"n":3}]']);
   });
 
   it('holds a lazy message for the next urgent one, in order', async () => {

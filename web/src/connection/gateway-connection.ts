@@ -9,7 +9,9 @@ import {
   type ClientMessage,
   PROTOCOL_VERSION,
   type ServerMessage,
+  toBase64,
 } from '../../../gateway/protocol/messages.js';
+import { decodeRecords, encodeWrite } from '../../../gateway/protocol/records.js';
 import type { Action } from '../store/actions.js';
 
 type Request = ClientMessage extends infer M ? (M extends { id: string } ? Omit<M, 'id'> : never) : never;
@@ -30,6 +32,8 @@ export class GatewayConnection {
   /** The terminal input that made each call, for the diagram's details. */
   private readonly sources = new Map<string, string>();
   private readonly listeners = new Set<(msg: ServerMessage) => void>();
+  /** The gateway takes writes, and sends streams' traffic, as binary records on this connection. */
+  private binary = false;
 
   constructor(
     private readonly url: string,
@@ -71,13 +75,17 @@ export class GatewayConnection {
 
   /** Sends a request; resolves with its one reply (for a call: call-returned or call-failed). */
   request(msg: Request, id = `r${++this.n}`): Promise<Reply> {
+    return this.send(id, () => JSON.stringify({ ...msg, id }));
+  }
+
+  private send(id: string, frame: () => string | Uint8Array): Promise<Reply> {
     return new Promise((resolve, reject) => {
       if (!this.ws || this.ws.readyState !== WebSocket.OPEN) {
         reject(new Error('not connected to the gateway'));
         return;
       }
       this.waiting.set(id, resolve);
-      this.ws.send(JSON.stringify({ ...msg, id }));
+      this.ws.send(frame());
     });
   }
 
@@ -104,8 +112,13 @@ export class GatewayConnection {
    * Sends bytes on a (streamed) TCP socket, in order after earlier writes, without a call of its own:
    * resolves once the kernel took them all (see Streams in gateway/protocol/messages.ts).
    */
-  async write(socket: string, data: string): Promise<WriteReply> {
-    const reply = await this.request({ type: 'write', socket, data }, `w${++this.n}`);
+  async write(socket: string, bytes: Uint8Array): Promise<WriteReply> {
+    const id = `w${++this.n}`;
+    const reply = await this.send(id, () =>
+      this.binary
+        ? encodeWrite(id, socket, bytes)
+        : JSON.stringify({ type: 'write', id, socket, data: toBase64(bytes) }),
+    );
     if (reply.type === 'written') return { ok: true, bytes: reply.bytes };
     if (reply.type === 'failed') return { ok: false, error: reply.error };
     throw new Error(reply.type === 'error' ? reply.message : `unexpected reply ${reply.type}`);
@@ -114,7 +127,9 @@ export class GatewayConnection {
   private open(): void {
     this.dispatch({ type: 'connection', status: this.attempt === 0 ? 'connecting' : 'reconnecting' });
     const ws = new WebSocket(this.url);
+    ws.binaryType = 'arraybuffer';
     this.ws = ws;
+    this.binary = false;
     ws.onopen = () => {
       const resume = this.storage.getItem(RESUME_KEY);
       ws.send(
@@ -122,6 +137,7 @@ export class GatewayConnection {
           type: 'hello',
           id: 'hello',
           protocol: PROTOCOL_VERSION,
+          binary: true,
           ...(resume ? { resume } : {}),
         }),
       );
@@ -146,6 +162,17 @@ export class GatewayConnection {
   }
 
   private receive(data: unknown): void {
+    if (data instanceof ArrayBuffer) {
+      let records: Reply[];
+      try {
+        records = decodeRecords(new Uint8Array(data));
+      } catch (err) {
+        console.error('[connection] the gateway sent a binary frame that does not decode', err);
+        return;
+      }
+      for (const msg of records) this.receiveOne(msg);
+      return;
+    }
     let parsed: Reply | Reply[];
     try {
       parsed = JSON.parse(String(data)) as Reply | Reply[];
@@ -169,6 +196,7 @@ export class GatewayConnection {
     }
     if (msg.type === 'welcome') {
       this.attempt = 0;
+      this.binary = msg.binary === true;
       this.storage.setItem(RESUME_KEY, msg.resumeToken);
       const lost = this.hadSession && !msg.resumed;
       this.hadSession = true;

@@ -18,7 +18,7 @@ export interface RawSessionsHandle {
 interface Props {
   conn: {
     call(program: string, call: Call, signal?: AbortSignal, source?: string): Promise<CallReply>;
-    write(socket: string, data: string): Promise<WriteReply>;
+    write(socket: string, bytes: Uint8Array): Promise<WriteReply>;
     onMessage(fn: (msg: ServerMessage) => void): () => void;
   };
   session: Welcome | null;
@@ -108,7 +108,7 @@ export function RawSessions({ conn, session, sockets, fontSize, theme, ref }: Pr
           program={p.program}
           gateway={{
             call: (call, signal, source) => conn.call(p.program, call, signal, source),
-            write: (socket, data) => conn.write(socket, data),
+            write: (socket, bytes) => conn.write(socket, bytes),
             onMessage: (fn) => conn.onMessage(fn),
           }}
           session={session}

@@ -24,7 +24,7 @@ export interface RawGateway {
   /** Runs one call for this session's program; `source` says what the student did, for the diagram. */
   call(call: Call, signal: AbortSignal | undefined, source: string): Promise<CallReply>;
   /** Sends bytes on a streamed TCP socket after its earlier writes; answers once the kernel took them all. */
-  write(socket: string, data: string): Promise<WriteReply>;
+  write(socket: string, bytes: Uint8Array): Promise<WriteReply>;
   /** Calls `fn` with every message the gateway sends, until the returned function is called. */
   onMessage(fn: (msg: ServerMessage) => void): () => void;
 }
@@ -378,7 +378,7 @@ export class RawSessionController {
       while (rt.writes.size > 0 && rt.writing + piece.length > WRITE_WINDOW) await Promise.race(rt.writes);
       if (failed || rt.closing) break;
       const reply: Promise<WriteReply> = this.gateway
-        .write(socket, toBase64(piece))
+        .write(socket, piece)
         .catch((err: unknown) => ({ ok: false, error: offline('write', err) }) as const)
         .then((r) => {
           rt.writes.delete(reply);

@@ -81,9 +81,9 @@ class FakeGateway implements RawGateway {
     return answer;
   };
 
-  write = (socket: string, data: string): Promise<WriteReply> =>
+  write = (socket: string, bytes: Uint8Array): Promise<WriteReply> =>
     new Promise((resolve) => {
-      const w: Write = { socket, bytes: fromBase64(data), reply: resolve };
+      const w: Write = { socket, bytes: bytes.slice(), reply: resolve };
       this.writes.push(w);
       if (this.holdWrites) this.held.push(w);
       else this.take(w);
