@@ -1030,7 +1030,11 @@ export class Engine {
     this.refreshSome(recs);
   }
 
-  private refreshSome(recs: Iterable<SocketRecord>): void {
+  /**
+   * lazy: the states are a periodic look, not the outcome of a call: they may wait a few milliseconds
+   * to leave with the page's next frame (an echo's) instead of costing a frame of their own.
+   */
+  private refreshSome(recs: Iterable<SocketRecord>, lazy = false): void {
     if (this.disposed) return;
     let listenerQueue = false;
     for (const rec of recs) {
@@ -1043,7 +1047,7 @@ export class Engine {
       // Compared field by field: a JSON key per refresh was a tenth of what a stream allocated.
       if (!rec.lastView || !sameView(view, rec.lastView)) {
         rec.lastView = view;
-        this.send({ type: 'state-changed', kernel: view });
+        this.send({ type: 'state-changed', kernel: view }, lazy);
       }
       const quiet = isQuiet(view);
       this.setMoving(rec, !quiet);
@@ -1093,7 +1097,7 @@ export class Engine {
         this.tickArmed = false;
         const moving: SocketRecord[] = [];
         for (const rec of this.sockets.values()) if (rec.moving) moving.push(rec);
-        this.refreshSome(moving);
+        this.refreshSome(moving, true);
       }, QUIET_TICK_MS);
   }
 

@@ -40,8 +40,9 @@
 // writes, and replies `written { bytes }` once the kernel took them all, or `failed` (EPIPE...); each
 // piece the kernel took is also a `data` event (direction "out"). A socket may have at most
 // MAX_PENDING_WRITE bytes waiting to be written. Replies to writes and their data events are not
-// urgent: the gateway may hold them up to 40 ms to send them with the next urgent message
-// (so an echo costs one frame each way).
+// urgent, nor are the `state-changed` events of sockets whose bytes are moving (read a few times a
+// second, not after a call): the gateway may hold them up to 40 ms to send them with the next
+// urgent message (so an echo costs one frame each way).
 //
 // The gateway may put several messages in one frame as a JSON array, in order (all the events of
 // one call leave together); a page must accept both a single object and an array. The page sends

@@ -408,5 +408,12 @@ describe('kernel state while bytes move', () => {
       'the client send queue shown empty',
       3000,
     );
+    // A periodic look may wait to leave with the page's next frame; what a call changed may not.
+    const states = h.events.slice(mark).filter((e) => e.type === 'state-changed');
+    const drained = states.find((e) => e.kernel.socket === c && e.kernel.sendQ === 0)!;
+    expect(h.lazy.has(drained)).toBe(true);
+    const afterRecv = states.filter((e) => e.kernel.socket === a);
+    expect(afterRecv.length).toBeGreaterThan(0);
+    expect(afterRecv.some((e) => h.lazy.has(e))).toBe(false);
   });
 });

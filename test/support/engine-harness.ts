@@ -49,6 +49,8 @@ export class Harness {
   readonly replies: ServerMessage[] = [];
   /** Binary stream records the engine emitted (decoded into `events` and `replies`). */
   records = 0;
+  /** The messages the engine said may wait for company (see Outbox): not urgent for the page. */
+  readonly lazy = new WeakSet<ServerMessage>();
   readonly ports: number[];
   readonly engine: Engine;
   private n = 0;
@@ -71,7 +73,7 @@ export class Harness {
       clock: () => performance.now(),
       ...(o.congested ? { congested: o.congested } : {}),
       binary: () => this.binary,
-      emit: (encoded) => {
+      emit: (encoded, lazy) => {
         // Stream events come as JSON text or binary records, as they will leave for the page.
         let ms: ServerMessage[];
         if (typeof encoded === 'string') ms = [JSON.parse(encoded)];
@@ -80,6 +82,7 @@ export class Harness {
           ms = decodeRecords(encoded);
         } else ms = [encoded];
         for (const m of ms) {
+          if (lazy) this.lazy.add(m);
           if ('seq' in m) this.events.push(m);
           else this.replies.push(m);
         }
