@@ -18,6 +18,7 @@ import {
   DATA_IN,
   DATA_RECORD,
   encodeWrite,
+  JSON_RECORD,
   WRITTEN_RECORD,
 } from '../gateway/protocol/records.js';
 import { type EchoClient, MESSAGE, MESSAGE_BYTES, openWebSocket } from './clients.js';
@@ -246,9 +247,9 @@ export class GatewayStreamEcho implements EchoClient {
     readonly socket: string,
     private readonly binary: boolean,
   ) {
-    page.onRecords = (frame) => this.received(arrivedBytes(frame));
     // This page has one socket, so every incoming data event is its echo. Frames with anything
     // else that matters (a failed write, the end of the stream, replies) are decoded as usual.
+    page.onRecords = (frame) => this.received(arrivedBytes(frame, page.onFrame!));
     page.onFrame = (text) => {
       if (text.includes('"type":"stream-ended"') || text.includes('"type":"failed"')) {
         this.finish(new Error(`the stream failed: ${text.slice(0, 200)}`));
@@ -342,8 +343,11 @@ function failure(op: string, r: Extract<Reply, { ok: false }>): Error {
   return new Error(`${op}: ${r.code} ${r.message}`);
 }
 
-/** The bytes that arrived (data records "in"), summed over a frame's records, read without decoding them. */
-function arrivedBytes(frame: Buffer): number {
+/**
+ * The bytes that arrived (data records "in"), summed over a frame's records, read without decoding
+ * them; the text of any JSON record goes to `json`.
+ */
+function arrivedBytes(frame: Buffer, json: (text: string) => void): number {
   let arrived = 0;
   for (let at = 0; at < frame.length; ) {
     if (frame[at] === DATA_RECORD) {
@@ -353,6 +357,10 @@ function arrivedBytes(frame: Buffer): number {
       at += DATA_FIXED + head + 4 + n;
     } else if (frame[at] === WRITTEN_RECORD) {
       at += 2 + frame[at + 1]! + 4;
+    } else if (frame[at] === JSON_RECORD) {
+      const n = frame.readUInt32LE(at + 1);
+      json(frame.toString('utf8', at + 5, at + 5 + n));
+      at += 5 + n;
     } else {
       throw new Error(`unknown record kind ${frame[at]} at byte ${at}`);
     }

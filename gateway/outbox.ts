@@ -1,7 +1,7 @@
 // When a tab's messages leave. Messages made in one turn of the event loop go in one frame (a JSON
 // array): a call makes several trace events at once, and each frame costs a write system call. Binary
 // stream records (protocol/records.ts) go back to back in a binary frame; a turn that made both JSON
-// messages and records sends a frame per run of each, in order. A lazy
+// messages and records sends them all in that binary frame, in order, the JSON ones as records. A lazy
 // message (a write's reply and its data event) waits up to LAZY_MS for an urgent one to leave with, so
 // an echo costs one frame each way.
 //
@@ -10,6 +10,8 @@
 // storage: with thousands of tabs a message a second each, a Map or Set of waiting tabs, grown and
 // shrunk at every message, reallocated its tables often enough that they outlived the young generation,
 // and the garbage collector's pauses set the tail latency.
+
+import { jsonRecord } from './protocol/encode.js';
 
 /** How long a lazy message may wait for an urgent one. */
 export const LAZY_MS = 40;
@@ -37,18 +39,22 @@ export class Outbox {
     else if (this.lazyDue === 0) this.schedule.later(this);
   }
 
-  /** Sends what waits: one frame, or one per run of JSON messages and of records. */
+  /** Sends what waits, in one frame: a JSON array, or binary records when there are any. */
   flush(): void {
     this.urgent = false;
     this.lazyDue = 0;
     const q = this.queue;
     if (q.length === 0) return;
-    for (let start = 0; start < q.length; ) {
-      const text = typeof q[start] === 'string';
-      let end = start + 1;
-      while (end < q.length && (typeof q[end] === 'string') === text) end++;
-      this.sendFrame(text ? jsonFrame(q, start, end) : recordFrame(q, start, end));
-      start = end;
+    let records = false;
+    for (const m of q) if (typeof m !== 'string') records = true;
+    if (q.length === 1) this.sendFrame(q[0]!);
+    else if (!records) this.sendFrame(`[${q.join(',')}]`);
+    else {
+      for (let i = 0; i < q.length; i++) {
+        const m = q[i]!;
+        if (typeof m === 'string') q[i] = jsonRecord(m);
+      }
+      this.sendFrame(Buffer.concat(q as Uint8Array[]));
     }
     // The same array for the tab's whole life: a fresh one a flush outlived the young generation.
     q.length = 0;
@@ -58,16 +64,6 @@ export class Outbox {
   drop(): void {
     this.queue.length = 0;
   }
-}
-
-function jsonFrame(q: Outgoing[], start: number, end: number): string {
-  if (end - start === 1) return q[start] as string;
-  return `[${(start === 0 && end === q.length ? q : q.slice(start, end)).join(',')}]`;
-}
-
-function recordFrame(q: Outgoing[], start: number, end: number): Uint8Array {
-  if (end - start === 1) return q[start] as Uint8Array;
-  return Buffer.concat((start === 0 && end === q.length ? q : q.slice(start, end)) as Uint8Array[]);
 }
 
 export class OutboxSchedule {

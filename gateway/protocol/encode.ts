@@ -5,7 +5,7 @@
 // for field; test/unit/gateway/encode.test.ts holds the two to the same JSON.
 
 import type { Address, ServerMessage } from './messages.js';
-import { DATA_FIXED, DATA_IN, DATA_RECORD, DATA_STREAMED, WRITTEN_RECORD } from './records.js';
+import { DATA_FIXED, DATA_IN, DATA_RECORD, DATA_STREAMED, JSON_RECORD, WRITTEN_RECORD } from './records.js';
 
 /** A server message already in its JSON text form: the transport sends it as it is. */
 export type EncodedMessage = string & { readonly __encoded: unique symbol };
@@ -73,6 +73,16 @@ export function writtenRecord(id: string, bytes: number): StreamRecord {
   out[1] = idLength;
   out.write(id, 2);
   out.writeUInt32LE(bytes, 2 + idLength);
+  return out as StreamRecord;
+}
+
+/** Any message's JSON as a record, to travel in the same binary frame as the records around it. */
+export function jsonRecord(json: string): StreamRecord {
+  const n = Buffer.byteLength(json);
+  const out = Buffer.allocUnsafe(5 + n);
+  out[0] = JSON_RECORD;
+  out.writeUInt32LE(n, 1);
+  out.write(json, 5);
   return out as StreamRecord;
 }
 

@@ -53,9 +53,10 @@
 // A page that says `hello { binary: true }` (and is answered `welcome { binary: true }`) may send its
 // `write`s as binary frames, and gets every streamed socket's `data` events and every `written` reply
 // as binary records, several to a binary frame; records.ts has the layout, and decodes them into the
-// very messages above. Frames stay in order, text and binary alike: a page reading both in arrival
-// order sees every message in `seq` order. The choice is per connection (a page reloaded without it
-// gets JSON, including what was held for it while it was away).
+// very messages above. A frame that has records carries the other messages of the same moment too,
+// as JSON records among them, so a page reading frames (text and binary) in arrival order sees every
+// message in `seq` order. The choice is per connection (a page reloaded without it gets JSON,
+// including what was held for it while it was away).
 
 export const PROTOCOL_VERSION = 1;
 

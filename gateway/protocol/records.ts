@@ -13,16 +13,19 @@
 // Page -> gateway: one binary frame is one `write { id, socket, data }`:
 //   u8 1 | u8 length, id (1..64 bytes) | u8 length, socket (1..128 bytes) | the bytes to write (the rest)
 //
-// Gateway -> page: one binary frame holds records back to back, in order with the JSON frames around it:
+// Gateway -> page: one binary frame holds records back to back, in order with the JSON frames around it;
+// a turn that has records sends all its messages in one binary frame, its JSON messages as records too:
 //   data     u8 2 | u8 flags (1: direction "in", 2: streamed) | u32 seq | f64 t
 //            | u16 length, head: JSON {"socket","program","peer"} | u32 length, the bytes
 //   written  u8 3 | u8 length, id | u32 bytes
+//   json     u8 4 | u32 length, any other message as its JSON text
 
 import { ProtocolError, type ServerMessage, toBase64 } from './messages.js';
 
 export const WRITE_RECORD = 1;
 export const DATA_RECORD = 2;
 export const WRITTEN_RECORD = 3;
+export const JSON_RECORD = 4;
 export const DATA_IN = 1;
 export const DATA_STREAMED = 2;
 /** Bytes of a data record before its head: kind, flags, seq, t, the head's length. */
@@ -94,9 +97,9 @@ function text(frame: Uint8Array, from: number, to: number, id: string | null, fi
 }
 
 /** The messages in a binary frame from the gateway, in order: the same objects its JSON would give. */
-export function decodeRecords(frame: Uint8Array): (DataMessage | WrittenMessage)[] {
+export function decodeRecords(frame: Uint8Array): ServerMessage[] {
   const view = new DataView(frame.buffer, frame.byteOffset, frame.byteLength);
-  const out: (DataMessage | WrittenMessage)[] = [];
+  const out: ServerMessage[] = [];
   let at = 0;
   const need = (n: number) => {
     if (at + n > frame.length) throw new RangeError(`binary frame: a record is cut short at byte ${at}`);
@@ -140,6 +143,12 @@ export function decodeRecords(frame: Uint8Array): (DataMessage | WrittenMessage)
       const id = strictUtf8.decode(frame.subarray(at + 2, at + 2 + idLength));
       out.push({ type: 'written', id, bytes: view.getUint32(at + 2 + idLength, true) });
       at += 2 + idLength + 4;
+    } else if (kind === JSON_RECORD) {
+      need(5);
+      const n = view.getUint32(at + 1, true);
+      need(5 + n);
+      out.push(JSON.parse(strictUtf8.decode(frame.subarray(at + 5, at + 5 + n))) as ServerMessage);
+      at += 5 + n;
     } else {
       throw new RangeError(`binary frame: unknown record kind ${kind} at byte ${at}`);
     }

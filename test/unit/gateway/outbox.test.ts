@@ -4,6 +4,7 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { LAZY_MS, Outbox, OutboxSchedule, type Outgoing } from '../../../gateway/outbox.js';
+import { decodeRecords } from '../../../gateway/protocol/records.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -33,7 +34,7 @@ describe('outbox', () => {
     expect(JSON.parse(a.texts()[0] as string)).toEqual([{ n: 1 }, { n: 2 }, { n: 3 }]);
   });
 
-  it('sends binary records back to back in one binary frame, and a frame per run when a turn mixes them with JSON', async () => {
+  it('sends binary records back to back in one binary frame, with the JSON messages of the same turn among them', async () => {
     const schedule = new OutboxSchedule();
     const a = tab(schedule);
     a.box.push(bytes(1, 2), true);
@@ -41,13 +42,20 @@ describe('outbox', () => {
     await nextTurn();
     expect(a.texts()).toEqual([[1, 2, 3]]);
     a.box.push('{"n":1}', false);
-    a.box.push(bytes(4), false);
-    a.box.push(bytes(5, 6), false);
+    a.box.push(bytes(2, 1, 2), false);
     a.box.push('{"n":2}', false);
-    a.box.push('{"n":3}', false);
     await nextTurn();
-    // In the order they were made: a page reading frames in arrival order sees every message in order.
-    expect(a.texts().slice(1)).toEqual(['{"n":1}', [4, 5, 6], '[{"n":2},{"n":3}]']);
+    // One frame, in the order they were made: the JSON messages as records (kind 4, length, text).
+    const frame = a.frames[1]!.text as Uint8Array;
+    expect(a.frames).toHaveLength(2);
+    expect(decodeRecords(frame.subarray(0, 12))).toEqual([{ n: 1 }]);
+    expect([...frame.subarray(12, 15)]).toEqual([2, 1, 2]);
+    expect(decodeRecords(frame.subarray(15))).toEqual([{ n: 2 }]);
+    // A turn with JSON only is still one JSON frame.
+    a.box.push('{"n":3}', false);
+    a.box.push('{"n":4}', false);
+    await nextTurn();
+    expect(a.texts()[2]).toBe('[{"n":3},{"n":4}]');
   });
 
   it('holds a lazy message for the next urgent one, in order', async () => {

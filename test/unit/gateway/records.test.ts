@@ -3,7 +3,7 @@
 // refused with a message naming what is wrong, as a bad JSON one is.
 
 import { describe, expect, it } from 'vitest';
-import { DataEvents, writtenRecord } from '../../../gateway/protocol/encode.js';
+import { DataEvents, jsonRecord, writtenRecord } from '../../../gateway/protocol/encode.js';
 import { ProtocolError, type ServerMessage, toBase64 } from '../../../gateway/protocol/messages.js';
 import { decodeRecords, decodeWrite, encodeWrite } from '../../../gateway/protocol/records.js';
 
@@ -46,6 +46,20 @@ describe('binary stream records', () => {
       ['out', toBase64(enc('abc')), 7],
       ['in', toBase64(enc('ABC')), 8],
     ]);
+  });
+
+  it('carries any other message as its JSON among the records, characters beyond ASCII included', () => {
+    const notice: ServerMessage = {
+      type: 'notice',
+      level: 'info',
+      message: 'café ☕ "quoted"',
+      seq: 3,
+      t: 0.5,
+    };
+    const data = new DataEvents('s_1', 'raw', null).record('in', enc('x'), true, 4, 0.6);
+    const msgs = decodeRecords(Buffer.concat([jsonRecord(JSON.stringify(notice)), data]));
+    expect(msgs[0]).toEqual(notice);
+    expect(msgs[1]).toMatchObject({ type: 'data', seq: 4, data: toBase64(enc('x')) });
   });
 
   it('refuses a frame cut short or of an unknown kind instead of reading past it', () => {
