@@ -311,6 +311,39 @@ describe('binary records', () => {
     await p.close();
   });
 
+  it('survive garbage: random binary frames each get an answer, and the session goes on', async () => {
+    const p = await page();
+    await p.hello(undefined, { binary: true });
+    const s = await p.ok<Sock>('raw', { op: 'socket', family: 'AF_INET', type: 'SOCK_STREAM' });
+    const handle = Buffer.from(s.socket);
+    // Seeded, so a failure can be replayed: some frames are writes with lengths that lie.
+    let seed = 12345;
+    const rand = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return Math.floor((seed / 2 ** 31) * n);
+    };
+    const frames: Uint8Array[] = [];
+    for (let i = 0; i < 150; i++) {
+      const f = Uint8Array.from({ length: rand(40) }, () => rand(256));
+      if (i % 3 === 0 && f.length > 0) f[0] = 1;
+      frames.push(f);
+    }
+    // A write whose socket is real but not connected, and whose lengths are right.
+    frames.push(Uint8Array.from([1, 2, 119, 49, handle.length, ...handle, 104, 105]));
+    for (const f of frames) p.ws.send(f);
+    await p.next((m) => m.type === 'failed' && m.id === 'w1');
+    await p.ok('raw', { op: 'gethostname' });
+    const answers = p.messages.filter((m) => m.type === 'error' || m.type === 'failed');
+    // Every frame was refused with a reason (or, for a well-formed write, failed by the kernel's rules).
+    expect(answers.length).toBe(frames.length);
+    expect(answers.every((m) => (m.type === 'error' ? m.message.length > 0 : m.error.code.length > 0))).toBe(
+      true,
+    );
+    expect(answers.at(-1)).toMatchObject({ type: 'failed', id: 'w1' });
+    expect(p.closed).toBeNull();
+    await p.close();
+  });
+
   it('follow the page: a reload that reads only JSON gets the same stream as JSON', async () => {
     const a = await page();
     const w = await a.hello(undefined, { binary: true });
