@@ -88,16 +88,7 @@ export class Session {
 
   /** One text frame from the tab. Never throws: a bad message gets an error reply. */
   receive(text: string, transport: Transport): Session {
-    if (text.length > MAX_MESSAGE_BYTES) {
-      transport.send({
-        type: 'error',
-        id: null,
-        code: 'EGW_TOO_BIG',
-        message: `message larger than ${MAX_MESSAGE_BYTES} bytes`,
-      });
-      return this;
-    }
-    return this.decoded(transport, () => parseClientMessage(text));
+    return this.decoded(transport, text.length, () => parseClientMessage(text));
   }
 
   /** One binary frame from the tab: a write (see protocol/records.ts). Never throws. */
@@ -112,7 +103,11 @@ export class Session {
       });
       return this;
     }
-    if (frame.length > MAX_MESSAGE_BYTES) {
+    return this.decoded(transport, frame.length, () => decodeWrite(frame));
+  }
+
+  private decoded(transport: Transport, size: number, decode: () => ClientMessage | WriteFrame): Session {
+    if (size > MAX_MESSAGE_BYTES) {
       transport.send({
         type: 'error',
         id: null,
@@ -121,10 +116,6 @@ export class Session {
       });
       return this;
     }
-    return this.decoded(transport, () => decodeWrite(frame));
-  }
-
-  private decoded(transport: Transport, decode: () => ClientMessage | WriteFrame): Session {
     let msg: ClientMessage | WriteFrame;
     try {
       msg = decode();

@@ -31,6 +31,17 @@ afterAll(async () => {
 
 const page = () => Page.open(wsUrl, { Origin: origin });
 
+/** A stepped server on `port` and a client connected to it with stream: true: their handles. */
+async function streamedPair(p: Page, port: number): Promise<{ client: string; server: string }> {
+  const l = await p.ok<Sock>('server', { op: 'socket', family: 'AF_INET', type: 'SOCK_STREAM' });
+  await p.ok('server', { op: 'bind', socket: l.socket, address: ['127.0.0.1', port] });
+  await p.ok('server', { op: 'listen', socket: l.socket, backlog: 1 });
+  const c = await p.ok<Sock>('raw', { op: 'socket', family: 'AF_INET', type: 'SOCK_STREAM' });
+  await p.ok('raw', { op: 'connect', socket: c.socket, address: ['127.0.0.1', port], stream: true });
+  const a = await p.ok<ResultOf<'accept'>>('server', { op: 'accept', socket: l.socket });
+  return { client: c.socket, server: a.socket };
+}
+
 describe('the handshake', () => {
   it('welcomes a page with its session, its own ports and the engine in use', async () => {
     const p = await page();
@@ -209,19 +220,13 @@ describe.each(['json', 'binary'] as const)('streams over the WebSocket (raw sess
     const p = await page();
     const w = await p.hello(undefined, { binary });
     expect(w.binary).toBe(binary);
-    const port = w.ports[0]!;
-    const l = await p.ok<Sock>('server', { op: 'socket', family: 'AF_INET', type: 'SOCK_STREAM' });
-    await p.ok('server', { op: 'bind', socket: l.socket, address: ['127.0.0.1', port] });
-    await p.ok('server', { op: 'listen', socket: l.socket, backlog: 1 });
-    const c = await p.ok<Sock>('raw', { op: 'socket', family: 'AF_INET', type: 'SOCK_STREAM' });
-    await p.ok('raw', { op: 'connect', socket: c.socket, address: ['127.0.0.1', port], stream: true });
-    const a = await p.ok<ResultOf<'accept'>>('server', { op: 'accept', socket: l.socket });
-    p.write('w1', c.socket, Buffer.from('ping\n'));
+    const { client, server } = await streamedPair(p, w.ports[0]!);
+    p.write('w1', client, Buffer.from('ping\n'));
     expect(await p.next((m) => m.type === 'written' && m.id === 'w1')).toMatchObject({ bytes: 5 });
-    const got = await p.ok<ResultOf<'recv'>>('server', { op: 'recv', socket: a.socket, bufsize: 100 });
+    const got = await p.ok<ResultOf<'recv'>>('server', { op: 'recv', socket: server, bufsize: 100 });
     expect(Buffer.from(got.data, 'base64').toString()).toBe('ping\n');
-    await p.ok('server', { op: 'sendall', socket: a.socket, data: Buffer.from('pong\n').toString('base64') });
-    await eventually(() => streamedText(p, c.socket) === 'pong\n', 'the pushed reply');
+    await p.ok('server', { op: 'sendall', socket: server, data: Buffer.from('pong\n').toString('base64') });
+    await eventually(() => streamedText(p, client) === 'pong\n', 'the pushed reply');
     expect(
       p.messages.some((m) => m.type === 'call-started' && m.program === 'raw' && m.call.op === 'recv'),
     ).toBe(false);
@@ -347,14 +352,8 @@ describe('binary records', () => {
   it('follow the page: a reload that reads only JSON gets the same stream as JSON', async () => {
     const a = await page();
     const w = await a.hello(undefined, { binary: true });
-    const port = w.ports[0]!;
-    const l = await a.ok<Sock>('server', { op: 'socket', family: 'AF_INET', type: 'SOCK_STREAM' });
-    await a.ok('server', { op: 'bind', socket: l.socket, address: ['127.0.0.1', port] });
-    await a.ok('server', { op: 'listen', socket: l.socket, backlog: 1 });
-    const c = await a.ok<Sock>('raw', { op: 'socket', family: 'AF_INET', type: 'SOCK_STREAM' });
-    await a.ok('raw', { op: 'connect', socket: c.socket, address: ['127.0.0.1', port], stream: true });
-    const s = await a.ok<ResultOf<'accept'>>('server', { op: 'accept', socket: l.socket });
-    a.write('w1', c.socket, Buffer.from('before'));
+    const { client, server } = await streamedPair(a, w.ports[0]!);
+    a.write('w1', client, Buffer.from('before'));
     await a.next((m) => m.type === 'written' && m.id === 'w1');
     expect(a.binaryFrames).toBeGreaterThan(0);
     await a.close();
@@ -362,10 +361,10 @@ describe('binary records', () => {
     const b = await page();
     const w2 = await b.hello(w.resumeToken);
     expect(w2).toMatchObject({ resumed: true, binary: false });
-    await b.ok('server', { op: 'sendall', socket: s.socket, data: Buffer.from('after').toString('base64') });
-    const data = await b.next((m) => m.type === 'data' && m.socket === c.socket && m.direction === 'in');
+    await b.ok('server', { op: 'sendall', socket: server, data: Buffer.from('after').toString('base64') });
+    const data = await b.next((m) => m.type === 'data' && m.socket === client && m.direction === 'in');
     expect(data).toMatchObject({ data: Buffer.from('after').toString('base64'), streamed: true });
-    b.write('w2', c.socket, Buffer.from('again'));
+    b.write('w2', client, Buffer.from('again'));
     expect(await b.next((m) => m.type === 'written' && m.id === 'w2')).toMatchObject({ bytes: 5 });
     expect(b.binaryFrames).toBe(0);
     await b.close();
