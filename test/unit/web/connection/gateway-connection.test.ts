@@ -1,0 +1,146 @@
+// The page's side of the protocol: it asks for binary records in its hello, sends its writes as
+// binary frames once the gateway agreed (as JSON when it did not), and reads a binary frame's records,
+// JSON ones included, as the same messages in the same order as a text frame's.
+
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { DataEvents, jsonRecord, writtenRecord } from '../../../../gateway/protocol/encode.js';
+import { PROTOCOL_VERSION, type ServerMessage, toBase64 } from '../../../../gateway/protocol/messages.js';
+import { decodeWrite } from '../../../../gateway/protocol/records.js';
+import { GatewayConnection } from '../../../../web/src/connection/gateway-connection.js';
+import type { Action } from '../../../../web/src/store/actions.js';
+
+/** The browser's WebSocket, as far as the connection uses it: frames sent are kept, frames arrive on demand. */
+class FakeSocket {
+  static readonly OPEN = 1;
+  static last: FakeSocket | null = null;
+  readonly sent: (string | Uint8Array)[] = [];
+  readyState = 0;
+  binaryType = 'blob';
+  onopen: (() => void) | null = null;
+  onmessage: ((ev: { data: unknown }) => void) | null = null;
+  onclose: ((ev: { code: number; reason: string }) => void) | null = null;
+
+  constructor(readonly url: string) {
+    FakeSocket.last = this;
+  }
+
+  send(frame: string | Uint8Array): void {
+    this.sent.push(frame);
+  }
+
+  close(): void {}
+
+  open(): void {
+    this.readyState = FakeSocket.OPEN;
+    this.onopen?.();
+  }
+
+  receive(frame: string | Uint8Array): void {
+    const data =
+      typeof frame === 'string'
+        ? frame
+        : frame.buffer.slice(frame.byteOffset, frame.byteOffset + frame.byteLength);
+    this.onmessage?.({ data });
+  }
+}
+
+const welcome = (binary: boolean) =>
+  JSON.stringify({
+    type: 'welcome',
+    id: 'hello',
+    protocol: PROTOCOL_VERSION,
+    session: 's',
+    resumeToken: 'r',
+    resumed: false,
+    binary,
+    engine: { kind: 'libc', platform: 'linux', merges: [] },
+    ports: [],
+    bindHosts: [],
+    lessonServers: [],
+    limits: { sockets: 1, messageBytes: 1, callsPerSecond: 1 },
+  });
+
+function memoryStorage(): Pick<Storage, 'getItem' | 'setItem' | 'removeItem'> {
+  const m = new Map<string, string>();
+  return {
+    getItem: (k) => m.get(k) ?? null,
+    setItem: (k, v) => void m.set(k, v),
+    removeItem: (k) => void m.delete(k),
+  };
+}
+
+let saved: unknown;
+beforeEach(() => {
+  saved = (globalThis as { WebSocket?: unknown }).WebSocket;
+  (globalThis as { WebSocket?: unknown }).WebSocket = FakeSocket;
+});
+afterEach(() => {
+  (globalThis as { WebSocket?: unknown }).WebSocket = saved;
+});
+
+async function connected(binary: boolean) {
+  const actions: Action[] = [];
+  const conn = new GatewayConnection('ws://x/ws', (a) => actions.push(a), memoryStorage());
+  conn.start();
+  const ws = FakeSocket.last!;
+  ws.open();
+  ws.receive(welcome(binary));
+  return { conn, ws, actions };
+}
+
+describe('the page speaking to the gateway', () => {
+  it('asks for binary records in its hello, and reads its frames as arraybuffers', async () => {
+    const { ws } = await connected(true);
+    expect(ws.binaryType).toBe('arraybuffer');
+    expect(JSON.parse(ws.sent[0] as string)).toMatchObject({ type: 'hello', binary: true });
+  });
+
+  it('sends a write as a binary frame once the gateway agreed, and reads its reply from a record', async () => {
+    const { conn, ws } = await connected(true);
+    const reply = conn.write('s_1', Uint8Array.from([0, 10, 255]));
+    const frame = decodeWrite(ws.sent.at(-1) as Uint8Array);
+    expect(frame).toMatchObject({ type: 'write', socket: 's_1' });
+    expect([...frame.bytes]).toEqual([0, 10, 255]);
+    ws.receive(writtenRecord(frame.id, 3));
+    expect(await reply).toEqual({ ok: true, bytes: 3 });
+  });
+
+  it('sends a write as JSON to a gateway that did not agree', async () => {
+    const { conn, ws } = await connected(false);
+    void conn.write('s_1', Uint8Array.from([104, 105]));
+    expect(JSON.parse(ws.sent.at(-1) as string)).toMatchObject({
+      type: 'write',
+      socket: 's_1',
+      data: toBase64(Uint8Array.from([104, 105])),
+    });
+  });
+
+  it("hands a binary frame's messages to listeners and the store in order, a JSON record's reply included", async () => {
+    const { conn, ws, actions } = await connected(true);
+    const seen: ServerMessage[] = [];
+    conn.onMessage((m) => seen.push(m));
+    const call = conn.call('raw', { op: 'gethostname' });
+    const id = (JSON.parse(ws.sent.at(-1) as string) as { id: string }).id;
+    const data = new DataEvents('s_1', 'raw', ['127.0.0.1', 7]);
+    const returned = {
+      type: 'call-returned',
+      id,
+      program: 'raw',
+      call: { op: 'gethostname' },
+      result: { op: 'gethostname', name: 'box' },
+      seq: 2,
+      t: 2,
+    };
+    ws.receive(
+      Buffer.concat([
+        data.record('in', Uint8Array.from([65]), true, 1, 1),
+        jsonRecord(JSON.stringify(returned)),
+        data.record('in', Uint8Array.from([66]), true, 3, 3),
+      ]),
+    );
+    expect(seen.map((m) => ('seq' in m ? m.seq : null))).toEqual([1, 2, 3]);
+    expect(await call).toEqual({ ok: true, result: { op: 'gethostname', name: 'box' } });
+    const stored = actions.filter((a) => a.type === 'server').map((a) => a.type === 'server' && a.msg.type);
+    expect(stored).toEqual(['data', 'call-returned', 'data']);
+  });
+});
