@@ -33,6 +33,7 @@ import type { KernelTable } from './kernel-table.js';
 import { NameError, type NamePort } from './name-port.js';
 import { type Policy, RefusedError } from './policy.js';
 import { type Disposable, SyscallError, type SyscallPort } from './syscall-port.js';
+import { Ticker } from './ticker.js';
 import { TurnBatch } from './turn-batch.js';
 
 export type TraceMessage = Extract<ServerMessage, { seq: number }>;
@@ -73,6 +74,11 @@ export interface EngineOptions {
    * sends go out back to back (see turn-batch.ts). An engine alone gets its own.
    */
   writeBatch?: TurnBatch;
+  /**
+   * Where the looks at moving sockets wait their QUIET_TICK_MS, shared by every session of a gateway
+   * so that they wake the loop together (see ticker.ts). An engine alone gets its own.
+   */
+  ticker?: Ticker;
 }
 
 interface SocketRecord {
@@ -151,7 +157,7 @@ interface Pending {
   cancel(err: Error): void;
 }
 
-const QUIET_TICK_MS = 250;
+export const QUIET_TICK_MS = 250;
 const GHOST_TICK_MS = 1000;
 const MAX_PEEK = 64 * 1024;
 const NAME_TIMEOUT_MS = 5000;
@@ -179,7 +185,7 @@ export class Engine {
   private movingCount = 0;
   private seq = 0;
   private readonly t0: number;
-  private tick: ReturnType<typeof setTimeout> | null = null;
+  private readonly ticker: Ticker;
   private tickArmed = false;
   private ghostTick: ReturnType<typeof setTimeout> | null = null;
   private disposed = false;
@@ -188,6 +194,7 @@ export class Engine {
   constructor(private readonly o: EngineOptions) {
     this.t0 = o.clock();
     this.writeBatch = o.writeBatch ?? new TurnBatch();
+    this.ticker = o.ticker ?? new Ticker(QUIET_TICK_MS);
   }
 
   /**
@@ -289,7 +296,6 @@ export class Engine {
     }
     this.sockets.clear();
     this.disposed = true;
-    if (this.tick) clearTimeout(this.tick);
     if (this.ghostTick) clearTimeout(this.ghostTick);
   }
 
@@ -1089,17 +1095,17 @@ export class Engine {
   private scheduleTick(): void {
     if (this.movingCount === 0 || this.tickArmed || this.disposed) return;
     this.tickArmed = true;
-    // One timer per engine, re-armed with refresh(): a session sending a message a second would
-    // otherwise leave a new timer behind each time, to be promoted and collected by a full GC.
-    if (this.tick) this.tick.refresh();
-    else
-      this.tick = setTimeout(() => {
-        this.tickArmed = false;
-        const moving: SocketRecord[] = [];
-        for (const rec of this.sockets.values()) if (rec.moving) moving.push(rec);
-        this.refreshSome(moving, true);
-      }, QUIET_TICK_MS);
+    this.ticker.add(this.tickNow);
   }
+
+  /** One function per engine, not a closure per tick (at a message a second each would be promoted). */
+  private readonly tickNow = (): void => {
+    this.tickArmed = false;
+    if (this.disposed) return;
+    const moving: SocketRecord[] = [];
+    for (const rec of this.sockets.values()) if (rec.moving) moving.push(rec);
+    this.refreshSome(moving, true);
+  };
 
   /** New bytes waiting in the kernel's receive queue: peek at them without taking them. */
   private reportArrival(rec: SocketRecord, recvQ: number): void {

@@ -1,10 +1,11 @@
 // Every live session: creates them with their own block of ports, finds one again for a reload within
 // the grace period, enforces how many sessions a client address and the whole gateway may hold.
 
-import { Engine } from '../engine/engine.js';
+import { Engine, QUIET_TICK_MS } from '../engine/engine.js';
 import type { KernelTable } from '../engine/kernel-table.js';
 import type { NamePort } from '../engine/name-port.js';
 import type { SyscallPort } from '../engine/syscall-port.js';
+import { Ticker } from '../engine/ticker.js';
 import { TurnBatch } from '../engine/turn-batch.js';
 import type { Address, LessonServerInfo } from '../protocol/messages.js';
 import { LocalOwners } from './local-owners.js';
@@ -36,6 +37,7 @@ export class Sessions {
   private readonly ctx: SessionContext;
   /** Every session's stream writes of one turn, sent together. */
   private readonly writeBatch = new TurnBatch();
+  private readonly ticker = new Ticker(QUIET_TICK_MS);
   /** Which session holds which local address (lesson servers' calls are drawn for their peer's session). */
   private readonly locals = new LocalOwners<Session>();
 
@@ -85,6 +87,7 @@ export class Sessions {
       binary: session.binary,
       congested: session.congested,
       writeBatch: this.writeBatch,
+      ticker: this.ticker,
       locals: {
         held: (address) => this.locals.held(address, session),
         released: (address) => this.locals.released(address, session),
