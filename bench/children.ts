@@ -12,6 +12,11 @@ export interface Child {
   readonly port: number;
   /** The last lines it wrote to stdout and stderr, for error messages. */
   tail(): string;
+  /**
+   * A Node child started with collectable: true runs a full garbage collection (see gc-on-signal.ts);
+   * resolves once it has, or after 5 s. Others resolve at once.
+   */
+  collectGarbage(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -24,20 +29,27 @@ export interface StartOptions {
   timeoutMs?: number;
   /** Its own process group, killed as a whole (for servers that fork a process per connection). */
   group?: boolean;
+  /** A Node script: run it with gc-on-signal.ts preloaded, so that collectGarbage() works. */
+  collectable?: boolean;
 }
+
+const GC_PRELOAD = new URL('./gc-on-signal.js', import.meta.url).href;
 
 const live = new Set<{ proc: ChildProcess; group: boolean }>();
 const TAIL_LINES = 20;
 
 export async function startChild(o: StartOptions): Promise<Child> {
   const group = o.group ?? false;
-  const proc = spawn(o.command, o.args, { stdio: ['pipe', 'pipe', 'pipe'], detached: group });
+  const args = o.collectable ? ['--expose-gc', '--import', GC_PRELOAD, ...o.args] : o.args;
+  const proc = spawn(o.command, args, { stdio: ['pipe', 'pipe', 'pipe'], detached: group });
   const entry = { proc, group };
   live.add(entry);
   const lines: string[] = [];
   let stdoutText = '';
+  let collected = 0;
   const keep = (chunk: Buffer, into: 'out' | 'err') => {
     const text = chunk.toString();
+    if (into === 'out') collected += text.match(/^GC$/gm)?.length ?? 0;
     if (into === 'out') stdoutText = (stdoutText + text).slice(-4096);
     for (const line of text.split('\n')) if (line.trim()) lines.push(line);
     if (lines.length > TAIL_LINES) lines.splice(0, lines.length - TAIL_LINES);
@@ -79,6 +91,13 @@ export async function startChild(o: StartOptions): Promise<Child> {
     pid,
     port,
     tail: () => lines.join('\n'),
+    collectGarbage: async () => {
+      if (!o.collectable || gone) return;
+      const before = collected;
+      proc.kill('SIGUSR2');
+      const until = performance.now() + 5000;
+      while (collected === before && !gone && performance.now() < until) await sleep(20);
+    },
     stop: () => kill(entry, exited),
   };
 }

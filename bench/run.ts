@@ -554,6 +554,7 @@ async function startWorld(gatewayMain: string, websockifyBin: string | null): Pr
     command: node,
     args: [resolve(HERE, 'echo-server.js')],
     ready: { stdout: /PORT (\d+)/ },
+    collectable: true,
   });
   const partial: Partial<World> = { echo };
   worldToStop = partial as World;
@@ -575,6 +576,7 @@ async function startWorld(gatewayMain: string, websockifyBin: string | null): Pr
     ],
     ready: { stdout: /Socket playground: open http:\/\/[^:/]+:(\d+)\// },
     timeoutMs: 30_000,
+    collectable: true,
   });
   partial.gateway = gateway;
   const bridge = await startChild({
@@ -582,6 +584,7 @@ async function startWorld(gatewayMain: string, websockifyBin: string | null): Pr
     command: node,
     args: [resolve(HERE, 'bridge.js'), String(echo.port)],
     ready: { stdout: /PORT (\d+)/ },
+    collectable: true,
   });
   partial.bridge = bridge;
   partial.floor = await startChild({
@@ -589,6 +592,7 @@ async function startWorld(gatewayMain: string, websockifyBin: string | null): Pr
     command: node,
     args: [resolve(HERE, 'protocol-floor.js'), String(echo.port)],
     ready: { stdout: /PORT (\d+)/ },
+    collectable: true,
   });
   let websockify: Child | null = null;
   if (websockifyBin) {
@@ -721,7 +725,6 @@ async function measure(
   mode: RunRecord['mode'],
   round: number,
 ): Promise<RunRecord> {
-  global.gc?.();
   const opened = await openMany(sessions, opener(world, path), {
     parallel: Math.min(sessions, 100),
     deadlineMs: 90_000,
@@ -732,6 +735,10 @@ async function measure(
   // Opened is not enough: websockify completes the handshake, then drops sessions it cannot select() on.
   const up = clients.filter((c) => c.alive).length;
   const mid = middle(world, path);
+  // Every run from collected heaps: this process's, the echo server's and the measured server's (the
+  // previous run's garbage is not this run's to collect).
+  global.gc?.();
+  await Promise.all([world.echo.collectGarbage(), mid?.collectGarbage()]);
   const frames0 = clients.reduce((a, c) => a + c.extraFrames, 0);
   const cpu0 = mid ? cpuSeconds(mid.pid) : Number.NaN;
   const gen0 = process.cpuUsage();
