@@ -1,10 +1,12 @@
 // Binary stream records: the same `write`, `written` and `data` messages as messages.ts, with their
 // bytes raw instead of in base64 and their numbers in binary instead of JSON text. Only for streamed
 // sockets' traffic (a raw session's typing and what comes back), only on a connection whose page asked
-// for them in `hello { binary: true }` and was told `welcome { binary: true }`; everything else stays
-// JSON. Why: an echo through a raw session was a parsed JSON request and three JSON messages back,
-// and the bench measured that encoding alone (bench/binary-floor.ts against a JSON twin of it) at a
-// fifth of a minimal bridge's throughput. The records decode to exactly the JSON messages, so nothing past the connection changes.
+// for them in `hello { binary: true }` and was told `welcome { binary: true }`; every other message is
+// JSON (in a binary frame that has records, as a JSON record among them). Why: an echo through a raw
+// session was a parsed JSON request and three JSON messages back, and the bench priced that encoding
+// alone (a floor speaking the protocol and nothing else, in JSON and in records) at a fifth of a
+// minimal bridge's throughput. The records decode to exactly the JSON messages, so nothing past the
+// connection changes.
 // Pure functions on Uint8Array: shared by the gateway (which decodes writes and encodes records with
 // Buffer in encode.ts) and the page (which encodes writes and decodes records).
 //
