@@ -97,7 +97,8 @@ class WsTransport implements Transport {
     if (typeof msg === 'string') this.outbox.push(msg, lazy);
     else if (!(msg instanceof Uint8Array)) this.outbox.push(JSON.stringify(msg), lazy);
     else if (this.binary) this.outbox.push(msg, lazy);
-    // Made for an earlier page of this session that read binary records (held while it reloaded).
+    // Made while a page that read records was closing, held, and replayed to its successor, which
+    // reads only JSON (the engine asks `binary` of the transport it is about to reach).
     else for (const m of decodeRecords(msg)) this.outbox.push(JSON.stringify(m), lazy);
   }
 

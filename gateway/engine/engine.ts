@@ -320,7 +320,8 @@ export class Engine {
           message: `more than ${MAX_PENDING_WRITE} bytes would wait to be written on this socket: wait for the earlier writes`,
         });
       }
-      // A binary write's bytes are a view of the frame, which the WebSocket may reuse: keep a copy.
+      // A binary write's bytes are a view into the socket's whole read chunk: a write that has to wait
+      // for room in the kernel would keep the chunk alive, so it keeps a copy of its own bytes.
       const kept = typeof data === 'string' ? bytes : Buffer.from(bytes);
       rec.writes.push({ id, base64: typeof data === 'string' ? data : null, data: kept, sent: 0 });
       rec.writeBacklog += bytes.length;
@@ -1301,7 +1302,7 @@ function deadline(rec: SocketRecord, now: number): number | null {
   return rec.timeout === null || rec.timeout === 0 ? null : now + rec.timeout * 1000;
 }
 
-/** Nothing will change without a new event: safe to stop polling and watch for readability instead. */
+/** The page was shown this view already. */
 function sameView(a: KernelSocket, b: KernelSocket): boolean {
   return (
     a.state === b.state &&
@@ -1323,6 +1324,7 @@ function sameAddress(a: Address | null, b: Address | null): boolean {
   return a === b || (a !== null && b !== null && a[0] === b[0] && a[1] === b[1]);
 }
 
+/** Nothing will change without a new event: safe to stop polling and watch for readability instead. */
 function isQuiet(v: KernelSocket): boolean {
   if (v.proto === 'udp') return v.recvQ === 0;
   if (v.state === 'LISTEN') return (v.acceptQ ?? 0) === 0;

@@ -1,8 +1,8 @@
-// The messages a raw session's echo sends most (its data events and its writes' replies), written as
-// JSON text directly instead of built as objects and passed through JSON.stringify: an echo makes three
-// of them, and the generic serializer cost ~0.7 µs each against ~0.1 µs for a template filled from
-// parts encoded once per socket. The shapes are the `data` and `written` messages of messages.ts, field
-// for field; test/unit/gateway/encode.test.ts holds the two to the same JSON.
+// The messages a raw session's echo sends most (its data events and its writes' replies), encoded
+// straight from parts kept per socket instead of built as objects: as JSON text (the generic serializer
+// cost ~0.7 µs each against ~0.1 µs for a filled template), or as the binary records of records.ts for
+// a page that asked for them. The shapes are the `data` and `written` messages of messages.ts, field
+// for field; test/unit/gateway/encode.test.ts and records.test.ts hold both encodings to them.
 
 import type { Address, ServerMessage } from './messages.js';
 import { DATA_FIXED, DATA_IN, DATA_RECORD, DATA_STREAMED, JSON_RECORD, WRITTEN_RECORD } from './records.js';
@@ -11,8 +11,8 @@ import { DATA_FIXED, DATA_IN, DATA_RECORD, DATA_STREAMED, JSON_RECORD, WRITTEN_R
 export type EncodedMessage = string & { readonly __encoded: unique symbol };
 
 /**
- * A `data` or `written` message as a binary stream record (protocol/records.ts), for a page that asked
- * for them; a transport without them turns it back into JSON (decodeRecords).
+ * A message as a binary record (protocol/records.ts), for a page that asked for them; a transport
+ * without them turns it back into JSON (decodeRecords).
  */
 export type StreamRecord = Buffer & { readonly __record: unique symbol };
 
