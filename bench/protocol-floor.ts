@@ -1,15 +1,15 @@
 // The floor for any server speaking the gateway's protocol: ws + net like the minimal bridge, but a
 // raw session's echo costs what the protocol asks of it, as the web app speaks it (hello with binary,
 // protocol/records.ts): the page's `write` decoded from its binary frame, and three records back (the
-// write's data event and reply, waiting for the echo's data event so that all leave in one frame per
-// turn), encoded by the gateway's own encoders. No engine, no sessions, no limits, no kernel state:
+// write's data event and reply, made as one buffer, waiting for the echo's data event so that all leave
+// in one frame per turn), encoded by the gateway's own encoders. No engine, no sessions, no limits, no kernel state:
 // what is left between this and the gateway is the gateway's own work; what is left between this and
 // the bridge is the protocol's. Speaks just enough for bench/gateway-client.ts's stream echo: hello,
 // socket, connect with stream: true, write. Run as a child process by bench/run.ts: argv[2] is the echo
 // server's port; prints "PORT <n>"; exits when stdin closes.
 
 import { connect, type Socket } from 'node:net';
-import { DataEvents, writtenRecord } from '../gateway/protocol/encode.js';
+import { DataEvents } from '../gateway/protocol/encode.js';
 import { type ClientMessage, PROTOCOL_VERSION } from '../gateway/protocol/messages.js';
 import { decodeWrite } from '../gateway/protocol/records.js';
 import { echoPortArg, serveBench, writeAtTurnEnd } from './ws-child.js';
@@ -49,8 +49,7 @@ serveBench('protocol floor', (ws, req) => {
       const w = decodeWrite(data);
       // At the end of the turn, with every page's writes, as the gateway sends them.
       if (!writeAtTurnEnd(tcp, w.bytes)) ws.pause();
-      push(events.record('out', w.bytes, false, ++seq, now()), true);
-      push(writtenRecord(w.id, w.bytes.length), true);
+      push(events.sentWhole(w.id, w.bytes, ++seq, now()), true);
       return;
     }
     const msg = JSON.parse(String(data)) as ClientMessage;

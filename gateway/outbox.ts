@@ -6,11 +6,12 @@
 // an echo costs one frame each way.
 //
 // One schedule serves every tab of a gateway: one setImmediate for all the tabs with an urgent message,
-// one timer for all the tabs holding only lazy ones. Its queues are plain arrays that keep their
-// storage: with thousands of tabs a message a second each, a Map or Set of waiting tabs, grown and
-// shrunk at every message, reallocated its tables often enough that they outlived the young generation,
-// and the garbage collector's pauses set the tail latency.
+// one timer for all the tabs holding only lazy ones. Its queues keep their storage (engine/fifo.ts):
+// with thousands of tabs a message a second each, a Map or Set of waiting tabs, grown and shrunk at
+// every message, reallocated its tables often enough that they outlived the young generation, and the
+// garbage collector's pauses set the tail latency.
 
+import { Fifo } from './engine/fifo.js';
 import { jsonRecord } from './protocol/encode.js';
 
 /** How long a lazy message may wait for an urgent one. */
@@ -20,7 +21,7 @@ export const LAZY_MS = 40;
 export type Outgoing = string | Uint8Array;
 
 export class Outbox {
-  private readonly queue: Outgoing[] = [];
+  private readonly queue = new Fifo<Outgoing>(4);
   /** Waiting in the schedule's urgent list. */
   urgent = false;
   /** When the first lazy message must leave; 0 when none waits. */
@@ -44,35 +45,58 @@ export class Outbox {
     this.urgent = false;
     this.lazyDue = 0;
     const q = this.queue;
-    if (q.length === 0) return;
-    let records = false;
-    for (const m of q) if (typeof m !== 'string') records = true;
-    if (q.length === 1) this.sendFrame(q[0]!);
-    else if (!records) this.sendFrame(`[${q.join(',')}]`);
-    else {
-      for (let i = 0; i < q.length; i++) {
-        const m = q[i]!;
-        if (typeof m === 'string') q[i] = jsonRecord(m);
-      }
-      this.sendFrame(Buffer.concat(q as Uint8Array[]));
+    const n = q.length;
+    if (n === 0) return;
+    if (n === 1) {
+      this.sendFrame(q.shift()!);
+      return;
     }
-    // The same array for the tab's whole life: a fresh one a flush outlived the young generation.
-    q.length = 0;
+    let records = 0;
+    let bytes = 0;
+    for (let i = 0; i < n; i++) {
+      const m = q.at(i);
+      if (typeof m !== 'string') {
+        records++;
+        bytes += m.length;
+      }
+    }
+    if (records === 0) {
+      let text = `[${q.shift()!}`;
+      while (q.length > 0) text += `,${q.shift()!}`;
+      this.sendFrame(`${text}]`);
+      return;
+    }
+    // Records and JSON as records, back to back in one buffer.
+    if (records < n) {
+      bytes = 0;
+      for (let i = 0; i < n; i++) {
+        const m = q.shift()!;
+        const r = typeof m === 'string' ? jsonRecord(m) : m;
+        bytes += r.length;
+        q.push(r);
+      }
+    }
+    const frame = Buffer.allocUnsafe(bytes);
+    for (let at = 0; q.length > 0; ) {
+      const r = q.shift() as Uint8Array;
+      frame.set(r, at);
+      at += r.length;
+    }
+    this.sendFrame(frame);
   }
 
   /** Forgets what waits (the tab is gone). */
   drop(): void {
-    this.queue.length = 0;
+    this.queue.clear();
   }
 }
 
 export class OutboxSchedule {
-  private urgent: Outbox[] = [];
-  private spare: Outbox[] = [];
+  private readonly urgent = new Fifo<Outbox>(64);
+  private urgentScheduled = false;
   /** Outboxes holding only lazy messages, in the order they began to wait, with their due times. */
-  private readonly lazy: Outbox[] = [];
-  private readonly lazyDue: number[] = [];
-  private lazyHead = 0;
+  private readonly lazy = new Fifo<Outbox>(64);
+  private readonly lazyDue = new Fifo<number>(64);
   private lazyTimer: ReturnType<typeof setTimeout> | null = null;
 
   constructor(private readonly clock: () => number = () => performance.now()) {}
@@ -80,7 +104,9 @@ export class OutboxSchedule {
   soon(box: Outbox): void {
     box.urgent = true;
     this.urgent.push(box);
-    if (this.urgent.length === 1) setImmediate(this.runUrgent);
+    if (this.urgentScheduled) return;
+    this.urgentScheduled = true;
+    setImmediate(this.runUrgent);
   }
 
   later(box: Outbox): void {
@@ -92,37 +118,30 @@ export class OutboxSchedule {
   }
 
   private readonly runUrgent = (): void => {
-    const due = this.urgent;
-    this.urgent = this.spare;
-    for (const box of due) if (box.urgent) box.flush();
-    due.length = 0;
-    this.spare = due;
+    this.urgentScheduled = false;
+    // The boxes waiting now; one made urgent while they flush leaves in the next turn.
+    for (let n = this.urgent.length; n > 0; n--) {
+      const box = this.urgent.shift()!;
+      if (box.urgent) box.flush();
+    }
   };
 
   private readonly runLazy = (): void => {
     this.lazyTimer = null;
     const now = this.clock();
-    while (this.lazyHead < this.lazy.length) {
-      const box = this.lazy[this.lazyHead]!;
-      const due = this.lazyDue[this.lazyHead]!;
+    while (this.lazy.length > 0) {
+      const box = this.lazy.at(0);
+      const due = this.lazyDue.at(0);
       // An entry whose box flushed since (with an urgent message, or from here) is stale.
       if (box.lazyDue === due) {
         if (due > now + 1) {
           this.lazyTimer = setTimeout(this.runLazy, due - now);
-          break;
+          return;
         }
         box.flush();
       }
-      this.lazyHead++;
-    }
-    if (this.lazyHead === this.lazy.length) {
-      this.lazy.length = 0;
-      this.lazyDue.length = 0;
-      this.lazyHead = 0;
-    } else if (this.lazyHead > 4096) {
-      this.lazy.splice(0, this.lazyHead);
-      this.lazyDue.splice(0, this.lazyHead);
-      this.lazyHead = 0;
+      this.lazy.shift();
+      this.lazyDue.shift();
     }
   };
 }

@@ -29,6 +29,7 @@ import {
   type SockType,
   toBase64,
 } from '../protocol/messages.js';
+import { Fifo } from './fifo.js';
 import type { KernelTable } from './kernel-table.js';
 import { NameError, type NamePort } from './name-port.js';
 import { type Policy, RefusedError } from './policy.js';
@@ -111,7 +112,7 @@ interface SocketRecord {
   /** The gateway's read loop on this socket (connect/accept with stream: true), or null. */
   stream: StreamLoop | null;
   /** Bytes written with `write`, in order, not yet all taken by the kernel. */
-  writes: WriteJob[];
+  writes: Fifo<WriteJob>;
   /** Bytes in `writes` not yet taken. */
   writeBacklog: number;
   /** The writable watch while the kernel's send buffer is full. */
@@ -139,7 +140,26 @@ interface WriteJob {
   /** The page's base64 (a JSON write), which is also the data event's when the kernel takes it all at once. */
   base64: string | null;
   data: Uint8Array;
+  /** False while `data` is a view into the page's frame (see write). */
+  owned: boolean;
   sent: number;
+}
+
+/** The socket's data events, made at its first. */
+function dataEvents(rec: SocketRecord): DataEvents {
+  rec.dataEvents ??= new DataEvents(rec.handle, rec.program, rec.remote);
+  return rec.dataEvents;
+}
+
+/**
+ * A binary write's bytes are a view into the socket's whole read chunk, which is fine for the turn it
+ * is sent in; a write that has to wait for room in the kernel would keep the chunk alive, so it takes
+ * a copy of its own bytes then.
+ */
+function own(job: WriteJob): void {
+  if (job.owned) return;
+  job.data = Buffer.from(job.data);
+  job.owned = true;
 }
 
 interface Ghost {
@@ -163,6 +183,8 @@ const MAX_PEEK = 64 * 1024;
 const NAME_TIMEOUT_MS = 5000;
 /** One read of a stream's loop: what nc asks for is smaller; this keeps bulk transfers to few events. */
 const STREAM_READ = 64 * 1024;
+/** Where every read loop reads (one at a time, synchronously): its bytes are copied into the record. */
+const streamBuffer = Buffer.allocUnsafe(STREAM_READ);
 /** How often a stream paused for a slow page looks again. */
 const STREAM_PAUSE_MS = 20;
 
@@ -186,6 +208,8 @@ export class Engine {
   private seq = 0;
   private readonly t0: number;
   private readonly ticker: Ticker;
+  /** The sockets refreshSome is about to read (kept, not made per look: see fifo.ts). */
+  private readonly looking = new Fifo<SocketRecord>();
   private tickArmed = false;
   private ghostTick: ReturnType<typeof setTimeout> | null = null;
   private disposed = false;
@@ -320,10 +344,15 @@ export class Engine {
           message: `more than ${MAX_PENDING_WRITE} bytes would wait to be written on this socket: wait for the earlier writes`,
         });
       }
-      // A binary write's bytes are a view into the socket's whole read chunk: a write that has to wait
-      // for room in the kernel would keep the chunk alive, so it keeps a copy of its own bytes.
-      const kept = typeof data === 'string' ? bytes : Buffer.from(bytes);
-      rec.writes.push({ id, base64: typeof data === 'string' ? data : null, data: kept, sent: 0 });
+      const job: WriteJob = {
+        id,
+        base64: typeof data === 'string' ? data : null,
+        data: bytes,
+        owned: typeof data === 'string',
+        sent: 0,
+      };
+      rec.writes.push(job);
+      if (rec.writeWait) own(job);
       rec.writeBacklog += bytes.length;
       // Sent at the end of this turn with every other page's writes (see turn-batch.ts), unless the
       // kernel's buffer is full: then the writable watch sends it after the earlier ones.
@@ -343,7 +372,7 @@ export class Engine {
 
   private flushWrites(rec: SocketRecord): void {
     while (rec.writes.length > 0) {
-      const job = rec.writes[0]!;
+      const job = rec.writes.at(0);
       let n = 0;
       if (job.data.length > 0) {
         try {
@@ -351,6 +380,7 @@ export class Engine {
         } catch (err) {
           if (err instanceof SyscallError && err.code === 'EAGAIN') {
             // The kernel's send buffer is full: go on when it has room.
+            for (let i = 0; i < rec.writes.length; i++) own(rec.writes.at(i));
             rec.writeWait = this.o.sys.wait(rec.fd, 'writable', () => {
               rec.writeWait = null;
               this.flushWrites(rec);
@@ -362,9 +392,15 @@ export class Engine {
           this.refreshDirty();
           return;
         }
+        if (job.sent === 0 && n === job.data.length && this.o.binary?.() === true && !this.disposed) {
+          // Taken whole, as nearly every write is: its data event and its reply in one record pair.
+          rec.writes.shift();
+          rec.writeBacklog -= n;
+          this.o.emit(dataEvents(rec).sentWhole(job.id, job.data, ++this.seq, this.now()), true);
+          continue;
+        }
         const whole = job.sent === 0 && n === job.data.length;
-        const taken = whole ? job.data : job.data.subarray(job.sent, job.sent + n);
-        this.sendData(rec, 'out', taken, whole ? job.base64 : null, false, true);
+        this.sendData(rec, 'out', job.data, job.sent, job.sent + n, whole ? job.base64 : null, false, true);
       }
       job.sent += n;
       rec.writeBacklog -= n;
@@ -382,12 +418,12 @@ export class Engine {
   }
 
   private failWrites(rec: SocketRecord, error: CallError): void {
-    const jobs = rec.writes;
-    rec.writes = [];
     rec.writeBacklog = 0;
     rec.writeWait?.dispose();
     rec.writeWait = null;
-    for (const job of jobs) this.o.emit({ type: 'failed', id: job.id, error }, true);
+    for (let job = rec.writes.shift(); job !== undefined; job = rec.writes.shift()) {
+      this.o.emit({ type: 'failed', id: job.id, error }, true);
+    }
   }
 
   private startStream(rec: SocketRecord): void {
@@ -415,41 +451,50 @@ export class Engine {
       loop.paused ??= setTimeout(() => this.armStream(rec, loop), STREAM_PAUSE_MS);
       return;
     }
-    let bytes: Uint8Array;
+    let n: number;
     try {
-      bytes = this.o.sys.recv(rec.fd, STREAM_READ, false);
+      n = this.o.sys.recvInto(rec.fd, streamBuffer);
     } catch (err) {
       if (err instanceof SyscallError && err.code === 'EAGAIN') return;
       this.endStream(rec, 'error', this.errorOf(err, 'recv'));
       return;
     }
-    if (bytes.length === 0) {
+    if (n === 0) {
       this.endStream(rec, 'eof');
       return;
     }
-    this.sendData(rec, 'in', bytes, null, true, false);
+    this.sendData(rec, 'in', streamBuffer, 0, n, null, true, false);
   }
 
   /**
-   * A stream's data event, encoded from parts kept on the socket (see protocol/encode.ts); `base64`
-   * is the bytes' base64 when the page sent it so.
+   * A stream's data event for bytes[from, to), encoded from parts kept on the socket (see
+   * protocol/encode.ts) and copied from `bytes` at once (the read loop's buffer is reused); `b64` is
+   * the bytes' base64 when the page sent them so.
    */
   private sendData(
     rec: SocketRecord,
     direction: 'in' | 'out',
     bytes: Uint8Array,
+    from: number,
+    to: number,
     b64: string | null,
     streamed: boolean,
     lazy: boolean,
   ): void {
     if (this.disposed) return;
-    rec.dataEvents ??= new DataEvents(rec.handle, rec.program, rec.remote);
     const seq = ++this.seq;
     const t = this.now();
     this.o.emit(
       this.o.binary?.() === true
-        ? rec.dataEvents.record(direction, bytes, streamed, seq, t)
-        : rec.dataEvents.encode(direction, b64 ?? base64(bytes), bytes.length, streamed, seq, t),
+        ? dataEvents(rec).record(direction, bytes, streamed, seq, t, from, to)
+        : dataEvents(rec).encode(
+            direction,
+            b64 ?? base64(bytes.subarray(from, to)),
+            to - from,
+            streamed,
+            seq,
+            t,
+          ),
       lazy,
     );
   }
@@ -887,7 +932,7 @@ export class Engine {
       local: null,
       remote: null,
       stream: null,
-      writes: [],
+      writes: new Fifo<WriteJob>(2),
       writeBacklog: 0,
       writeWait: null,
       writeSoon: null,
@@ -997,18 +1042,39 @@ export class Engine {
   // -------------------------------------------------------------------------------------------
   // Kernel state: read after every call, and while anything is in motion.
 
+  /** The socket's state as the kernel reports it now: the last view itself when nothing changed. */
   private kernelView(rec: SocketRecord): KernelSocket {
     const st = this.o.sys.inspect(rec.fd);
+    const state = st?.state ?? 'CLOSED';
+    const recvQ = st?.recvQ ?? 0;
+    const sendQ = st?.sendQ ?? 0;
+    const last = rec.lastView;
+    // Most looks (a few a second per socket while bytes move) find what the last one found: a fresh
+    // view each time was a tenth of what an echo allocated at 5000 sessions.
+    if (
+      last !== null &&
+      last.state === state &&
+      last.recvQ === recvQ &&
+      last.sendQ === sendQ &&
+      last.acceptQ === st?.acceptQ &&
+      last.backlog === (st?.acceptQ !== undefined ? (st.backlog ?? 0) : undefined) &&
+      last.fd === rec.fd &&
+      last.local === rec.local &&
+      last.remote === rec.remote &&
+      last.program === rec.program
+    ) {
+      return last;
+    }
     const view: KernelSocket = {
       socket: rec.handle,
       fd: rec.fd,
       program: rec.program,
       proto: proto(rec),
-      state: st?.state ?? 'CLOSED',
+      state,
       local: rec.local,
       remote: rec.remote,
-      recvQ: st?.recvQ ?? 0,
-      sendQ: st?.sendQ ?? 0,
+      recvQ,
+      sendQ,
     };
     if (st?.acceptQ !== undefined) {
       view.acceptQ = st.acceptQ;
@@ -1019,7 +1085,8 @@ export class Engine {
 
   /** Reads every socket's state from the kernel and reports what changed. */
   refresh(): void {
-    this.refreshSome(this.sockets.values());
+    for (const rec of this.sockets.values()) this.looking.push(rec);
+    this.refreshSome();
   }
 
   /**
@@ -1028,23 +1095,26 @@ export class Engine {
    * to run after every call: TCP_INFO plus two ioctls per socket.
    */
   private refreshDirty(): void {
-    const recs: SocketRecord[] = [];
     for (const rec of this.sockets.values()) {
       if (!rec.dirty) continue;
       rec.dirty = false;
-      recs.push(rec);
+      this.looking.push(rec);
     }
-    this.refreshSome(recs);
+    this.refreshSome();
   }
 
   /**
-   * lazy: the states are a periodic look, not the outcome of a call: they may wait a few milliseconds
-   * to leave with the page's next frame (an echo's) instead of costing a frame of their own.
+   * Reads the sockets put in `looking`, which it empties. lazy: the states are a periodic look, not
+   * the outcome of a call: they may wait a few milliseconds to leave with the page's next frame (an
+   * echo's) instead of costing a frame of their own.
    */
-  private refreshSome(recs: Iterable<SocketRecord>, lazy = false): void {
-    if (this.disposed) return;
+  private refreshSome(lazy = false): void {
+    if (this.disposed) {
+      this.looking.clear();
+      return;
+    }
     let listenerQueue = false;
-    for (const rec of recs) {
+    for (let rec = this.looking.shift(); rec !== undefined; rec = this.looking.shift()) {
       if (!this.sockets.has(rec.handle)) continue;
       const view = this.kernelView(rec);
       if (rec.stream) rec.seenQ = 0;
@@ -1103,9 +1173,8 @@ export class Engine {
   private readonly tickNow = (): void => {
     this.tickArmed = false;
     if (this.disposed) return;
-    const moving: SocketRecord[] = [];
-    for (const rec of this.sockets.values()) if (rec.moving) moving.push(rec);
-    this.refreshSome(moving, true);
+    for (const rec of this.sockets.values()) if (rec.moving) this.looking.push(rec);
+    this.refreshSome(true);
   };
 
   /** New bytes waiting in the kernel's receive queue: peek at them without taking them. */

@@ -77,6 +77,8 @@ export interface SyscallPort {
   send(fd: number, data: Uint8Array): number;
   sendto(fd: number, data: Uint8Array, address: Address): number;
   recv(fd: number, bufsize: number, peek: boolean): Uint8Array;
+  /** recv() into `into` (up to its length): the byte count, 0 at the end of the stream. */
+  recvInto(fd: number, into: Uint8Array): number;
   recvfrom(fd: number, bufsize: number, peek: boolean): Datagram;
   shutdown(fd: number, how: ShutdownHow): void;
   close(fd: number): void;

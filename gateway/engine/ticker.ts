@@ -6,13 +6,15 @@
 // returning for a timer, alone) cost more than the look itself. Here the looks due within SLACK_MS of
 // each other run together: about one wakeup per SLACK_MS, whatever the number of sessions.
 
+import { Fifo } from './fifo.js';
+
 /** How late a job may run so that it runs with others. */
 export const SLACK_MS = 20;
 
 export class Ticker {
-  private readonly jobs: ((() => void) | null)[] = [];
-  private readonly due: number[] = [];
-  private head = 0;
+  private readonly jobs = new Fifo<() => void>();
+  /** When each job is due, in the order added (so in time order: every job waits the same delay). */
+  private readonly due = new Fifo<number>();
   private timer: ReturnType<typeof setTimeout> | null = null;
 
   constructor(
@@ -30,28 +32,18 @@ export class Ticker {
   private readonly run = (): void => {
     this.timer = null;
     const now = this.clock();
-    // Jobs are due in the order they were added: run every one due by now.
-    while (this.head < this.jobs.length && this.due[this.head]! <= now) {
-      const job = this.jobs[this.head]!;
-      this.jobs[this.head] = null;
-      this.head++;
+    // Run every job due by now.
+    while (this.jobs.length > 0 && this.due.at(0) <= now) {
+      const job = this.jobs.shift()!;
+      this.due.shift();
       try {
         job();
       } catch (err) {
         console.error('[ticker] a job failed', err);
       }
     }
-    if (this.head === this.jobs.length) {
-      this.jobs.length = 0;
-      this.due.length = 0;
-      this.head = 0;
-    } else {
-      if (this.head > 4096) {
-        this.jobs.splice(0, this.head);
-        this.due.splice(0, this.head);
-        this.head = 0;
-      }
-      this.timer = setTimeout(this.run, this.due[this.head]! - now + SLACK_MS);
-    }
+    // A job may have added another (and armed a timer for it): wake for the earliest left.
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.timer = this.jobs.length > 0 ? setTimeout(this.run, this.due.at(0) - now + SLACK_MS) : null;
   };
 }

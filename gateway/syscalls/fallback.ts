@@ -436,6 +436,12 @@ class FallbackPort implements SyscallPort {
     });
   }
 
+  recvInto(fd: number, into: Uint8Array): number {
+    const data = this.recv(fd, into.length, false);
+    into.set(data);
+    return data.length;
+  }
+
   recvfrom(fd: number, bufsize: number, peek: boolean): Datagram {
     return this.guard('recvfrom', () => {
       const r = this.get(fd, 'recvfrom');

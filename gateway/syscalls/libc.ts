@@ -5,6 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { constants as osConstants } from 'node:os';
+import { Fifo } from '../engine/fifo.js';
 import type { Datagram, Disposable, FdState, KernelRow, SyscallPort } from '../engine/syscall-port.js';
 import { SyscallError } from '../engine/syscall-port.js';
 import type {
@@ -229,6 +230,13 @@ class LibcPort implements SyscallPort {
     return out;
   }
 
+  recvInto(fd: number, into: Uint8Array): number {
+    const n = this.c.recv!(fd, into, into.length, 0);
+    if (n < 0) this.fail('recv');
+    if (n > 0) this.consumed.set(fd, (this.consumed.get(fd) ?? 0) + n);
+    return n;
+  }
+
   recvfrom(fd: number, bufsize: number, peek: boolean): Datagram {
     const buf = Buffer.allocUnsafe(bufsize);
     this.lenBuf.writeUInt32LE(LINUX.SOCKADDR_STORAGE_SIZE, 0);
@@ -356,7 +364,7 @@ class LibcPort implements SyscallPort {
  */
 class Reactor {
   private readonly watches = new Map<number, Watch>();
-  private readonly due: Waiter[] = [];
+  private readonly due = new Fifo<Waiter>();
 
   constructor(
     private readonly koffi: Koffi,
@@ -412,8 +420,8 @@ class Reactor {
   private fire(w: Watch, status: number, ev: PollEvents): void {
     // An error status (the fd broke) wakes everyone: their retried call will meet the real errno.
     const failed = status < 0;
-    // One array for every firing (libuv calls back one watch at a time): a fresh one per stream read
-    // was among the larger allocations of a raw session.
+    // One queue for every firing (see fifo.ts): a fresh array per stream read was among the larger
+    // allocations of a raw session.
     const due = this.due;
     if (failed || ev.readable || ev.disconnect) {
       for (const waiter of w.readers) {
@@ -422,20 +430,20 @@ class Reactor {
       }
     }
     if (failed || ev.writable) {
-      due.push(...w.writers);
+      for (const waiter of w.writers) due.push(waiter);
       w.writers.clear();
     }
     // Stop what nobody waits for any more before anyone runs; a read loop's watch stays armed, so a
     // streamed socket costs no epoll_ctl per read.
     if (this.watches.get(w.fd) === w) this.arm(w);
-    for (const waiter of due) {
+    for (let n = due.length; n > 0; n--) {
+      const waiter = due.shift()!;
       try {
         waiter.ready();
       } catch (err) {
         console.error('[reactor] a readiness callback threw', err);
       }
     }
-    due.length = 0;
   }
 }
 

@@ -211,6 +211,32 @@ describe.each(engines)('streams on the %s engine, %s', (_name, encoding, sys) =>
     const nobody = await h.write('s_nobody', 'x');
     expect(nobody).toMatchObject({ type: 'failed', error: { code: 'EGW_NO_SUCH_HANDLE' } });
   });
+
+  it.runIf(encoding === 'binary')(
+    'sends what a binary write held when it was made, though its frame is reused while the write waits',
+    async () => {
+      const h = make();
+      const { server, client } = await pair(h, true);
+      // More than the kernel takes at once: the later writes wait (EAGAIN) for the server to read.
+      const pieces = Array.from({ length: 12 }, (_, i) => Buffer.alloc(48 * 1024, 97 + i));
+      for (const [i, piece] of pieces.entries()) h.engine.write(`p${i}`, client, piece);
+      await new Promise((r) => setTimeout(r, 50));
+      // A write made while the others wait, from a frame reused at once.
+      const frame = Buffer.alloc(1000, 'x');
+      h.engine.write('late', client, frame);
+      // What a read buffer reused after this turn (ws does not, but nothing promises it) would do to
+      // the bytes the writes were given; the writes still waiting must have kept their own.
+      await new Promise((r) => setImmediate(r));
+      await new Promise((r) => setImmediate(r));
+      for (const piece of pieces) piece.fill('!');
+      frame.fill('!');
+      const all = await recvAll(h, server, 12 * 48 * 1024 + 1000);
+      const want = Array.from({ length: 12 }, (_, i) => String.fromCharCode(97 + i).repeat(48 * 1024));
+      const runs = (text: string) => text.replace(/(.)\1*/g, (run, c: string) => `${c}×${run.length} `);
+      expect(runs(all)).toBe(runs(`${want.join('')}${'x'.repeat(1000)}`));
+      expect(await h.reply('late')).toMatchObject({ type: 'written', bytes: 1000 });
+    },
+  );
 });
 
 describe('streams and flow control (libc)', () => {

@@ -47,7 +47,7 @@ export class Harness {
   readonly events: TraceMessage[] = [];
   /** Replies that are not trace events (written, failed). */
   readonly replies: ServerMessage[] = [];
-  /** Binary stream records the engine emitted (decoded into `events` and `replies`). */
+  /** Messages the engine emitted as binary stream records (decoded into `events` and `replies`). */
   records = 0;
   /** The messages the engine said may wait for company (see Outbox): not urgent for the page. */
   readonly lazy = new WeakSet<ServerMessage>();
@@ -78,8 +78,8 @@ export class Harness {
         let ms: ServerMessage[];
         if (typeof encoded === 'string') ms = [JSON.parse(encoded)];
         else if (encoded instanceof Uint8Array) {
-          this.records++;
           ms = decodeRecords(encoded);
+          this.records += ms.length;
         } else ms = [encoded];
         for (const m of ms) {
           if (lazy) this.lazy.add(m);

@@ -32,6 +32,23 @@ describe('binary stream records', () => {
     },
   );
 
+  it.each(cases)(
+    'part of a buffer, and a write taken whole with its reply, encode what %s would alone',
+    (socket, program, peer, bytes) => {
+      const events = new DataEvents(socket, program, peer);
+      // The read loop's buffer holds the bytes at an offset, with other bytes around them.
+      const around = new Uint8Array(bytes.length + 10).fill(7);
+      around.set(bytes, 3);
+      expect(decodeRecords(events.record('in', around, true, 5, 2.5, 3, 3 + bytes.length))).toEqual(
+        decodeRecords(events.record('in', bytes, true, 5, 2.5)),
+      );
+      expect(decodeRecords(events.sentWhole('w9', bytes, 6, 3.5))).toEqual([
+        ...decodeRecords(events.record('out', bytes, false, 6, 3.5)),
+        { type: 'written', id: 'w9', bytes: bytes.length },
+      ]);
+    },
+  );
+
   it('a written reply keeps the id the page chose, and records back to back decode in order', () => {
     const data = new DataEvents('s_1', 'raw', ['127.0.0.1', 9]);
     const frame = Buffer.concat([
