@@ -127,6 +127,8 @@ interface SocketRecord {
   dirty: boolean;
   /** Its state is still changing without new calls (queues, handshakes, closes): read on the tick. */
   moving: boolean;
+  /** Closed, or its engine disposed: no longer in `sockets`. */
+  gone: boolean;
 }
 
 interface StreamLoop {
@@ -316,6 +318,7 @@ export class Engine {
     for (const p of this.pending.values()) p.cancel(new GatewayFailure('EGW_CANCELLED', 'the session ended'));
     for (const rec of this.sockets.values()) {
       this.release(rec);
+      rec.gone = true;
       if (rec.local && rec.local[1] !== 0) this.o.locals?.released(rec.local);
     }
     this.sockets.clear();
@@ -360,7 +363,7 @@ export class Engine {
       rec.writeQueued = true;
       rec.writeSoon ??= () => {
         rec.writeQueued = false;
-        if (rec.writes.length > 0 && !rec.writeWait && this.sockets.get(rec.handle) === rec) {
+        if (rec.writes.length > 0 && !rec.writeWait && !rec.gone) {
           this.flushWrites(rec);
         }
       };
@@ -940,6 +943,7 @@ export class Engine {
       dataEvents: null,
       dirty: true,
       moving: false,
+      gone: false,
     };
     this.sockets.set(rec.handle, rec);
     return rec;
@@ -1008,6 +1012,7 @@ export class Engine {
     if (rec.local && rec.local[1] !== 0) this.o.locals?.released(rec.local);
     this.release(rec);
     this.sockets.delete(rec.handle);
+    rec.gone = true;
     rec.dirty = false;
     this.setMoving(rec, false);
     this.closed.add(rec.handle);

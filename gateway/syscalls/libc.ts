@@ -71,6 +71,14 @@ export function loadLibcPort(): SyscallPort {
   return new LibcPort(koffi);
 }
 
+interface FdInfo {
+  /** To build the right sockaddr. */
+  family: Family;
+  type: SockType;
+  /** Bytes recv() took (TCP), to derive its receive queue from TCP_INFO (a Number: exact to 8 PiB). */
+  consumed: number;
+}
+
 class LibcPort implements SyscallPort {
   readonly info: EngineInfo = { kind: 'libc', platform: `${process.platform}-${process.arch}`, merges: [] };
   private readonly c: Record<string, Fn>;
@@ -81,10 +89,11 @@ class LibcPort implements SyscallPort {
   private readonly scratch = Buffer.allocUnsafe(64 * 1024);
   private readonly addrBuf = Buffer.alloc(LINUX.SOCKADDR_STORAGE_SIZE);
   private readonly tcpInfo = Buffer.alloc(LINUX.TCP_INFO_SIZE);
-  /** Bytes recv() took from each TCP fd, to derive its receive queue from TCP_INFO (a Number: exact to 8 PiB). */
-  private readonly consumed = new Map<number, number>();
-  /** fd -> family, to build the right sockaddr, and SOCK_STREAM/DGRAM for inspect. */
-  private readonly kinds = new Map<number, { family: Family; type: SockType }>();
+  /**
+   * What this port knows of each fd it opened, indexed by fd number (small and reused lowest first,
+   * so the array stays dense; a lookup per stream read costs no hashing).
+   */
+  private readonly fds: (FdInfo | undefined)[] = [];
 
   constructor(private readonly koffi: Koffi) {
     const lib = koffi.load(null);
@@ -139,7 +148,7 @@ class LibcPort implements SyscallPort {
     const st = type === 'SOCK_DGRAM' ? LINUX.SOCK_DGRAM : LINUX.SOCK_STREAM;
     const fd = this.c.socket!(af, st | LINUX.SOCK_NONBLOCK | LINUX.SOCK_CLOEXEC, 0);
     if (fd < 0) this.fail('socket');
-    this.kinds.set(fd, { family, type });
+    this.fds[fd] = { family, type, consumed: 0 };
     return fd;
   }
 
@@ -183,8 +192,7 @@ class LibcPort implements SyscallPort {
     this.lenBuf.writeUInt32LE(LINUX.SOCKADDR_STORAGE_SIZE, 0);
     const nfd = this.c.accept4!(fd, this.addrBuf, this.lenBuf, LINUX.SOCK_NONBLOCK | LINUX.SOCK_CLOEXEC);
     if (nfd < 0) this.fail('accept');
-    const parent = this.kinds.get(fd);
-    this.kinds.set(nfd, { family: parent?.family ?? 'AF_INET', type: 'SOCK_STREAM' });
+    this.fds[nfd] = { family: this.fds[fd]?.family ?? 'AF_INET', type: 'SOCK_STREAM', consumed: 0 };
     return { fd: nfd, address: decodeSockaddr(this.addrBuf) };
   }
 
@@ -223,17 +231,23 @@ class LibcPort implements SyscallPort {
     const buf = bufsize <= this.scratch.length ? this.scratch : Buffer.allocUnsafe(bufsize);
     const n = this.c.recv!(fd, buf, bufsize, peek ? LINUX.MSG_PEEK : 0);
     if (n < 0) this.fail('recv');
-    if (!peek && n > 0) this.consumed.set(fd, (this.consumed.get(fd) ?? 0) + n);
+    if (!peek && n > 0) this.took(fd, n);
     if (buf !== this.scratch) return buf.subarray(0, n);
     const out = Buffer.allocUnsafe(n);
     this.scratch.copy(out, 0, 0, n);
     return out;
   }
 
+  /** Counts what recv() took from a TCP fd: its receive queue is all received minus this (inspect). */
+  private took(fd: number, n: number): void {
+    const info = this.fds[fd];
+    if (info) info.consumed += n;
+  }
+
   recvInto(fd: number, into: Uint8Array): number {
     const n = this.c.recv!(fd, into, into.length, 0);
     if (n < 0) this.fail('recv');
-    if (n > 0) this.consumed.set(fd, (this.consumed.get(fd) ?? 0) + n);
+    if (n > 0) this.took(fd, n);
     return n;
   }
 
@@ -243,12 +257,11 @@ class LibcPort implements SyscallPort {
     this.addrBuf.fill(0);
     // MSG_TRUNC makes the kernel return the datagram's real length even when it did not fit: the rest
     // is discarded either way, this only lets the student see how much was lost.
-    const flags =
-      (peek ? LINUX.MSG_PEEK : 0) | (this.kinds.get(fd)?.type === 'SOCK_DGRAM' ? LINUX.MSG_TRUNC : 0);
+    const flags = (peek ? LINUX.MSG_PEEK : 0) | (this.fds[fd]?.type === 'SOCK_DGRAM' ? LINUX.MSG_TRUNC : 0);
     const n = this.c.recvfrom!(fd, buf, bufsize, flags, this.addrBuf, this.lenBuf);
     if (n < 0) this.fail('recvfrom');
-    if (!peek && n > 0 && this.kinds.get(fd)?.type === 'SOCK_STREAM') {
-      this.consumed.set(fd, (this.consumed.get(fd) ?? 0) + Math.min(n, bufsize));
+    if (!peek && n > 0 && this.fds[fd]?.type === 'SOCK_STREAM') {
+      this.took(fd, Math.min(n, bufsize));
     }
     const from: Address = this.lenBuf.readUInt32LE(0) > 0 ? decodeSockaddr(this.addrBuf) : ['', 0];
     return { data: buf.subarray(0, Math.min(n, bufsize)), from, size: n };
@@ -261,8 +274,7 @@ class LibcPort implements SyscallPort {
   close(fd: number): void {
     // The poll handle must go before the fd: libuv aborts on a handle whose fd number was reused.
     this.reactor.forget(fd);
-    this.kinds.delete(fd);
-    this.consumed.delete(fd);
+    this.fds[fd] = undefined;
     if (this.c.close!(fd) < 0) this.fail('close');
   }
 
@@ -270,7 +282,7 @@ class LibcPort implements SyscallPort {
     this.lenBuf.writeUInt32LE(LINUX.SOCKADDR_STORAGE_SIZE, 0);
     this.addrBuf.fill(0);
     if (this.c.getsockname!(fd, this.addrBuf, this.lenBuf) < 0) this.fail('getsockname');
-    return decodeSockaddr(this.addrBuf, this.kinds.get(fd)?.family);
+    return decodeSockaddr(this.addrBuf, this.fds[fd]?.family);
   }
 
   getpeername(fd: number): Address {
@@ -288,7 +300,7 @@ class LibcPort implements SyscallPort {
   }
 
   inspect(fd: number): FdState | null {
-    const kind = this.kinds.get(fd);
+    const kind = this.fds[fd];
     if (!kind) return null;
     if (kind.type === 'SOCK_DGRAM') {
       let connected = true;
@@ -317,7 +329,7 @@ class LibcPort implements SyscallPort {
     // fd); nothing is waiting to be acknowledged when no segment is unacked and none is unsent.
     const full = this.lenBuf.readUInt32LE(0) >= LINUX.TCPI_NOTSENT_BYTES + 4;
     const recvQ = full
-      ? readU64(ti, LINUX.TCPI_BYTES_RECEIVED) - (this.consumed.get(fd) ?? 0)
+      ? readU64(ti, LINUX.TCPI_BYTES_RECEIVED) - kind.consumed
       : this.ioctlInt(fd, LINUX.FIONREAD);
     const idle =
       full && ti.readUInt32LE(LINUX.TCPI_UNACKED) === 0 && ti.readUInt32LE(LINUX.TCPI_NOTSENT_BYTES) === 0;
@@ -340,7 +352,7 @@ class LibcPort implements SyscallPort {
   }
 
   private sockaddr(fd: number, [host, port]: Address, syscall: string): Buffer {
-    const family = this.kinds.get(fd)?.family ?? 'AF_INET';
+    const family = this.fds[fd]?.family ?? 'AF_INET';
     const sa = encodeSockaddr(family, host, port);
     if (!sa) {
       // The kernel never sees a name: the engine resolves first. A string that is not an address of
@@ -375,7 +387,7 @@ class Reactor {
     let w = this.watches.get(fd);
     if (!w) {
       if (!this.fdIsOpen(fd)) throw new SyscallError('poll', 'EBADF', osConstants.errno.EBADF);
-      w = { fd, handle: null, readers: new Set(), writers: new Set(), armed: '' };
+      w = { fd, handle: null, readers: new Set(), writers: new Set(), armed: '', live: true };
       this.watches.set(fd, w);
     }
     const watch = w;
@@ -385,7 +397,7 @@ class Reactor {
     return {
       dispose: () => {
         if (watch.readers.delete(waiter) || watch.writers.delete(waiter)) {
-          if (this.watches.get(watch.fd) === watch) this.arm(watch);
+          if (watch.live) this.arm(watch);
         }
       },
     };
@@ -395,6 +407,7 @@ class Reactor {
     const w = this.watches.get(fd);
     if (!w) return;
     this.watches.delete(fd);
+    w.live = false;
     w.handle?.close();
     w.handle = null;
     w.readers.clear();
@@ -435,7 +448,7 @@ class Reactor {
     }
     // Stop what nobody waits for any more before anyone runs; a read loop's watch stays armed, so a
     // streamed socket costs no epoll_ctl per read.
-    if (this.watches.get(w.fd) === w) this.arm(w);
+    if (w.live) this.arm(w);
     for (let n = due.length; n > 0; n--) {
       const waiter = due.shift()!;
       try {
@@ -458,6 +471,8 @@ interface Watch {
   readers: Set<Waiter>;
   writers: Set<Waiter>;
   armed: string;
+  /** Still the fd's watch (forget() drops it when the fd closes). */
+  live: boolean;
 }
 
 /** A u64 counter as a Number (exact below 2^53), without a BigInt per read: inspect runs on every refresh. */
