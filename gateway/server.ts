@@ -25,6 +25,7 @@ import { decodeRecords } from './protocol/records.js';
 import { isLoopback } from './session/rules.js';
 import type { Session, Transport } from './session/session.js';
 import { Sessions } from './session/sessions.js';
+import { wsFrame } from './ws-frame.js';
 
 export interface GatewayDeps {
   /** Addresses students may bind besides loopback (LAN mode). */
@@ -226,20 +227,22 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
       socket.destroy();
       return;
     }
-    wss.handleUpgrade(req, socket, head, (ws) => attach(ws, req.socket.remoteAddress ?? '?'));
+    wss.handleUpgrade(req, socket, head, (ws) => attach(ws, socket, req.socket.remoteAddress ?? '?'));
   });
 
   // When each tab's messages leave: one frame per turn, lazy ones waiting for company (outbox.ts).
   const outboxes = new OutboxSchedule();
 
-  function attach(ws: WebSocket, address: string): void {
+  /** A tab's WebSocket; `socket` is the TCP connection under it, where its frames are written. */
+  function attach(ws: WebSocket, socket: Socket, address: string): void {
     const outbox = new Outbox(outboxes, (frame) => {
       if (ws.readyState !== ws.OPEN) return;
       if (ws.bufferedAmount > MAX_BUFFERED) {
         ws.close(1008, 'the page stopped reading');
         return;
       }
-      ws.send(frame);
+      // One write per frame (see ws-frame.ts); ws sees it in bufferedAmount like its own.
+      socket.write(wsFrame(frame));
     });
     const transport = new WsTransport(ws, outbox);
     const opened = sessions.open(transport, address);
