@@ -94,6 +94,8 @@ export interface SyscallPort {
   watch(fd: number, ready: () => void): Disposable;
   /** The kernel's view of a socket we hold, or null when it cannot say. */
   inspect(fd: number): FdState | null;
+  /** Bytes in a TCP socket's send queue (sent and not yet acknowledged, or not yet sent): inspect's sendQ alone. */
+  sendQueue(fd: number): number;
   /** The kernel's TCP table (for sockets without an fd), or null where the platform cannot list it. */
   kernelTable(): Promise<KernelRow[] | null>;
   /** The errno number on this host for a name, for messages that print it as Python does. */

@@ -672,6 +672,10 @@ class FallbackPort implements SyscallPort {
     return { proto: 'tcp', state: this.tcpState(r), recvQ: r.buffered, sendQ };
   }
 
+  sendQueue(fd: number): number {
+    return this.inspect(fd)?.sendQ ?? 0;
+  }
+
   async kernelTable(): Promise<KernelRow[] | null> {
     return null; // Node cannot list sockets that have no fd
   }

@@ -337,6 +337,10 @@ class LibcPort implements SyscallPort {
     return { proto: 'tcp', state, recvQ, sendQ };
   }
 
+  sendQueue(fd: number): number {
+    return this.ioctlInt(fd, LINUX.SIOCOUTQ);
+  }
+
   async kernelTable(): Promise<KernelRow[]> {
     const [v4, v6] = await Promise.all([
       readFile('/proc/net/tcp', 'latin1').catch(() => ''),

@@ -3,7 +3,9 @@
 // FIN and RST; writes that wait for a slow peer; nothing left open afterwards.
 
 import { describe, expect, it } from 'vitest';
+import { QUIET_TICK_MS } from '../../gateway/engine/engine.js';
 import type { SyscallPort } from '../../gateway/engine/syscall-port.js';
+import { SLACK_MS } from '../../gateway/engine/ticker.js';
 import type { ResultOf, ServerMessage } from '../../gateway/protocol/messages.js';
 import { createFallbackPort } from '../../gateway/syscalls/fallback.js';
 import {
@@ -241,6 +243,81 @@ describe.each(engines.filter(([, encoding]) => encoding === 'binary'))(
     });
   },
 );
+
+/** The libc port, counting the looks (inspect) at each fd. */
+function countingLooks(): { sys: SyscallPort; looks: number[] } {
+  const real = libc();
+  const looks: number[] = [];
+  const sys = new Proxy(real, {
+    get(target, key) {
+      if (key === 'inspect') {
+        return (fd: number) => {
+          looks.push(fd);
+          return target.inspect(fd);
+        };
+      }
+      const value = Reflect.get(target, key) as unknown;
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+  return { sys, looks };
+}
+
+describe('kernel state of a stream', () => {
+  it('takes no periodic look at a stream whose peer answered and acknowledged everything', async () => {
+    const { sys, looks } = countingLooks();
+    const h = harness({ sys });
+    const { server, client } = await pair(h);
+    const clientFd = h.events.find(
+      (e): e is TraceOf<'state-changed'> => e.type === 'state-changed' && e.kernel.socket === client,
+    )?.kernel.fd;
+    expect(typeof clientFd).toBe('number');
+    for (let i = 0; i < 3; i++) {
+      await h.write(client, `ping${i}`);
+      await recvAll(h, server, 5);
+      await h.call('server', { op: 'sendall', socket: server, data: b64(`pong${i}`) });
+      await eventually(() => streamed(h, client).endsWith(`pong${i}`), 'the answer');
+    }
+    const before = looks.filter((f) => f === clientFd).length;
+    await new Promise((r) => setTimeout(r, QUIET_TICK_MS + SLACK_MS + 150));
+    expect(looks.filter((f) => f === clientFd).length).toBe(before);
+  });
+
+  it('still shows bytes the kernel took but the peer has not acknowledged, when the peer answers without reading', async () => {
+    const h = harness();
+    // A receiver with a tiny window that does not read: what the client's kernel took waits there.
+    const listener = await tcp(h, 'server');
+    await h.call('server', { op: 'setsockopt', socket: listener, option: 'SO_RCVBUF', value: 2048 });
+    await h.call('server', { op: 'bind', socket: listener, address: ['127.0.0.1', h.ports[0]!] });
+    await h.call('server', { op: 'listen', socket: listener, backlog: 5 });
+    const client = await tcp(h, 'raw');
+    await h.call('raw', { op: 'connect', socket: client, address: ['127.0.0.1', h.ports[0]!], stream: true });
+    const server = (await h.call<Accepted>('server', { op: 'accept', socket: listener })).socket;
+    // Taken whole by the client's kernel (its send buffer has room), more than the window lets through.
+    expect(await h.write(client, Buffer.alloc(12 * 1024, 97))).toMatchObject({ type: 'written' });
+    // The peer answers while those bytes wait: the stream reads the answer, and must not call the
+    // socket quiet on the strength of its last look.
+    await h.call('server', { op: 'sendall', socket: server, data: b64('busy') });
+    await eventually(() => streamed(h, client) === 'busy', 'the answer');
+    // Seen by the engine's own looks: nothing here asks it to refresh.
+    await eventually(
+      () =>
+        h.events.some((e) => e.type === 'state-changed' && e.kernel.socket === client && e.kernel.sendQ > 0),
+      'bytes waiting in the send queue',
+      3000,
+    );
+    const mark = h.events.length;
+    await recvAll(h, server, 12 * 1024);
+    await eventually(
+      () =>
+        h.events
+          .slice(mark)
+          .some((e) => e.type === 'state-changed' && e.kernel.socket === client && e.kernel.sendQ === 0),
+      'the send queue shown empty',
+      3000,
+    );
+  });
+});
 
 describe('streams and flow control (libc)', () => {
   it('holds writes a slow peer cannot take, refuses more than the limit, and delivers all in order once it reads', async () => {
