@@ -51,30 +51,21 @@ export class Outbox {
       this.sendFrame(q.shift()!);
       return;
     }
-    let records = 0;
-    let bytes = 0;
-    for (let i = 0; i < n; i++) {
-      const m = q.at(i);
-      if (typeof m !== 'string') {
-        records++;
-        bytes += m.length;
-      }
-    }
-    if (records === 0) {
+    let records = false;
+    for (let i = 0; i < n && !records; i++) records = typeof q.at(i) !== 'string';
+    if (!records) {
       let text = `[${q.shift()!}`;
       while (q.length > 0) text += `,${q.shift()!}`;
       this.sendFrame(`${text}]`);
       return;
     }
-    // Records and JSON as records, back to back in one buffer.
-    if (records < n) {
-      bytes = 0;
-      for (let i = 0; i < n; i++) {
-        const m = q.shift()!;
-        const r = typeof m === 'string' ? jsonRecord(m) : m;
-        bytes += r.length;
-        q.push(r);
-      }
+    // Records, and JSON messages as records, back to back in one buffer.
+    let bytes = 0;
+    for (let i = 0; i < n; i++) {
+      const m = q.shift()!;
+      const r = typeof m === 'string' ? jsonRecord(m) : m;
+      bytes += r.length;
+      q.push(r);
     }
     const frame = Buffer.allocUnsafe(bytes);
     for (let at = 0; q.length > 0; ) {
