@@ -1,6 +1,7 @@
 // The real engine: every method is the libc system call of the same name, made through koffi on
-// Node's main thread with non-blocking fds, so it returns at once. Readiness comes from libuv's own
-// poller (koffi.node.poll), used one-shot. The only file that touches koffi.
+// Node's main thread with non-blocking fds, so it returns at once. Readiness comes from an epoll set
+// of the engine's own, which Node's loop watches through koffi.node.poll (Reactor below). The only
+// file that touches koffi.
 
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
@@ -17,7 +18,7 @@ import type {
   SocketOption,
   SockType,
 } from '../protocol/messages.js';
-import { LINUX, SOCKOPT_NUMBERS, TCP_STATES } from './platform-linux.js';
+import { EPOLL_EVENT, LINUX, SOCKOPT_NUMBERS, TCP_STATES } from './platform-linux.js';
 import { parseProcNetTcp } from './proc-net-tcp.js';
 import { decodeSockaddr, encodeSockaddr } from './sockaddr.js';
 
@@ -117,7 +118,9 @@ class LibcPort implements SyscallPort {
       // is passed like a fixed one, and koffi's fixed-signature call is several times cheaper; on
       // Apple arm64 varargs go on the stack, so a Darwin port must declare them with '...'.
       'int ioctl(int, unsigned long, void *)',
-      'int fcntl(int, int, int)',
+      'int epoll_create1(int)',
+      'int epoll_ctl(int, int, int, void *)',
+      'int epoll_wait(int, void *, int, int)',
     ];
     this.strerrorFn = lib.func('const char *strerror(int)') as unknown as (n: number) => string;
     this.c = {};
@@ -125,7 +128,7 @@ class LibcPort implements SyscallPort {
       const name = /\s(\w+)\(/.exec(d)![1]!;
       this.c[name] = lib.func(d);
     }
-    this.reactor = new Reactor(koffi, (fd) => this.c.fcntl!(fd, LINUX.F_GETFD, 0) >= 0);
+    this.reactor = new Reactor(koffi, this.c);
   }
 
   /** Reads errno at once: any other call (even Node's own, on this thread) may overwrite it. */
@@ -272,7 +275,6 @@ class LibcPort implements SyscallPort {
   }
 
   close(fd: number): void {
-    // The poll handle must go before the fd: libuv aborts on a handle whose fd number was reused.
     this.reactor.forget(fd);
     this.fds[fd] = undefined;
     if (this.c.close!(fd) < 0) this.fail('close');
@@ -373,33 +375,58 @@ class LibcPort implements SyscallPort {
 }
 
 /**
- * One-shot readiness on Node's own loop. uv_poll is level-triggered: left armed on a listener with a
- * connection waiting, it fires hundreds of thousands of times a second. So each handle is stopped in
- * its callback and re-armed only for waiters that still want it. One handle per fd, always closed
- * before the fd is (koffi aborts the process on a handle whose fd is gone or reused).
+ * Readiness for every fd the engine waits on, from one epoll set of its own that Node's loop watches
+ * as a single fd (koffi.node.poll). When the set is ready, one epoll_wait says which fds are and for
+ * what: one callback from native code per turn of the loop, however many sockets are ready, where a
+ * poll handle per fd made one each (and koffi built an event object for each).
+ *
+ * Level-triggered, like uv_poll: an fd left in the set with a connection waiting on a listener keeps
+ * the set ready, and Node's loop would spin. So an fd's interest is taken out of the set when nobody
+ * waits for it any more, before anyone's callback runs; a read loop's watch stays (a streamed socket
+ * costs no epoll_ctl per read).
  */
 class Reactor {
-  private readonly watches = new Map<number, Watch>();
+  /** Indexed by fd, like LibcPort.fds. */
+  private readonly watches: (Watch | undefined)[] = [];
   private readonly due = new Fifo<Waiter>();
+  private readonly ep: number;
+  /** Kept referenced: koffi stops a poll handle the garbage collector takes. */
+  readonly handle: PollHandle;
+  private readonly events = Buffer.alloc(EPOLL_EVENT.size * MAX_EVENTS);
+  private readonly ctlEvent = Buffer.alloc(EPOLL_EVENT.size);
 
   constructor(
     private readonly koffi: Koffi,
-    private readonly fdIsOpen: (fd: number) => boolean,
-  ) {}
+    private readonly c: Record<string, Fn>,
+  ) {
+    this.ep = c.epoll_create1!(LINUX.EPOLL_CLOEXEC);
+    if (this.ep < 0) {
+      throw new EngineUnavailable(`epoll_create1 failed: ${errnoName(koffi.errno())}`);
+    }
+    this.handle = koffi.node.poll(this.ep, { readable: true }, () => this.ready());
+  }
 
   wait(fd: number, interest: 'readable' | 'writable', ready: () => void, persistent = false): Disposable {
-    let w = this.watches.get(fd);
+    let w = this.watches[fd];
     if (!w) {
-      if (!this.fdIsOpen(fd)) throw new SyscallError('poll', 'EBADF', osConstants.errno.EBADF);
-      w = { fd, handle: null, readers: new Set(), writers: new Set(), armed: '', live: true };
-      this.watches.set(fd, w);
+      w = { fd, readers: new Set(), writers: new Set(), armed: 0, live: true };
+      this.watches[fd] = w;
     }
     const watch = w;
-    const waiter: Waiter = { ready, persistent };
-    (interest === 'readable' ? watch.readers : watch.writers).add(waiter);
-    this.arm(watch);
+    const waiter: Waiter = { ready, persistent, live: true };
+    const set = interest === 'readable' ? watch.readers : watch.writers;
+    set.add(waiter);
+    const err = this.arm(watch);
+    if (err !== 0) {
+      set.delete(waiter);
+      if (watch.armed === 0 && watch.readers.size === 0 && watch.writers.size === 0) {
+        this.watches[fd] = undefined;
+      }
+      throw new SyscallError('poll', errnoName(err), err);
+    }
     return {
       dispose: () => {
+        waiter.live = false;
         if (watch.readers.delete(waiter) || watch.writers.delete(waiter)) {
           if (watch.live) this.arm(watch);
         }
@@ -407,54 +434,59 @@ class Reactor {
     };
   }
 
+  /** The fd is about to close: the kernel takes it out of the set then, this forgets its waiters. */
   forget(fd: number): void {
-    const w = this.watches.get(fd);
+    const w = this.watches[fd];
     if (!w) return;
-    this.watches.delete(fd);
+    this.watches[fd] = undefined;
     w.live = false;
-    w.handle?.close();
-    w.handle = null;
     w.readers.clear();
     w.writers.clear();
   }
 
-  private arm(w: Watch): void {
-    const readable = w.readers.size > 0;
-    const writable = w.writers.size > 0;
-    const want = `${readable ? 'r' : ''}${writable ? 'w' : ''}`;
-    if (want === w.armed) return;
-    if (want === '') {
-      w.handle?.stop();
-      w.armed = '';
-      return;
-    }
-    const cb = (status: number, ev: PollEvents) => this.fire(w, status, ev);
-    if (w.handle) w.handle.start({ readable, writable }, cb);
-    else w.handle = this.koffi.node.poll(w.fd, { readable, writable }, cb);
+  /** Makes the set's interest in w.fd what its waiters want. Returns 0, or the errno epoll_ctl gave. */
+  private arm(w: Watch): number {
+    const want =
+      (w.readers.size > 0 ? LINUX.EPOLLIN | LINUX.EPOLLRDHUP : 0) | (w.writers.size > 0 ? LINUX.EPOLLOUT : 0);
+    if (want === w.armed) return 0;
+    const op = want === 0 ? LINUX.EPOLL_CTL_DEL : w.armed === 0 ? LINUX.EPOLL_CTL_ADD : LINUX.EPOLL_CTL_MOD;
+    this.ctlEvent.writeUInt32LE(want, 0);
+    this.ctlEvent.writeUInt32LE(w.fd, EPOLL_EVENT.data);
+    if (this.c.epoll_ctl!(this.ep, op, w.fd, this.ctlEvent) < 0) return this.koffi.errno();
     w.armed = want;
+    return 0;
   }
 
-  private fire(w: Watch, status: number, ev: PollEvents): void {
-    // An error status (the fd broke) wakes everyone: their retried call will meet the real errno.
-    const failed = status < 0;
+  private ready(): void {
+    const n = this.c.epoll_wait!(this.ep, this.events, MAX_EVENTS, 0);
+    const due = this.due;
+    for (let i = 0; i < n; i++) {
+      const at = i * EPOLL_EVENT.size;
+      const mask = this.events.readUInt32LE(at);
+      const w = this.watches[this.events.readUInt32LE(at + EPOLL_EVENT.data)];
+      if (!w) continue;
+      // An error or a hang-up wakes everyone: their retried call will meet the real errno or EOF.
+      const broken = (mask & (LINUX.EPOLLERR | LINUX.EPOLLHUP)) !== 0;
+      if (broken || (mask & (LINUX.EPOLLIN | LINUX.EPOLLRDHUP)) !== 0) {
+        for (const waiter of w.readers) {
+          due.push(waiter);
+          if (!waiter.persistent) w.readers.delete(waiter);
+        }
+      }
+      if (broken || (mask & LINUX.EPOLLOUT) !== 0) {
+        for (const waiter of w.writers) due.push(waiter);
+        w.writers.clear();
+      }
+      // Take out what nobody waits for any more before anyone runs.
+      this.arm(w);
+    }
     // One queue for every firing (see fifo.ts): a fresh array per stream read was among the larger
     // allocations of a raw session.
-    const due = this.due;
-    if (failed || ev.readable || ev.disconnect) {
-      for (const waiter of w.readers) {
-        due.push(waiter);
-        if (!waiter.persistent) w.readers.delete(waiter);
-      }
-    }
-    if (failed || ev.writable) {
-      for (const waiter of w.writers) due.push(waiter);
-      w.writers.clear();
-    }
-    // Stop what nobody waits for any more before anyone runs; a read loop's watch stays armed, so a
-    // streamed socket costs no epoll_ctl per read.
-    if (w.live) this.arm(w);
-    for (let n = due.length; n > 0; n--) {
+    for (let k = due.length; k > 0; k--) {
       const waiter = due.shift()!;
+      // Disposed by a waiter that ran before it in this turn (a connect's completion starting a read
+      // loop ends the socket's readability observer): it asked not to be called.
+      if (!waiter.live) continue;
       try {
         waiter.ready();
       } catch (err) {
@@ -464,17 +496,22 @@ class Reactor {
   }
 }
 
+/** Fds one epoll_wait reports at most; more ready ones are reported at the next turn. */
+const MAX_EVENTS = 256;
+
 interface Waiter {
   ready(): void;
   /** A read loop's watch: stays until disposed. */
   persistent: boolean;
+  /** Not disposed. */
+  live: boolean;
 }
 interface Watch {
   fd: number;
-  handle: PollHandle | null;
   readers: Set<Waiter>;
   writers: Set<Waiter>;
-  armed: string;
+  /** The events the set watches for this fd (0: not in the set). */
+  armed: number;
   /** Still the fd's watch (forget() drops it when the fd closes). */
   live: boolean;
 }

@@ -1,6 +1,7 @@
 // Linux facts in one place: constants, struct layouts and state numbers (x86_64 and arm64 agree on
-// all of them). macOS differs in almost every number and in the sockaddr layout (see
-// shared/notes/syscall-engine.md section 5): a platform-darwin.ts with the same shape would follow.
+// all of them but struct epoll_event's layout, EPOLL_EVENT below). macOS differs in almost every
+// number and in the sockaddr layout (see shared/notes/syscall-engine.md section 5), and has kqueue
+// where Linux has epoll: a platform-darwin.ts with the same shape would follow.
 
 import type { TcpState } from '../protocol/messages.js';
 
@@ -45,7 +46,6 @@ export const LINUX = {
 
   FIONREAD: 0x541b,
   SIOCOUTQ: 0x5411,
-  F_GETFD: 1,
 
   SOCKADDR_IN_SIZE: 16,
   SOCKADDR_IN6_SIZE: 28,
@@ -59,7 +59,25 @@ export const LINUX = {
   TCPI_BYTES_RECEIVED: 128,
   /** u32 bytes queued by the program and not yet sent (Linux 4.6+). */
   TCPI_NOTSENT_BYTES: 144,
+
+  EPOLLIN: 0x1,
+  EPOLLOUT: 0x4,
+  EPOLLERR: 0x8,
+  EPOLLHUP: 0x10,
+  EPOLLRDHUP: 0x2000,
+  EPOLL_CTL_ADD: 1,
+  EPOLL_CTL_DEL: 2,
+  EPOLL_CTL_MOD: 3,
+  EPOLL_CLOEXEC: 0o2000000,
 } as const;
+
+/**
+ * struct epoll_event { uint32_t events; epoll_data_t data; }: packed on x86_64 (data at byte 4, 12
+ * bytes), naturally aligned elsewhere, arm64 included (data at byte 8, 16 bytes). The one layout here
+ * where the two differ.
+ */
+export const EPOLL_EVENT =
+  process.arch === 'x64' || process.arch === 'ia32' ? { size: 12, data: 4 } : { size: 16, data: 8 };
 
 /** include/net/tcp_states.h; the same numbers appear in /proc/net/tcp's `st` column. */
 export const TCP_STATES: Record<number, TcpState> = {
