@@ -434,7 +434,11 @@ class Reactor {
     };
   }
 
-  /** The fd is about to close: the kernel takes it out of the set then, this forgets its waiters. */
+  /**
+   * The fd is about to close: out of the set first. (Closing would take it out too, but only when no
+   * other descriptor shares its file: a copy a child inherited would keep the old fd's readiness
+   * coming under a number the next socket may get.)
+   */
   forget(fd: number): void {
     const w = this.watches[fd];
     if (!w) return;
@@ -442,6 +446,7 @@ class Reactor {
     w.live = false;
     w.readers.clear();
     w.writers.clear();
+    this.arm(w);
   }
 
   /** Makes the set's interest in w.fd what its waiters want. Returns 0, or the errno epoll_ctl gave. */
