@@ -31,7 +31,7 @@ const EXPLAIN: Record<string, (c: ExplainContext) => string> = {
   ENOTCONN: () =>
     'This socket is not connected: connect() it first (or for a server, use the socket accept() returned).',
   EPIPE: () =>
-    'The connection is closed for sending: the peer is gone or you shut down writing. The kernel refused the bytes.',
+    'This socket cannot send: it was never connected, you shut down writing, or the connection is gone. The kernel refused the bytes.',
   ECONNRESET: () => 'The peer reset the connection (RST): it closed with data unread, or crashed.',
   ECONNABORTED: () => 'The connection was aborted before accept() could return it.',
   EAGAIN: (c) =>

@@ -79,6 +79,27 @@ describe('at the projector', () => {
     await expect.poll(() => page.getByRole('region', { name: 'Program terminals' }).isVisible()).toBe(true);
   });
 
+  it('shows the rightmost lifeline’s results whole, each error marked once', async () => {
+    // The client's socket is the newest lifeline, so the rightmost: its long error runs past it.
+    await typeLine(page, 'client', 'c = socket.socket()');
+    await typeLine(page, 'client', 'c.connect(("127.0.0.1", 1))');
+    const error = page.locator('.diagram-body .row-result.tone-error text').last();
+    await expect.poll(() => error.count()).toBe(1);
+    const text = (await error.textContent()) ?? '';
+    expect(text).toMatch(/^✗ EGW_\w+: /);
+    expect(text).not.toMatch(/^✗ ✗/);
+    // Every row beside a lifeline ends inside the drawing (the scroller can reach it), not cut at its edge.
+    const overflow = await page.evaluate(() => {
+      const svg = document.querySelector<SVGSVGElement>('.diagram-body')!;
+      const width = svg.width.baseVal.value;
+      return Array.from(svg.querySelectorAll<SVGGElement>('g.row:not(.row-arrow)'))
+        .map((g) => ({ text: g.textContent, right: g.getBBox().x + g.getBBox().width }))
+        .filter((r) => r.right > width)
+        .map((r) => `${r.text} ends at ${Math.round(r.right)} of ${width}`);
+    });
+    expect(overflow).toEqual([]);
+  });
+
   it('exports what a terminal ran as a Python 3 script that python3 runs', async () => {
     await typeLine(page, 'server', 'print(socket.gethostbyname("localhost"))');
     await expect.poll(() => page.evaluate(() => document.body.textContent?.includes('⤓ Python'))).toBe(true);

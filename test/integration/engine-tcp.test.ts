@@ -209,6 +209,14 @@ describe('recv', () => {
     expect(err.code).toBe('EPIPE');
   });
 
+  it('refuses to send on a socket that never connected with EPIPE, and says it never connected', async () => {
+    const h = harness();
+    const s = await tcp(h, 'client');
+    const err = await h.fails('client', { op: 'send', socket: s, data: b64('hello') });
+    expect(err.code).toBe('EPIPE');
+    expect(err.explain).toMatch(/never connected/);
+  });
+
   it('blocks until data arrives, then returns it', async () => {
     const h = harness();
     const { c, a } = await pair(h);

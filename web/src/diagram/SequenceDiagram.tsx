@@ -46,9 +46,13 @@ export const SequenceDiagram = forwardRef<DiagramHandle, Props>(function Sequenc
   const scroller = useRef<HTMLDivElement>(null);
   const [view, setView] = useState({ top: 0, height: 600 });
   const [follow, setFollow] = useState(true);
-  const { x: laneX, width } = useMemo(
+  const { x: laneX, width: lanesWidth } = useMemo(
     () => geometry(model.lanes, metrics(fontSize)),
     [model.lanes, fontSize],
+  );
+  const width = useMemo(
+    () => drawnWidth(model.rows, laneX, lanesWidth, metrics(fontSize)),
+    [model.rows, laneX, lanesWidth, fontSize],
   );
   const height = Math.max(1, model.rows.length) * m.rowHeight + m.rowHeight;
 
@@ -258,10 +262,11 @@ function WaitSpan({ x, from, to, m }: { x: number; from: number; to: number; m: 
   );
 }
 
+/** A mark before a row's label, for tones whose labels do not carry one (errors' start with ✗). */
 const TONE_MARK: Record<Tone, string> = {
   call: '',
   ok: '',
-  error: '✗ ',
+  error: '',
   kernel: '',
   data: '',
   state: '',
@@ -314,16 +319,48 @@ function RowView({
       </g>
     );
   }
-  const text = `${TONE_MARK[row.tone]}${row.label}`;
-  const w = Math.min(m.laneWidth * 2.4, text.length * m.font * 0.62 + 12);
+  const { text, width } = rowText(row, m);
   return (
     <g className={cls} data-row={index}>
-      <rect x={x - 3} y={y - m.rowHeight * 0.42} width={w} height={m.rowHeight * 0.84} rx={4} />
+      <rect x={x - 3} y={y - m.rowHeight * 0.42} width={width} height={m.rowHeight * 0.84} rx={4} />
       <text x={x + 4} y={y + m.font * 0.35} fontSize={m.font}>
-        {row.kind === 'state' ? `⟨${clip(text, 60)}⟩` : clip(text, 70)}
+        {text}
       </text>
     </g>
   );
+}
+
+/** A monospace character's advance, in ems (generous: a box must not end inside its text). */
+const CHAR_EM = 0.62;
+
+/**
+ * What a row beside its lifeline says, as drawn, and the width of the box around it. On the page long
+ * labels are clipped (the event's details show them whole); an exported file keeps them `whole`.
+ */
+function rowText(row: Row, m: M, whole = false): { text: string; width: number } {
+  const marked = `${TONE_MARK[row.tone]}${row.label}`;
+  const shown = (s: string, n: number) => (whole ? s : clip(s, n));
+  const text = row.kind === 'state' ? `⟨${shown(marked, 60)}⟩` : shown(marked, 70);
+  return { text, width: text.length * m.font * CHAR_EM + 12 };
+}
+
+/**
+ * How wide the diagram must be for every row's text to show whole: labels run to the right of their
+ * lifeline, and the rightmost lifeline's (often a client's errors) would otherwise be cut at its edge.
+ */
+function drawnWidth(
+  rows: readonly Row[],
+  laneX: Map<string, number>,
+  lanesWidth: number,
+  m: M,
+  whole = false,
+): number {
+  let width = lanesWidth;
+  for (const row of rows) {
+    if (row.kind === 'arrow' && row.to) continue;
+    width = Math.max(width, (laneX.get(row.lane) ?? 0) - 3 + rowText(row, m, whole).width + 4);
+  }
+  return Math.ceil(width);
 }
 
 const clip = (s: string, n: number) => (s.length > n ? `${s.slice(0, Math.max(1, Math.floor(n) - 1))}…` : s);
@@ -334,7 +371,8 @@ const esc = (s: string) =>
 /** Every row, drawn with inline styles so the file stands alone (for export). */
 export function standaloneSvg(model: DiagramModel, fontSize: number): string {
   const m = metrics(fontSize);
-  const { x, w, width } = geometry(model.lanes, m);
+  const { x, w, width: lanesWidth } = geometry(model.lanes, m);
+  const width = drawnWidth(model.rows, x, lanesWidth, m, true);
   const height = m.headerHeight + (model.rows.length + 1) * m.rowHeight;
   const color: Record<Tone, string> = {
     call: '#1f3a93',
@@ -374,7 +412,7 @@ export function standaloneSvg(model: DiagramModel, fontSize: number): string {
       );
     } else {
       out.push(
-        `<text x="${lx + 4}" y="${y + m.font * 0.35}" fill="${c}">${esc(`${TONE_MARK[row.tone]}${row.kind === 'state' ? `⟨${row.label}⟩` : row.label}`)}</text>`,
+        `<text x="${lx + 4}" y="${y + m.font * 0.35}" fill="${c}">${esc(rowText(row, m, true).text)}</text>`,
       );
     }
   });
