@@ -103,4 +103,31 @@ describe('a guided lesson', () => {
     const list = page.getByRole('complementary', { name: 'Lessons' });
     await expect.poll(() => list.textContent()).toContain('steps done');
   });
+
+  it('shows every lesson whole in its column on a 1366×768 projector: no line runs off the side', {
+    timeout: 60_000,
+  }, async () => {
+    const small = await browser.newPage({ viewport: { width: 1366, height: 768 } });
+    const smallErrors = watchErrors(small);
+    try {
+      await small.goto(`${pg.url}#/lessons`);
+      const list = small.getByRole('complementary', { name: 'Lessons' });
+      await expect.poll(() => list.locator('.course a').count(), { timeout: 10_000 }).toBeGreaterThan(10);
+      const ids = await list
+        .locator('.course a')
+        .evaluateAll((as) => as.map((a) => (a as HTMLAnchorElement).hash.replace('#/lesson/', '')));
+      const cut: string[] = [];
+      for (const id of ids) {
+        await small.goto(`${pg.url}#/lesson/${id}`);
+        const panel = small.getByRole('complementary', { name: /^Lesson: / });
+        await expect.poll(() => panel.locator('li.step').count(), { timeout: 10_000 }).toBeGreaterThan(0);
+        const over = await panel.evaluate((el) => el.scrollWidth - el.clientWidth);
+        if (over > 1) cut.push(`${id}: ${over}px wider than its column`);
+      }
+      expect(cut).toEqual([]);
+      expect(smallErrors).toEqual([]);
+    } finally {
+      await small.close();
+    }
+  });
 });

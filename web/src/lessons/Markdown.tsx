@@ -1,5 +1,6 @@
 // The small Markdown the lessons are written in, rendered as React elements: paragraphs, lists,
-// headings, fenced code, `code`, **bold**, *emphasis* and http(s) links. Never HTML: text stays text.
+// headings, fenced code, `code`, **bold**, *emphasis* (or _emphasis_) and http(s) links. Never HTML:
+// text stays text.
 
 import type { ReactNode } from 'react';
 
@@ -65,10 +66,14 @@ export function parseBlocks(md: string): Block[] {
   return blocks;
 }
 
-/** Inline spans: `code`, **bold**, *emphasis*, [text](http...). */
+/**
+ * Inline spans: `code`, **bold**, *emphasis*, _emphasis_, [text](http...). Underscores emphasise only
+ * outside words, as in CommonMark: SO_REUSEADDR and connect_ex stay as they are.
+ */
 export function inline(text: string): ReactNode[] {
   const out: ReactNode[] = [];
-  const re = /`([^`]+)`|\*\*([^*]+)\*\*|\*([^*]+)\*|\[([^\]]+)\]\((https?:\/\/[^)\s]+)\)/g;
+  const re =
+    /`([^`]+)`|\*\*([^*]+)\*\*|\*([^*]+)\*|(?<!\w)_([^_\s](?:[^_]*[^_\s])?)_(?!\w)|\[([^\]]+)\]\((https?:\/\/[^)\s]+)\)/g;
   let last = 0;
   let n = 0;
   for (let m = re.exec(text); m; m = re.exec(text)) {
@@ -76,11 +81,11 @@ export function inline(text: string): ReactNode[] {
     const key = n++;
     if (m[1] !== undefined) out.push(<code key={key}>{m[1]}</code>);
     else if (m[2] !== undefined) out.push(<strong key={key}>{m[2]}</strong>);
-    else if (m[3] !== undefined) out.push(<em key={key}>{m[3]}</em>);
+    else if (m[3] !== undefined || m[4] !== undefined) out.push(<em key={key}>{m[3] ?? m[4]}</em>);
     else
       out.push(
-        <a key={key} href={m[5]} target="_blank" rel="noopener noreferrer">
-          {m[4]}
+        <a key={key} href={m[6]} target="_blank" rel="noopener noreferrer">
+          {m[5]}
         </a>,
       );
     last = m.index + m[0].length;
