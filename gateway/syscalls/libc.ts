@@ -24,6 +24,15 @@ import { decodeSockaddr, encodeSockaddr } from './sockaddr.js';
 
 const require = createRequire(import.meta.url);
 
+/** TCP states in which no FIN has come from the peer: TCP_INFO's count of bytes received is all data. */
+const NO_FIN_YET: ReadonlySet<string> = new Set([
+  'SYN_SENT',
+  'SYN_RECV',
+  'ESTABLISHED',
+  'FIN_WAIT1',
+  'FIN_WAIT2',
+]);
+
 type Fn = (...args: unknown[]) => number;
 interface PollHandle {
   start(opts: { readable?: boolean; writable?: boolean }, cb: (status: number, ev: PollEvents) => void): void;
@@ -329,10 +338,13 @@ class LibcPort implements SyscallPort {
     // One getsockopt instead of three calls where the kernel's TCP_INFO is new enough: the bytes
     // waiting to be read are all bytes received minus what recv() took (only this engine reads the
     // fd); nothing is waiting to be acknowledged when no segment is unacked and none is unsent.
+    // Once a FIN may have arrived, the count received holds it as one more byte, read or not;
+    // FIONREAD leaves it out.
     const full = this.lenBuf.readUInt32LE(0) >= LINUX.TCPI_NOTSENT_BYTES + 4;
-    const recvQ = full
-      ? readU64(ti, LINUX.TCPI_BYTES_RECEIVED) - kind.consumed
-      : this.ioctlInt(fd, LINUX.FIONREAD);
+    const recvQ =
+      full && NO_FIN_YET.has(state)
+        ? readU64(ti, LINUX.TCPI_BYTES_RECEIVED) - kind.consumed
+        : this.ioctlInt(fd, LINUX.FIONREAD);
     const idle =
       full && ti.readUInt32LE(LINUX.TCPI_UNACKED) === 0 && ti.readUInt32LE(LINUX.TCPI_NOTSENT_BYTES) === 0;
     const sendQ = idle ? 0 : this.ioctlInt(fd, LINUX.SIOCOUTQ);

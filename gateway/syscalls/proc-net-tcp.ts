@@ -20,6 +20,13 @@ function decodeAddress(text: string, version: 4 | 6): [string, number] {
   return [compressIPv6(groups), port];
 }
 
+/**
+ * States past the peer's FIN. The table's rx_queue counts that FIN as one byte until a recv() reads
+ * the end of the stream (after which nothing is left, as no data can follow a FIN): the bytes waiting
+ * are one fewer, or none.
+ */
+const FIN_COUNTED = new Set(['CLOSE_WAIT', 'LAST_ACK', 'CLOSING']);
+
 export function parseProcNetTcp(text: string, version: 4 | 6): KernelRow[] {
   const rows: KernelRow[] = [];
   const lines = text.split('\n');
@@ -29,13 +36,14 @@ export function parseProcNetTcp(text: string, version: 4 | 6): KernelRow[] {
     const [txq = '0', rxq = '0'] = f[4]!.split(':');
     const state = TCP_STATES[Number.parseInt(f[3]!, 16)];
     if (!state) continue;
+    const received = Number.parseInt(rxq, 16);
     rows.push({
       proto: 'tcp',
       state,
       local: decodeAddress(f[1]!, version),
       remote: decodeAddress(f[2]!, version),
       sendQ: Number.parseInt(txq, 16),
-      recvQ: Number.parseInt(rxq, 16),
+      recvQ: FIN_COUNTED.has(state) ? Math.max(0, received - 1) : received,
       inode: Number(f[9]),
     });
   }

@@ -88,6 +88,24 @@ describe('listen backlog', () => {
     const r = await h.call<Recv>('server', { op: 'recv', socket: a.socket, bufsize: 1024 });
     expect(text(r.data)).toBe('hello world');
   });
+
+  it('shows a queued connection whose client closed as CLOSE_WAIT with its bytes, the FIN not among them', async () => {
+    const h = harness();
+    const { s, port } = await listener(h, 2);
+    const c = await tcp(h, 'client');
+    await h.call('client', { op: 'connect', socket: c, address: ['127.0.0.1', port] });
+    await h.call('client', { op: 'sendall', socket: c, data: b64('bye') });
+    await h.call('client', { op: 'close', socket: c });
+    const queued = await h.until(
+      (k) => k.fd === null && k.state === 'CLOSE_WAIT' && k.local?.[1] === port,
+      'queued child in CLOSE_WAIT',
+    );
+    expect(queued.recvQ).toBe(3);
+    const a = await h.call<Accepted>('server', { op: 'accept', socket: s });
+    expect(text((await h.call<Recv>('server', { op: 'recv', socket: a.socket, bufsize: 100 })).data)).toBe(
+      'bye',
+    );
+  });
 });
 
 describe('accept', () => {
@@ -188,6 +206,20 @@ describe('recv', () => {
         ),
       'arrival of ping',
     );
+  });
+
+  it('counts only bytes as waiting after the peer’s FIN, not the FIN itself', async () => {
+    const h = harness();
+    const { c, a } = await pair(h);
+    await h.call('client', { op: 'sendall', socket: c, data: b64('abc') });
+    await h.call('client', { op: 'shutdown', socket: c, how: 'SHUT_WR' });
+    const closeWait = await h.until((k) => k.socket === a && k.state === 'CLOSE_WAIT', 'server CLOSE_WAIT');
+    expect(closeWait.recvQ).toBe(3);
+    expect(text((await h.call<Recv>('server', { op: 'recv', socket: a, bufsize: 100 })).data)).toBe('abc');
+    expect((await h.call<Recv>('server', { op: 'recv', socket: a, bufsize: 100 })).bytes).toBe(0);
+    // The FIN is read (recv returned 0): nothing is waiting, and the inspector says so.
+    await h.until((k) => k.socket === a && k.state === 'CLOSE_WAIT' && k.recvQ === 0, 'nothing waiting');
+    expect(h.latest(a)?.recvQ).toBe(0);
   });
 
   it('returns 0 bytes after the peer shuts down writing, and the peer can still receive', async () => {
