@@ -7,6 +7,9 @@ export const addr = (a: Address | null | undefined): string => (a ? `('${a[0]}',
 export const shortAddr = (a: Address | null | undefined): string =>
   a ? `${a[0].includes(':') ? `[${a[0]}]` : a[0]}:${a[1]}` : '–';
 
+/** "1 byte", "12 bytes". */
+export const byteCount = (n: number): string => `${n} byte${n === 1 ? '' : 's'}`;
+
 /** Python's repr of bytes: b'hello\r\n', with \xNN for anything not printable ASCII. */
 export function pyBytes(bytes: Uint8Array, max = 48): string {
   let out = '';
@@ -141,11 +144,11 @@ export function resultLabel(r: CallResult): string {
     case 'send':
     case 'sendall':
     case 'sendto':
-      return `${r.bytes} bytes`;
+      return byteCount(r.bytes);
     case 'recv':
       return r.bytes === 0
         ? "b'' (0 bytes: the peer closed)"
-        : `${pyBytes(b64Bytes(r.data), 24)} (${r.bytes} bytes)`;
+        : `${pyBytes(b64Bytes(r.data), 24)} (${byteCount(r.bytes)})`;
     case 'recvfrom':
       return `${pyBytes(b64Bytes(r.data), 24)} from ${addr(r.address)}${r.truncated ? ` (truncated: ${r.datagramBytes} sent)` : ''}`;
     case 'connect_ex':

@@ -5,7 +5,7 @@
 
 import type { Address, LessonServerInfo, TcpState } from '../../../gateway/protocol/messages.js';
 import type { TraceMessage } from '../store/state.js';
-import { addr, b64Bytes, callLabel, pyBytes, resultLabel, shortAddr } from './format.js';
+import { addr, b64Bytes, byteCount, callLabel, pyBytes, resultLabel, shortAddr } from './format.js';
 
 export type LaneKind = 'program' | 'socket' | 'lesson' | 'external';
 
@@ -67,6 +67,12 @@ const sameAddr = (a: Address | null | undefined, b: Address | null | undefined) 
   !!b &&
   a[1] === b[1] &&
   (a[0] === b[0] || isAny(a[0]) || isAny(b[0]) || (isLocal(a[0]) && isLocal(b[0])));
+/**
+ * States a socket reaches without an fd only after its program closed it: the kernel carries on with
+ * the FINs alone (a connection still waiting in a backlog is SYN_RECV, ESTABLISHED or CLOSE_WAIT).
+ */
+const CLOSING_ALONE: ReadonlySet<string> = new Set(['FIN_WAIT1', 'FIN_WAIT2', 'CLOSING', 'LAST_ACK']);
+
 const isAny = (h: string) => h === '0.0.0.0' || h === '::';
 const isLocal = (h: string) =>
   h.startsWith('127.') || h === '::1' || h === 'localhost' || h.startsWith('::ffff:127.');
@@ -336,7 +342,7 @@ export function layoutSequence(
       case 'data': {
         const s = sockOf(m.socket);
         if (!s) break;
-        const label = `${m.bytes} bytes ${pyBytes(b64Bytes(m.data), 20)}`;
+        const label = `${byteCount(m.bytes)} ${pyBytes(b64Bytes(m.data), 20)}`;
         if (m.direction === 'out') {
           const to = laneAt(m.peer ?? s.remote, s.proto, false, s.local);
           if (to)
@@ -370,7 +376,7 @@ export function layoutSequence(
         const l = lane(`l:${m.server}`, 'lesson', m.server, m.server, 'lesson server').id;
         const client = laneAt(m.remote, m.syscall === 'recvfrom' || m.syscall === 'sendto' ? 'udp' : 'tcp');
         if ((m.syscall === 'send' || m.syscall === 'sendto') && client) {
-          const bytes = m.data ? `${m.bytes} bytes ${pyBytes(b64Bytes(m.data), 20)}` : 'send';
+          const bytes = m.data ? `${byteCount(m.bytes ?? 0)} ${pyBytes(b64Bytes(m.data), 20)}` : 'send';
           push(
             {
               seq: m.seq,
@@ -394,7 +400,7 @@ export function layoutSequence(
           const what =
             m.syscall === 'accept'
               ? `accept() → ${addr(m.remote)}`
-              : `${m.syscall}() → ${m.bytes ?? 0} bytes`;
+              : `${m.syscall}() → ${byteCount(m.bytes ?? 0)}`;
           push(
             {
               seq: m.seq,
@@ -424,11 +430,14 @@ export function layoutSequence(
             if (at) ghostLane.set(k.socket, at);
           }
           if (!at) break;
+          const pair = `${shortAddr(k.local)} ↔ ${shortAddr(k.remote)}`;
           const label = k.gone
-            ? `kernel forgot ${shortAddr(k.local)} ↔ ${shortAddr(k.remote)}`
+            ? `kernel forgot ${pair}`
             : k.state === 'TIME_WAIT'
-              ? `TIME_WAIT ${shortAddr(k.local)} ↔ ${shortAddr(k.remote)} (kernel keeps it ~60 s)`
-              : `in backlog, no fd yet: ${shortAddr(k.remote)} ${k.state}${k.recvQ ? `, ${k.recvQ} bytes waiting` : ''}`;
+              ? `TIME_WAIT ${pair} (kernel keeps it ~60 s)`
+              : CLOSING_ALONE.has(k.state)
+                ? `${k.state} ${pair}: closed, the kernel finishes the goodbye`
+                : `in backlog, no fd yet: ${shortAddr(k.remote)} ${k.state}${k.recvQ ? `, ${byteCount(k.recvQ)} waiting` : ''}`;
           push({ seq: m.seq, kind: 'state', lane: at, label, tone: 'state' }, m.t);
           break;
         }
@@ -444,8 +453,8 @@ export function layoutSequence(
         if (k.gone) break;
         const facts: string[] = [k.state];
         if (k.acceptQ !== undefined) facts.push(`accept queue ${k.acceptQ}/${k.backlog}`);
-        if (k.recvQ) facts.push(`${k.recvQ} bytes to read`);
-        if (k.sendQ) facts.push(`${k.sendQ} bytes unacknowledged`);
+        if (k.recvQ) facts.push(`${byteCount(k.recvQ)} to read`);
+        if (k.sendQ) facts.push(`${byteCount(k.sendQ)} unacknowledged`);
         const label = facts.join(' · ');
         if (label === s.shown) break;
         s.shown = label;

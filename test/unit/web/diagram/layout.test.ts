@@ -246,6 +246,40 @@ describe('layoutSequence', () => {
     expect(m.rows.some((r) => r.label === 'FIN' && r.lane === 'C' && r.to === 'L')).toBe(true);
   });
 
+  it('calls a closed socket finishing its FINs what it is, not a connection in a backlog', () => {
+    const t = serverAndClient();
+    t.call('client', 'x', { op: 'close', socket: 'C' }, { op: 'close' });
+    t.state({
+      socket: 'k:tcp:127.0.0.1:53000>127.0.0.1:40001',
+      fd: null,
+      program: 'client',
+      state: 'FIN_WAIT2',
+      local: ['127.0.0.1', 53000],
+      remote: ['127.0.0.1', 40001],
+    });
+    const row = layoutSequence(t.events, ['server', 'client']).rows.at(-1)!;
+    expect(row.lane).toBe('C');
+    expect(row.label).toBe(
+      'FIN_WAIT2 127.0.0.1:53000 ↔ 127.0.0.1:40001: closed, the kernel finishes the goodbye',
+    );
+  });
+
+  it('shows a connection waiting in a backlog on its listener, and counts one byte as one byte', () => {
+    const t = serverAndClient();
+    t.state({
+      socket: 'k:tcp:127.0.0.1:40001>127.0.0.1:53001',
+      fd: null,
+      program: 'server',
+      state: 'CLOSE_WAIT',
+      local: ['127.0.0.1', 40001],
+      remote: ['127.0.0.1', 53001],
+      recvQ: 1,
+    });
+    const row = layoutSequence(t.events, ['server', 'client']).rows.at(-1)!;
+    expect(row.lane).toBe('L');
+    expect(row.label).toBe('in backlog, no fd yet: 127.0.0.1:53001 CLOSE_WAIT, 1 byte waiting');
+  });
+
   it('describes each row as a line of text for screen readers', () => {
     const m = layoutSequence(serverAndClient().events, ['server', 'client']);
     const lanes = new Map(m.lanes.map((l) => [l.id, l]));
