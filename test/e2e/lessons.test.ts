@@ -91,6 +91,31 @@ describe('a guided lesson', () => {
     await page.goto(`${pg.url}#/lesson/${LESSON}`);
   });
 
+  it('types a step of several statements one at a time, each at its own prompt', async () => {
+    await page.goto(`${pg.url}#/lesson/11-closing`);
+    const panel = page.getByRole('complementary', { name: /^Lesson: / });
+    await expect.poll(() => panel.locator('h2').textContent(), { timeout: 10_000 }).toMatch(/Closing/);
+    await expect.poll(() => page.getByRole('status').first().textContent()).toContain('connected');
+    const first = panel.locator('li.step').first();
+    expect((await first.locator('.step-line code').textContent())?.split('\n').length).toBe(4);
+    await page.keyboard.press('Alt+PageDown');
+    await expect
+      .poll(() => first.locator('.step-status').textContent(), { timeout: 15_000 })
+      .toBe('✓ passed');
+    const server = await terminalText(page, 'server');
+    expect(server).not.toContain('Error');
+    // Four statements, four prompts, in order: none typed while the one before still ran.
+    const prompts = server.split('\n').filter((l) => l.startsWith('>>> s'));
+    expect(prompts.map((l) => /^>>> s(\.\w+| =)/.exec(l)?.[1])).toEqual([
+      ' =',
+      '.setsockopt',
+      '.bind',
+      '.listen',
+    ]);
+    expect(errors).toEqual([]);
+    await page.goto(`${pg.url}#/lesson/${LESSON}`);
+  });
+
   it('keeps its progress across a reload', async () => {
     await page.reload();
     const panel = page.getByRole('complementary', { name: /^Lesson: / });

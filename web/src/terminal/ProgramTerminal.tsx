@@ -9,7 +9,10 @@ import { commonPrefix, LineEditor, safeTerminalText } from './line-editor.js';
 import { fitTerminal, swallowDangerousOsc, TERMINAL_FONT, TERMINAL_THEMES } from './xterm-setup.js';
 
 export interface TypeOptions {
-  /** Resolve only once the input has run (default); false resolves once it is typed. */
+  /**
+   * Resolve only once the input has run (default); false resolves once it is typed, its last line
+   * possibly still running (every line before it has returned: the next is typed at the prompt).
+   */
   wait?: boolean;
   /** Milliseconds per character, so a class can watch the line being typed (default 0). */
   delayMs?: number;
@@ -203,7 +206,11 @@ export function ProgramTerminal({ program, backend, fontSize, theme, onReady, on
         const lines = input.replace(/\n+$/, '').split('\n');
         // A compound statement (while, if, def...) is closed by an empty line, as a student would.
         if (lines.length > 1 || interp.needsMore(lines[0]!)) lines.push('');
-        for (const line of lines) {
+        for (const [i, line] of lines.entries()) {
+          // Each statement returns before the next is typed, as a student waits for the prompt (the
+          // lines of a block run together at its empty line, so nothing runs between them). Only the
+          // last line may be left running (!wait): a line that blocks must end what is typed.
+          if (i > 0) await idle;
           if (delayMs > 0) {
             for (const ch of line) {
               write(editor.insert(ch));
