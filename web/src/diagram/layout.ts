@@ -92,16 +92,20 @@ export function layoutSequence(
     { lane: string; call: Extract<TraceMessage, { type: 'call-started' }>['call'] }
   >();
   const socks = new Map<string, SockInfo>();
-  /** Handshakes whose SYN is drawn and whose SYN-ACK/ACK are not yet, by client socket. */
+  /**
+   * Connects under way whose SYN-ACK/ACK are not drawn yet, by client socket. The target's lifeline
+   * appears with the SYN: a connect the gateway refuses sends none, and meets nobody.
+   */
   const handshakes = new Map<
     string,
-    { client: SockInfo; target: string; callId: string; synSent: boolean }
+    { client: SockInfo; address: Address; target: string | null; callId: string; synSent: boolean }
   >();
   const sendSyn = (handle: string, seq: number, t: number) => {
     const h = handshakes.get(handle);
     if (!h || h.synSent) return;
     h.synSent = true;
-    kernelArrow(seq, t, h.client.lane, h.target, 'SYN');
+    h.target = laneAt(h.address, 'tcp', true);
+    if (h.target) kernelArrow(seq, t, h.client.lane, h.target, 'SYN');
   };
   /** Draws SYN-ACK and ACK once, at the first sign the handshake completed. */
   const completeHandshake = (handle: string, seq: number, t: number) => {
@@ -109,6 +113,7 @@ export function layoutSequence(
     if (!h) return;
     sendSyn(handle, seq, t);
     handshakes.delete(handle);
+    if (!h.target) return;
     kernelArrow(seq, t, h.target, h.client.lane, 'SYN-ACK');
     kernelArrow(seq, t, h.client.lane, h.target, 'ACK');
   };
@@ -117,7 +122,7 @@ export function layoutSequence(
     if (!h) return;
     sendSyn(handle, seq, t);
     handshakes.delete(handle);
-    kernelArrow(seq, t, h.target, h.client.lane, 'RST (nothing listening)');
+    if (h.target) kernelArrow(seq, t, h.target, h.client.lane, 'RST (nothing listening)');
   };
   /** The client socket whose handshake an accept (ours or a lesson server's) just completed. */
   const handshakeFrom = (peer: Address) => {
@@ -197,8 +202,13 @@ export function layoutSequence(
         ) {
           // The SYN is drawn once the kernel shows it left (SYN_SENT, the call blocked, or a kernel
           // answer): a connect the gateway refuses (EGW_DENIED) never sends one.
-          const target = laneAt(m.call.address, 'tcp', true);
-          if (target) handshakes.set(handle, { client: s, target, callId: m.id, synSent: false });
+          handshakes.set(handle, {
+            client: s,
+            address: m.call.address,
+            target: null,
+            callId: m.id,
+            synSent: false,
+          });
         }
         break;
       }

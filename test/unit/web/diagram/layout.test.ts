@@ -141,6 +141,19 @@ describe('layoutSequence', () => {
     );
     const m = layoutSequence(t.events, ['client']);
     expect(m.rows.filter((r) => r.kind === 'arrow')).toEqual([]);
+    // Nobody was met, so nobody gets a lifeline; a refused connect's RST came from somewhere.
+    expect(m.lanes.map((l) => l.kind)).toEqual(['program', 'socket']);
+    t.call(
+      'client',
+      'c3',
+      { op: 'connect', socket: 'C', address: ['127.0.0.1', 40002] },
+      { error: 'ECONNREFUSED' },
+    );
+    expect(layoutSequence(t.events, ['client']).lanes.map((l) => l.subtitle)).toEqual([
+      'program',
+      'TCP socket',
+      '127.0.0.1:40002',
+    ]);
   });
 
   it('draws the SYN as soon as the kernel reports SYN_SENT', () => {
