@@ -9,6 +9,7 @@ import {
   type Playground,
   startPlayground,
   terminalText,
+  typeLine,
   watchErrors,
 } from '../support/browser.js';
 
@@ -112,6 +113,44 @@ describe('a guided lesson', () => {
       '.bind',
       '.listen',
     ]);
+    expect(errors).toEqual([]);
+    await page.goto(`${pg.url}#/lesson/${LESSON}`);
+  });
+
+  it('judges the exercise on the work a student did after the steps, when they ask for a check', {
+    timeout: 60_000,
+  }, async () => {
+    await page.goto(`${pg.url}#/lesson/01-first-client`);
+    const panel = page.getByRole('complementary', { name: /^Lesson: / });
+    await expect.poll(() => panel.locator('li.step').count(), { timeout: 10_000 }).toBeGreaterThan(2);
+    await expect.poll(() => page.getByRole('status').first().textContent()).toContain('connected');
+    const steps = panel.locator('li.step');
+    const n = await steps.count();
+    for (let i = 0; i < n; i++) {
+      await page.keyboard.press('Alt+PageDown');
+      await expect
+        .poll(() => steps.nth(i).locator('.step-status').textContent(), { timeout: 15_000 })
+        .toBe('✓ passed');
+    }
+    const lines = (await steps.locator('.step-line code').allTextContents()).join('\n');
+    const echo = /connect\(\('127\.0\.0\.1', (\d+)\)\)/.exec(lines)?.[1];
+    expect(echo).toBeDefined();
+    // The exercise, done by hand first; the check comes after.
+    for (const line of [
+      'd = socket.socket()',
+      `d.connect(('127.0.0.1', ${echo}))`,
+      "d.sendall(b'sockets\\n')",
+      'd.recv(1024)',
+      'd.close()',
+    ]) {
+      await typeLine(page, 'client', line);
+      await expect.poll(() => terminalText(page, 'client')).toMatch(/\n>>>$/);
+    }
+    const exercise = panel.getByRole('region', { name: 'Exercise' });
+    await exercise.getByRole('button', { name: 'Check my work' }).click();
+    await expect.poll(() => exercise.locator('.check-results li').count(), { timeout: 10_000 }).toBe(3);
+    expect(await exercise.locator('.check-results .fail').allTextContents()).toEqual([]);
+    await expect.poll(() => exercise.locator('h3').textContent()).toBe('Exercise ✓');
     expect(errors).toEqual([]);
     await page.goto(`${pg.url}#/lesson/${LESSON}`);
   });

@@ -61,6 +61,13 @@ export function LessonPanel({ lessons, lessonId, driver, restart, onClose, onOpe
     [driver],
   );
 
+  // Steps done already (a reload, a lesson opened again): the exercise is judged from now on. (After
+  // the effect above, which forgets the marks of the lesson before.)
+  useEffect(() => {
+    if (lesson && (loadProgress(localStorage)[lesson.id]?.done ?? 0) >= lesson.steps.length)
+      markFor(lesson.steps.length);
+  }, [lesson, markFor]);
+
   const record = useCallback(
     (done: number, ex?: boolean) => {
       if (!lesson) return;
@@ -121,6 +128,9 @@ export function LessonPanel({ lessons, lessonId, driver, restart, onClose, onOpe
     const results = await judgeUntil(driver, m, step.checks, 6000);
     const pass = results.every((r) => r.pass);
     setStep(i, { running: false, results });
+    // The exercise starts when the last step is done: the student does the work, then asks for a
+    // check, and is judged on everything done in between.
+    if (pass && i === lesson.steps.length - 1) markFor(lesson.steps.length);
     if (pass) {
       setCurrent((c) => Math.max(c, i + 1));
       record(i + 1);
