@@ -155,6 +155,40 @@ describe('a guided lesson', () => {
     await page.goto(`${pg.url}#/lesson/${LESSON}`);
   });
 
+  it('goes back from a blocked line: the steps before replay, the blocked one is not judged failed', {
+    timeout: 60_000,
+  }, async () => {
+    await page.goto(`${pg.url}#/lesson/02-first-server`);
+    const panel = page.getByRole('complementary', { name: /^Lesson: / });
+    await expect.poll(() => panel.locator('h2').textContent(), { timeout: 10_000 }).toMatch(/server/i);
+    await expect.poll(() => page.getByRole('status').first().textContent()).toContain('connected');
+    const status = panel.locator('li.step .step-status');
+    const accept = (await panel.locator('li.step .step-line code').allTextContents()).findIndex((l) =>
+      l.includes('accept()'),
+    );
+    expect(accept).toBeGreaterThan(0);
+    for (let i = 0; i <= accept; i++) {
+      await page.keyboard.press('Alt+PageDown');
+      await expect
+        .poll(() => status.nth(i).textContent(), { timeout: 15_000 })
+        .toMatch(/✓ passed|⏳ waiting/);
+    }
+    expect(await status.nth(accept).textContent()).toBe('⏳ waiting in the kernel');
+    await page.keyboard.press('Alt+PageUp');
+    const n = await status.count();
+    const replayed = Array.from({ length: n }, (_, i) => (i < accept ? '✓ passed' : ''));
+    await expect.poll(() => status.allTextContents(), { timeout: 20_000 }).toEqual(replayed);
+    // The accept that Back cancelled is not the student's failure: its step stays unjudged while the
+    // judging it had started (up to 6 s) runs out.
+    const until = Date.now() + 7500;
+    while (Date.now() < until) {
+      expect(await status.nth(accept).textContent()).toBe('');
+      await page.waitForTimeout(250);
+    }
+    expect(errors).toEqual([]);
+    await page.goto(`${pg.url}#/lesson/${LESSON}`);
+  });
+
   it('keeps its progress across a reload', async () => {
     await page.reload();
     const panel = page.getByRole('complementary', { name: /^Lesson: / });

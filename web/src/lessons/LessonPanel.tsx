@@ -116,7 +116,10 @@ export function LessonPanel({ lessons, lessonId, driver, restart, onClose, onOpe
       // passes if it held at either moment.
       const early = judgeUntil(driver, m, step.checks, 1500);
       void Promise.all([early, done]).then(async ([before]) => {
+        // Back or Restart since (the marks were forgotten): this run of the step is over, unjudged.
+        if (marks.current.get(i) !== m) return;
         const after = await judgeUntil(driver, m, step.checks, 6000);
+        if (marks.current.get(i) !== m) return;
         const results = after.map((r, k) => (r.pass || !before[k]?.pass ? r : before[k]!));
         setStep(i, { waiting: false, results });
         if (results.every((r) => r.pass)) record(i + 1);
