@@ -54,7 +54,12 @@ const EXPLAIN: Record<string, (c: ExplainContext) => string> = {
   EGW_TIMEOUT: () => 'The timeout set with settimeout() ran out before the kernel was ready.',
   EGW_CANCELLED: () =>
     'You stopped waiting (Ctrl-C). The socket is still there; the kernel keeps what it has queued.',
-  EGW_BAD_HANDLE: () => 'No socket of this session has that name: it was closed, or never existed.',
+  EGW_NO_SUCH_HANDLE: () =>
+    'This session has no such socket: it was closed, or it belonged to an earlier session (the gateway restarted, or the page was away too long). Make a new one with socket.socket().',
+  EGW_BAD_ADDRESS: () =>
+    'The playground takes addresses written out in full: four decimal numbers (127.0.0.1), IPv6 (::1), or a name.',
+  EGW_INTERNAL: () =>
+    'Something went wrong inside the gateway (not in the kernel); it was logged. Try again.',
   EGW_DENIED: () =>
     "The playground only lets programs connect to its lesson servers and this session's own listeners.",
   EGW_BIND_DENIED: () => 'The playground gives each session its own ports on loopback; bind one of those.',
@@ -69,5 +74,8 @@ const EXPLAIN: Record<string, (c: ExplainContext) => string> = {
 };
 
 export function explainError(code: string, ctx: ExplainContext): string {
-  return EXPLAIN[code]?.(ctx) ?? `The kernel answered ${code}.`;
+  return (
+    EXPLAIN[code]?.(ctx) ??
+    (code.startsWith('EGW_') ? `The playground refused this call (${code}).` : `The kernel answered ${code}.`)
+  );
 }

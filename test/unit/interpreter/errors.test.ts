@@ -124,7 +124,7 @@ describe('a failed call prints as Python prints it, then one plain line', () => 
     expect(await py.run('s = socket.socket()')).toEqual({
       lines: [
         'OSError: [playground] the connection to the gateway failed (the gateway connection is closed)',
-        '  ↳ The call may not have reached the kernel. Reload the page to reconnect.',
+        '  ↳ The call may not have reached the kernel. The page reconnects by itself: run the line again once the toolbar says connected.',
       ],
       error: true,
     });

@@ -228,7 +228,7 @@ export class Evaluator implements Ctx {
         makeExc(
           excType('OSError'),
           [pyStr(`[playground] the connection to the gateway failed (${message})`)],
-          'The call may not have reached the kernel. Reload the page to reconnect.',
+          'The call may not have reached the kernel. The page reconnects by itself: run the line again once the toolbar says connected.',
         ),
       );
     }
