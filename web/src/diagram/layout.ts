@@ -144,7 +144,9 @@ export function layoutSequence(
   const programLane = (p: string) => lane(`p:${p}`, 'program', p, p, 'program').id;
   for (const p of programs) programLane(p);
 
-  const lessonAt = (a: Address) => lessonServers.find((l) => sameAddr([l.host, l.port], a));
+  /** TCP and UDP ports are separate: the echo server on tcp 7007 is not the udp-echo on udp 7007. */
+  const lessonAt = (a: Address, proto: 'tcp' | 'udp') =>
+    lessonServers.find((l) => l.proto === proto && sameAddr([l.host, l.port], a));
   /** The lane of whatever sits at an address: one of our sockets, a lesson server, or an outsider. */
   const laneAt = (
     a: Address | null,
@@ -161,7 +163,7 @@ export function layoutSequence(
       if (!best || (preferListener && s.state === 'LISTEN')) best = s;
     }
     if (best) return best.lane;
-    const lesson = lessonAt(a);
+    const lesson = lessonAt(a, proto);
     if (lesson)
       return lane(
         `l:${lesson.name}`,

@@ -293,6 +293,25 @@ describe('layoutSequence', () => {
     expect(row.label).toBe('in backlog, no fd yet: 127.0.0.1:53001 CLOSE_WAIT, 1 byte waiting');
   });
 
+  it('sends a datagram to the UDP lesson server, not the TCP one on the same port number', () => {
+    const t = new Trace();
+    t.call(
+      'client',
+      'u1',
+      { op: 'socket', family: 'AF_INET', type: 'SOCK_DGRAM' },
+      { op: 'socket', socket: 'U', fd: 6, family: 'AF_INET', type: 'SOCK_DGRAM' },
+    );
+    t.data('U', 'client', 'out', 'hello world', ['127.0.0.1', 7007]);
+    const servers = [
+      { name: 'echo', proto: 'tcp' as const, host: '127.0.0.1', port: 7007, description: '' },
+      { name: 'udp-echo', proto: 'udp' as const, host: '127.0.0.1', port: 7007, description: '' },
+    ];
+    const m = layoutSequence(t.events, ['client'], servers);
+    const sent = m.rows.find((r) => r.kind === 'arrow' && r.tone === 'data');
+    expect(sent?.to).toBe('l:udp-echo');
+    expect(m.lanes.map((l) => l.title)).not.toContain('echo');
+  });
+
   it('describes each row as a line of text for screen readers', () => {
     const m = layoutSequence(serverAndClient().events, ['server', 'client']);
     const lanes = new Map(m.lanes.map((l) => [l.id, l]));
