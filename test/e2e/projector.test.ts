@@ -39,6 +39,10 @@ describe('at the projector', () => {
     const dialog = page.getByRole('dialog', { name: /Keyboard shortcuts/ });
     await expect.poll(() => dialog.isVisible()).toBe(true);
     expect(await dialog.textContent()).toContain('diagram full screen');
+    // Opened at its top (its title in view), taller than the screen or not; Close has the focus.
+    expect(await dialog.evaluate((el) => el.scrollHeight > el.clientHeight)).toBe(true);
+    expect(await dialog.evaluate((el) => el.scrollTop)).toBe(0);
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Close');
     // The lesson servers, with the addresses outside tools can reach.
     expect(await dialog.textContent()).toMatch(/capitalize\s*tcp 127\.0\.0\.1:\d+/);
     await page.keyboard.press('Escape');

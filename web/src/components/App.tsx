@@ -470,7 +470,7 @@ export function App() {
               </table>
             </>
           )}
-          <button type="button" onClick={() => setHelp(false)} ref={(b) => b?.focus()}>
+          <button type="button" onClick={() => setHelp(false)} ref={(b) => b?.focus({ preventScroll: true })}>
             Close
           </button>
         </div>
