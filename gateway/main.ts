@@ -8,6 +8,7 @@ import { ConfigError, type GatewayConfig, parseConfig } from './config.js';
 import { startLessonServers } from './lesson-servers/index.js';
 import { loadLessons } from './lessons/load.js';
 import { formatProblem, lessonFor } from './lessons/types.js';
+import { openUrls } from './open-urls.js';
 import type { LessonServerInfo } from './protocol/messages.js';
 import { startGateway } from './server.js';
 import { SystemNames } from './syscalls/names.js';
@@ -65,7 +66,11 @@ async function main(): Promise<void> {
   });
   gatewayRef = gateway;
   for (const l of lessons) log(`${l.name.padEnd(12)} ${l.proto} ${l.host}:${l.port}  ${l.description}`);
-  console.log(`\nSocket playground: open ${gateway.url}`);
+  const open = openUrls(config.host, gateway.port, config.token, lanAddresses());
+  console.log(`\nSocket playground: open ${open.here}`);
+  for (const url of open.students ?? []) console.log(`            students open ${url}`);
+  if (open.students?.length === 0)
+    console.log('            (no network address found for students: check this machine has one)');
 
   let stopping = false;
   const stop = async (signal: string) => {

@@ -114,6 +114,21 @@ describe('npm start', () => {
     await Promise.all(pages.map((p) => p.close()));
   });
 
+  it('with a token, prints a URL that carries it, so the page it opens can connect', async () => {
+    const token = 'a-classroom-secret-42';
+    const withToken = await startPlayground(['--token', token, '--quiet']);
+    try {
+      const printed = /open (http:\/\/localhost:\d+\/\S*)/.exec(withToken.output())?.[1];
+      expect(printed).toBe(`http://localhost:${withToken.port}/?token=${token}`);
+      // The first visit swaps the token for the cookie the WebSocket needs.
+      const res = await fetch(printed!, { redirect: 'manual' });
+      expect(res.status).toBe(303);
+      expect(res.headers.get('set-cookie')).toContain(`playground_token=${token}`);
+    } finally {
+      await withToken.stop();
+    }
+  });
+
   it('exits cleanly on SIGTERM', async () => {
     expect(await pg.stop()).toBe(0);
   });
