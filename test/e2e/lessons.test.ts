@@ -1,7 +1,7 @@
 // A guided lesson in the real page: opened by link, stepped to the end from the keyboard, every check
 // judged green on real kernel facts, and the progress still there after a reload.
 
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   ARTIFACTS,
@@ -32,21 +32,32 @@ afterAll(async () => {
 
 const LESSON = '03-bind-is-not-listen';
 
+/** Opens a lesson by its link; resolves with its panel once its steps show and the page is connected. */
+async function openLesson(id: string): Promise<Locator> {
+  await page.goto(`${pg.url}#/lesson/${id}`);
+  const panel = page.getByRole('complementary', { name: /^Lesson: / });
+  await expect.poll(() => panel.locator('li.step').count(), { timeout: 10_000 }).toBeGreaterThan(0);
+  await expect.poll(() => page.getByRole('status').first().textContent()).toContain('connected');
+  return panel;
+}
+
+/** Runs the first n steps from the keyboard, as a presenter's remote does, each until it passes or waits. */
+async function runSteps(panel: Locator, n: number, status: RegExp = /^✓ passed$/): Promise<void> {
+  const steps = panel.locator('li.step');
+  for (let i = 0; i < n; i++) {
+    await page.keyboard.press('Alt+PageDown');
+    await expect
+      .poll(() => steps.nth(i).locator('.step-status').textContent(), { timeout: 15_000 })
+      .toMatch(status);
+  }
+}
+
 describe('a guided lesson', () => {
   it('opens by link, steps to the end from the keyboard, and every check turns green', async () => {
-    await page.goto(`${pg.url}#/lesson/${LESSON}`);
-    const panel = page.getByRole('complementary', { name: /^Lesson: / });
-    await expect.poll(() => panel.count(), { timeout: 10_000 }).toBe(1);
-    await expect.poll(() => page.getByRole('status').first().textContent()).toContain('connected');
-    const steps = panel.locator('li.step');
-    const n = await steps.count();
+    const panel = await openLesson(LESSON);
+    const n = await panel.locator('li.step').count();
     expect(n).toBeGreaterThan(3);
-    for (let i = 0; i < n; i++) {
-      await page.keyboard.press('Alt+PageDown');
-      await expect
-        .poll(() => steps.nth(i).locator('.step-status').textContent(), { timeout: 15_000 })
-        .toBe('✓ passed');
-    }
+    await runSteps(panel, n);
     expect(await panel.locator('.check-results .fail').count()).toBe(0);
     await page.screenshot({ path: `${ARTIFACTS}/lesson-bind-is-not-listen.png` });
     expect(errors).toEqual([]);
@@ -93,16 +104,10 @@ describe('a guided lesson', () => {
   });
 
   it('types a step of several statements one at a time, each at its own prompt', async () => {
-    await page.goto(`${pg.url}#/lesson/11-closing`);
-    const panel = page.getByRole('complementary', { name: /^Lesson: / });
-    await expect.poll(() => panel.locator('h2').textContent(), { timeout: 10_000 }).toMatch(/Closing/);
-    await expect.poll(() => page.getByRole('status').first().textContent()).toContain('connected');
+    const panel = await openLesson('11-closing');
     const first = panel.locator('li.step').first();
     expect((await first.locator('.step-line code').textContent())?.split('\n').length).toBe(4);
-    await page.keyboard.press('Alt+PageDown');
-    await expect
-      .poll(() => first.locator('.step-status').textContent(), { timeout: 15_000 })
-      .toBe('✓ passed');
+    await runSteps(panel, 1);
     const server = await terminalText(page, 'server');
     expect(server).not.toContain('Error');
     // Four statements, four prompts, in order: none typed while the one before still ran.
@@ -120,18 +125,9 @@ describe('a guided lesson', () => {
   it('judges the exercise on the work a student did after the steps, when they ask for a check', {
     timeout: 60_000,
   }, async () => {
-    await page.goto(`${pg.url}#/lesson/01-first-client`);
-    const panel = page.getByRole('complementary', { name: /^Lesson: / });
-    await expect.poll(() => panel.locator('li.step').count(), { timeout: 10_000 }).toBeGreaterThan(2);
-    await expect.poll(() => page.getByRole('status').first().textContent()).toContain('connected');
+    const panel = await openLesson('01-first-client');
     const steps = panel.locator('li.step');
-    const n = await steps.count();
-    for (let i = 0; i < n; i++) {
-      await page.keyboard.press('Alt+PageDown');
-      await expect
-        .poll(() => steps.nth(i).locator('.step-status').textContent(), { timeout: 15_000 })
-        .toBe('✓ passed');
-    }
+    await runSteps(panel, await steps.count());
     const lines = (await steps.locator('.step-line code').allTextContents()).join('\n');
     const echo = /connect\(\('127\.0\.0\.1', (\d+)\)\)/.exec(lines)?.[1];
     expect(echo).toBeDefined();
@@ -158,21 +154,13 @@ describe('a guided lesson', () => {
   it('goes back from a blocked line: the steps before replay, the blocked one is not judged failed', {
     timeout: 60_000,
   }, async () => {
-    await page.goto(`${pg.url}#/lesson/02-first-server`);
-    const panel = page.getByRole('complementary', { name: /^Lesson: / });
-    await expect.poll(() => panel.locator('h2').textContent(), { timeout: 10_000 }).toMatch(/server/i);
-    await expect.poll(() => page.getByRole('status').first().textContent()).toContain('connected');
+    const panel = await openLesson('02-first-server');
     const status = panel.locator('li.step .step-status');
     const accept = (await panel.locator('li.step .step-line code').allTextContents()).findIndex((l) =>
       l.includes('accept()'),
     );
     expect(accept).toBeGreaterThan(0);
-    for (let i = 0; i <= accept; i++) {
-      await page.keyboard.press('Alt+PageDown');
-      await expect
-        .poll(() => status.nth(i).textContent(), { timeout: 15_000 })
-        .toMatch(/✓ passed|⏳ waiting/);
-    }
+    await runSteps(panel, accept + 1, /^(✓ passed|⏳ waiting in the kernel)$/);
     expect(await status.nth(accept).textContent()).toBe('⏳ waiting in the kernel');
     await page.keyboard.press('Alt+PageUp');
     const n = await status.count();

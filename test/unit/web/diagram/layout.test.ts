@@ -83,6 +83,21 @@ function serverAndClient() {
   return t;
 }
 
+/** The client closes its connection; the kernel then reports its socket, fd-less, in `state`. */
+function clientClosedThen(state: KernelSocket['state']): Trace {
+  const t = serverAndClient();
+  t.call('client', 'x', { op: 'close', socket: 'C' }, { op: 'close' });
+  t.state({
+    socket: 'k:tcp:127.0.0.1:53000>127.0.0.1:40001',
+    fd: null,
+    program: 'client',
+    state,
+    local: ['127.0.0.1', 53000],
+    remote: ['127.0.0.1', 40001],
+  });
+  return t;
+}
+
 describe('layoutSequence', () => {
   it('gives each program a lifeline and each socket its own, labelled with its fd', () => {
     const m = layoutSequence(serverAndClient().events, ['server', 'client']);
@@ -242,16 +257,7 @@ describe('layoutSequence', () => {
   });
 
   it('puts TIME_WAIT left after close on the lifeline of the socket it came from', () => {
-    const t = serverAndClient();
-    t.call('client', 'x', { op: 'close', socket: 'C' }, { op: 'close' });
-    t.state({
-      socket: 'k:tcp:127.0.0.1:53000>127.0.0.1:40001',
-      fd: null,
-      program: 'client',
-      state: 'TIME_WAIT',
-      local: ['127.0.0.1', 53000],
-      remote: ['127.0.0.1', 40001],
-    });
+    const t = clientClosedThen('TIME_WAIT');
     const m = layoutSequence(t.events, ['server', 'client']);
     const tw = m.rows.at(-1)!;
     expect(tw.lane).toBe('C');
@@ -260,16 +266,7 @@ describe('layoutSequence', () => {
   });
 
   it('calls a closed socket finishing its FINs what it is, not a connection in a backlog', () => {
-    const t = serverAndClient();
-    t.call('client', 'x', { op: 'close', socket: 'C' }, { op: 'close' });
-    t.state({
-      socket: 'k:tcp:127.0.0.1:53000>127.0.0.1:40001',
-      fd: null,
-      program: 'client',
-      state: 'FIN_WAIT2',
-      local: ['127.0.0.1', 53000],
-      remote: ['127.0.0.1', 40001],
-    });
+    const t = clientClosedThen('FIN_WAIT2');
     const row = layoutSequence(t.events, ['server', 'client']).rows.at(-1)!;
     expect(row.lane).toBe('C');
     expect(row.label).toBe(
