@@ -90,11 +90,7 @@ describe('socket methods map 1:1 to Calls', () => {
       { op: 'setsockopt', socket: 'h1', option: 'TCP_NODELAY', value: 1 },
     ],
     [
-      's.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, (1, 0))',
-      { op: 'setsockopt', socket: 'h1', option: 'SO_LINGER', value: { onoff: 1, linger: 0 } },
-    ],
-    [
-      's.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, 1)',
+      "import struct; s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack('ii', 1, 0))",
       { op: 'setsockopt', socket: 'h1', option: 'SO_LINGER', value: { onoff: 1, linger: 0 } },
     ],
     [
@@ -171,6 +167,18 @@ describe('socket methods map 1:1 to Calls', () => {
     const lines = await run(source);
     expect(lines.filter((l) => l.includes('Error'))).toEqual([]);
     expect(backend.calls).toEqual([call]);
+  });
+
+  it('refuses SO_LINGER as a tuple or an int, as Python and the kernel do, and says how to pack it', async () => {
+    const { run, backend } = await withSockets();
+    expect(await run('s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, (1, 0))')).toEqual([
+      "TypeError: a bytes-like object is required, not 'tuple'",
+      "  ↳ SO_LINGER takes a struct linger, 8 bytes: import struct, then struct.pack('ii', onoff, seconds).",
+    ]);
+    expect((await run('s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, 1)'))[0]).toBe(
+      'OSError: [Errno 22] Invalid argument',
+    );
+    expect(backend.calls).toEqual([]);
   });
 
   it('a method on a closed socket is sent anyway, and the kernel answers EBADF', async () => {

@@ -39,6 +39,7 @@ import {
   socketAttribute,
   socketAttributeHint,
 } from './socket-module.js';
+import { STRUCT_MODULE } from './struct-module.js';
 import { didYouMean, suggest } from './suggest.js';
 import {
   type Ctx,
@@ -98,6 +99,7 @@ const WAITING_OPS: ReadonlySet<CallOp> = new Set<CallOp>([
 export const MODULES: ReadonlyMap<string, PyModule> = new Map([
   ['socket', SOCKET_MODULE],
   ['time', TIME_MODULE],
+  ['struct', STRUCT_MODULE],
 ]);
 
 const MAX_DEPTH = 200;
@@ -882,7 +884,7 @@ function moduleNotFound(name: string): PyException {
   return pyError(
     'ModuleNotFoundError',
     `No module named '${name}'`,
-    `${hint ? `${hint} ` : ''}Only import socket (and import time) work here.`,
+    `${hint ? `${hint} ` : ''}Only import socket, time and struct work here.`,
   );
 }
 

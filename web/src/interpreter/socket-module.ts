@@ -146,6 +146,8 @@ function option(level: number, opt: number): (typeof OPTIONS)[number][0] {
   return found[0];
 }
 
+const LINGER_HINT =
+  "SO_LINGER takes a struct linger, 8 bytes: import struct, then struct.pack('ii', onoff, seconds).";
 const int32 = (b: Uint8Array, at: number) => new DataView(b.buffer, b.byteOffset).getInt32(at, true);
 const packInts = (...n: number[]) => {
   const out = new Uint8Array(n.length * 4);
@@ -395,17 +397,19 @@ const SOCKET_METHODS: Record<string, SocketMethod> = {
           'Invalid argument',
           'An option value is an int (or 4 bytes; SO_LINGER takes 8).',
         );
-    } else if (name === 'SO_LINGER' && value.kind === 'tuple') {
-      if (value.items.length !== 2) throw pyError('TypeError', 'SO_LINGER takes a pair (onoff, linger)');
-      wire = { onoff: toInt(value.items[0]!), linger: toInt(value.items[1]!) };
     } else if (value.kind === 'int' || value.kind === 'bool') {
       const n = numberOf(value)!;
       if (n < -(2 ** 31) || n >= 2 ** 31)
         throw pyError('OverflowError', 'signed integer is greater than maximum');
-      // The playground reads a plain int for SO_LINGER as l_onoff with a zero l_linger.
-      wire = name === 'SO_LINGER' ? { onoff: n === 0 ? 0 : 1, linger: 0 } : n;
+      // An int is 4 bytes; the kernel wants a whole struct linger (8), as Python passes it on.
+      if (name === 'SO_LINGER') throw kernelStyle(22, 'Invalid argument', LINGER_HINT);
+      wire = n;
     } else {
-      throw pyError('TypeError', `a bytes-like object is required, not '${typeName(value)}'`);
+      throw pyError(
+        'TypeError',
+        `a bytes-like object is required, not '${typeName(value)}'`,
+        name === 'SO_LINGER' ? LINGER_HINT : null,
+      );
     }
     await ctx.gateway({ op: 'setsockopt', socket: s.handle, option: name, value: wire });
     return NONE;
