@@ -85,6 +85,24 @@ describe('connect', () => {
     );
   });
 
+  it('a blocking connect that succeeded leaves the socket connected: a second one says EISCONN', async () => {
+    const h = harness();
+    const l = (await h.call<Sock>('s', { op: 'socket', family: 'AF_INET', type: 'SOCK_STREAM' })).socket;
+    await h.call('s', { op: 'bind', socket: l, address: ['127.0.0.1', h.ports[0]!] });
+    await h.call('s', { op: 'listen', socket: l, backlog: 1 });
+    const c = (await h.call<Sock>('c', { op: 'socket', family: 'AF_INET', type: 'SOCK_STREAM' })).socket;
+    await h.call('c', { op: 'connect', socket: c, address: ['127.0.0.1', h.ports[0]!] });
+    // As Python's blocking connect() sees it; and connect_ex says so with the number.
+    expect((await h.fails('c', { op: 'connect', socket: c, address: ['127.0.0.1', h.ports[0]!] })).code).toBe(
+      'EISCONN',
+    );
+    expect(await h.call('c', { op: 'connect_ex', socket: c, address: ['127.0.0.1', h.ports[0]!] })).toEqual({
+      op: 'connect_ex',
+      errno: 106,
+      errnoName: 'EISCONN',
+    });
+  });
+
   it('beyond a full backlog, the kernel leaves the next client in SYN_SENT', async () => {
     const h = harness();
     const l = (await h.call<Sock>('s', { op: 'socket', family: 'AF_INET', type: 'SOCK_STREAM' })).socket;
