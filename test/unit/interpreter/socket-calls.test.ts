@@ -181,6 +181,12 @@ describe('socket methods map 1:1 to Calls', () => {
     expect(backend.calls).toEqual([]);
   });
 
+  it('close() on a closed socket does nothing, as in Python: no second call, no error', async () => {
+    const { run, backend } = await withSockets();
+    expect(await run('s.close(); s.close()')).toEqual([]);
+    expect(backend.calls).toEqual([{ op: 'close', socket: 'h1' }]);
+  });
+
   it('a method on a closed socket is sent anyway, and the kernel answers EBADF', async () => {
     const { run, backend } = await withSockets();
     await run('s.close()');

@@ -360,7 +360,9 @@ const SOCKET_METHODS: Record<string, SocketMethod> = {
         `socket.close() takes 1 positional argument but ${args.length + 1} were given`,
       );
     }
-    // Sent even when already closed: the kernel's answer (EBADF) is the lesson.
+    // Python's close() of a closed socket does nothing (its fd is already -1): no call, no EBADF.
+    // Every other method on it is sent, and the kernel answers EBADF.
+    if (s.closed) return NONE;
     await ctx.gateway({ op: 'close', socket: s.handle });
     s.closed = true;
     return NONE;
