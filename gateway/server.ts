@@ -22,7 +22,6 @@ import {
   toBase64,
 } from './protocol/messages.js';
 import { decodeRecords } from './protocol/records.js';
-import { isLoopback } from './session/rules.js';
 import type { Session, Transport } from './session/session.js';
 import { Sessions } from './session/sessions.js';
 import { wsFrame } from './ws-frame.js';
@@ -38,7 +37,7 @@ export interface GatewayDeps {
 }
 
 export interface Gateway {
-  url: string;
+  /** Where it listens; open-urls.ts makes the addresses to print from it. */
   port: number;
   sessions: Sessions;
   /** Draws a lesson server's call in the diagram of the session whose socket it talks to. */
@@ -381,13 +380,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
     });
   });
   const port = (http.address() as AddressInfo).port;
-  const shownHost = isLoopback(config.host)
-    ? 'localhost'
-    : config.host.includes(':')
-      ? `[${config.host}]`
-      : config.host;
   return {
-    url: `http://${shownHost}:${port}/`,
     port,
     sessions,
     lessonTrace(ev) {

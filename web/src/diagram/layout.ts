@@ -67,15 +67,15 @@ const sameAddr = (a: Address | null | undefined, b: Address | null | undefined) 
   !!b &&
   a[1] === b[1] &&
   (a[0] === b[0] || isAny(a[0]) || isAny(b[0]) || (isLocal(a[0]) && isLocal(b[0])));
+const isAny = (h: string) => h === '0.0.0.0' || h === '::';
+const isLocal = (h: string) =>
+  h.startsWith('127.') || h === '::1' || h === 'localhost' || h.startsWith('::ffff:127.');
+
 /**
  * States a socket reaches without an fd only after its program closed it: the kernel carries on with
  * the FINs alone (a connection still waiting in a backlog is SYN_RECV, ESTABLISHED or CLOSE_WAIT).
  */
 const CLOSING_ALONE: ReadonlySet<string> = new Set(['FIN_WAIT1', 'FIN_WAIT2', 'CLOSING', 'LAST_ACK']);
-
-const isAny = (h: string) => h === '0.0.0.0' || h === '::';
-const isLocal = (h: string) =>
-  h.startsWith('127.') || h === '::1' || h === 'localhost' || h.startsWith('::ffff:127.');
 
 export function layoutSequence(
   trace: readonly TraceMessage[],
