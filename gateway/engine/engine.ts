@@ -25,6 +25,7 @@ import {
   fromBase64,
   type KernelSocket,
   MAX_PENDING_WRITE,
+  type ResultOf,
   type ServerMessage,
   type SockType,
   toBase64,
@@ -169,6 +170,13 @@ interface Ghost {
   local: Address;
   remote: Address;
   last: string;
+}
+
+/** What select() asks of one socket. */
+interface Asked {
+  read: boolean;
+  write: boolean;
+  urgent: boolean;
 }
 
 /** A call that is waiting on the kernel; cancel() makes its await reject. */
@@ -710,6 +718,8 @@ export class Engine {
       case 'setblocking':
         this.get(call.socket).timeout = call.blocking ? null : 0;
         return { op: 'setblocking' };
+      case 'select':
+        return this.select(p, program, call);
       case 'gethostname':
         return { op: 'gethostname', name: this.o.names.hostname() };
       case 'gethostbyname': {
@@ -880,6 +890,104 @@ export class Engine {
           Math.max(0, due - this.o.clock()),
         );
       }
+    });
+  }
+
+  /**
+   * select(2), from the kernel's own answers: a poll(2) that does not wait says which sockets are
+   * ready; when none is and the call may wait, it waits on all of them at once and asks again when
+   * one wakes (a wake is not a promise: a reader elsewhere may have taken the bytes). The wait wakes
+   * for the read and write lists; urgent data is reported when it comes with them (it comes with
+   * bytes to read), not for a socket that is only in the third list.
+   */
+  private async select(
+    p: Pending,
+    program: string,
+    call: Extract<Call, { op: 'select' }>,
+  ): Promise<ResultOf<'select'>> {
+    const asked = new Map<SocketRecord, Asked>();
+    const ask = (handles: readonly string[], what: keyof Asked) => {
+      for (const handle of handles) {
+        const rec = this.get(handle);
+        let a = asked.get(rec);
+        if (!a) {
+          a = { read: false, write: false, urgent: false };
+          asked.set(rec, a);
+        }
+        a[what] = true;
+      }
+    };
+    ask(call.read, 'read');
+    ask(call.write, 'write');
+    ask(call.except, 'urgent');
+    const due = call.timeout === null ? null : this.o.clock() + call.timeout * 1000;
+    for (;;) {
+      const ready = this.readyNow(asked);
+      const any = ready.read.length + ready.write.length + ready.except.length > 0;
+      if (any || call.timeout === 0 || (due !== null && this.o.clock() >= due)) return ready;
+      if (!p.blocked) {
+        p.blocked = true;
+        // Bytes that come during the wait are reported by the sockets' observers (armed when their
+        // last call returned) as they arrive, so the page shows them before select returns.
+        const waitingFor = call.read.length > 0 ? 'readable' : 'writable';
+        this.send({ type: 'call-blocked', id: p.id, program, waitingFor });
+      }
+      await this.waitAny(p, asked, due);
+    }
+  }
+
+  /** One poll(2) over select's sockets; a socket closed meanwhile is select's EBADF. */
+  private readyNow(asked: Map<SocketRecord, Asked>): ResultOf<'select'> {
+    const recs = [...asked.keys()];
+    for (const rec of recs) {
+      if (rec.gone) {
+        throw new SyscallError(
+          'select',
+          'EBADF',
+          this.o.sys.errnoNumber('EBADF') ?? 9,
+          'Bad file descriptor',
+        );
+      }
+    }
+    const answers = this.o.sys.poll(recs.map((rec) => ({ fd: rec.fd, ...asked.get(rec)! })));
+    const out: ResultOf<'select'> = { op: 'select', read: [], write: [], except: [] };
+    answers.forEach((a, i) => {
+      const handle = recs[i]!.handle;
+      if (a.readable) out.read.push(handle);
+      if (a.writable) out.write.push(handle);
+      if (a.urgent) out.except.push(handle);
+    });
+    return out;
+  }
+
+  /** Resolves when a socket of the read or write lists may be ready, or at `due`; rejects on cancel or close. */
+  private waitAny(p: Pending, asked: Map<SocketRecord, Asked>, due: number | null): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const watches: Disposable[] = [];
+      let timer: ReturnType<typeof setTimeout> | null = null;
+      let done = false;
+      const finish = (err: Error | null) => {
+        if (done) return;
+        done = true;
+        for (const w of watches) w.dispose();
+        if (timer) clearTimeout(timer);
+        for (const rec of asked.keys()) rec.pending.delete(p);
+        p.cancel = () => {};
+        if (err) reject(err);
+        else resolve();
+      };
+      p.cancel = finish;
+      try {
+        for (const [rec, want] of asked) {
+          rec.pending.add(p);
+          if (want.read) watches.push(this.o.sys.wait(rec.fd, 'readable', () => finish(null)));
+          if (want.write) watches.push(this.o.sys.wait(rec.fd, 'writable', () => finish(null)));
+        }
+      } catch (err) {
+        finish(err as Error);
+        return;
+      }
+      if (due !== null) timer = setTimeout(() => finish(null), Math.max(0, due - this.o.clock()));
     });
   }
 

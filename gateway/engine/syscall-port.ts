@@ -56,6 +56,22 @@ export interface KernelRow {
   inode: number;
 }
 
+/** What select() asks of one fd. */
+export interface PollAsk {
+  fd: number;
+  read: boolean;
+  write: boolean;
+  /** TCP urgent data (select's third list). */
+  urgent: boolean;
+}
+
+/** What the kernel answered for it, sorted as select(2) sorts poll's bits. */
+export interface PollAnswer {
+  readable: boolean;
+  writable: boolean;
+  urgent: boolean;
+}
+
 export interface Disposable {
   dispose(): void;
 }
@@ -92,6 +108,12 @@ export interface SyscallPort {
    * Level-triggered: `ready` must read (or dispose the watch), or it is called again at once.
    */
   watch(fd: number, ready: () => void): Disposable;
+  /**
+   * Which fds are ready now: one poll(2) that does not wait. Readable as select(2) counts it (bytes,
+   * a FIN, a queued connection, a hang-up, an error); writable (room to send, or an error). Throws
+   * EBADF for an fd that is not open.
+   */
+  poll(asks: readonly PollAsk[]): PollAnswer[];
   /** The kernel's view of a socket we hold, or null when it cannot say. */
   inspect(fd: number): FdState | null;
   /** Bytes in a TCP socket's send queue (sent and not yet acknowledged, or not yet sent): inspect's sendQ alone. */

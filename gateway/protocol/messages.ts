@@ -139,6 +139,14 @@ export type Call =
   /** seconds > 0: calls give up with EGW_TIMEOUT; 0: non-blocking; null: block forever (the default). */
   | { op: 'settimeout'; socket: string; seconds: number | null }
   | { op: 'setblocking'; socket: string; blocking: boolean }
+  /**
+   * Waits until one of the sockets is ready to read (`read`), to write (`write`) or has urgent data
+   * (`except`), as select(2): answers at once with those ready now; else blocks (call-blocked) until
+   * one of `read` or `write` is, or `timeout` seconds pass (then every list comes back empty; 0 only
+   * looks, null waits for ever). Readiness is the kernel's: a listener with a connection queued,
+   * bytes or a FIN or an error to read, room to write, TCP urgent data (POLLPRI).
+   */
+  | { op: 'select'; read: string[]; write: string[]; except: string[]; timeout: number | null }
   | { op: 'gethostname' }
   | { op: 'gethostbyname'; name: string }
   | { op: 'getaddrinfo'; host: string; port: number | null; family?: Family; type?: SockType }
@@ -163,6 +171,8 @@ export type CallResult =
       datagramBytes: number;
     }
   | { op: 'connect_ex'; errno: number; errnoName: string | null }
+  /** The sockets of the call's lists that are ready, each once, in the order they were asked. */
+  | { op: 'select'; read: string[]; write: string[]; except: string[] }
   | { op: 'getsockname' | 'getpeername'; address: Address }
   | { op: 'getsockopt'; value: OptionValue }
   | { op: 'gethostname'; name: string }
@@ -294,6 +304,7 @@ export type ServerMessage =
       limits: { sockets: number; messageBytes: number; callsPerSecond: number };
     }
   | ({ type: 'call-started'; id: string; program: string; call: Call } & Trace)
+  /** select() waits for any of its sockets: `readable` when its read list names one, else `writable`. */
   | ({ type: 'call-blocked'; id: string; program: string; waitingFor: 'readable' | 'writable' } & Trace)
   | ({ type: 'call-returned'; id: string; program: string; call: Call; result: CallResult } & Trace)
   | ({ type: 'call-failed'; id: string; program: string; call: Call; error: CallError } & Trace)
@@ -446,6 +457,28 @@ class Reader {
     return this.fail(field, 'an integer, or { onoff, linger } for SO_LINGER');
   }
 
+  /** A list of socket handles (select's read and write lists). */
+  handles(field: string): string[] {
+    const v = this.o[field];
+    if (
+      !Array.isArray(v) ||
+      v.length > MAX_SELECT ||
+      v.some((h) => typeof h !== 'string' || h.length === 0 || h.length > 64)
+    ) {
+      this.fail(field, `a list of at most ${MAX_SELECT} socket handles`);
+    }
+    return v as string[];
+  }
+
+  /** Seconds from 0 to a day, or null (wait for ever). */
+  seconds(field: string): number | null {
+    const s = this.o[field];
+    if (s !== null && (typeof s !== 'number' || !Number.isFinite(s) || s < 0 || s > 86_400)) {
+      this.fail(field, 'a number of seconds from 0 to 86400, or null');
+    }
+    return s as number | null;
+  }
+
   flags(field: string): RecvFlag[] | undefined {
     const v = this.o[field];
     if (v === undefined) return undefined;
@@ -457,6 +490,8 @@ class Reader {
 }
 
 const MAX_BUFSIZE = 1 << 20;
+/** Most sockets one select() list may name (a session holds far fewer; select(2) itself stops at 1024 fds). */
+export const MAX_SELECT = 256;
 
 function parseCall(raw: Json, id: string): Call {
   if (!isObj(raw)) throw new ProtocolError(id, 'call: "call" must be an object with an "op"');
@@ -504,15 +539,18 @@ function parseCall(raw: Json, id: string): Call {
     }
     case 'shutdown':
       return { op, socket: sock(), how: r.oneOf('how', HOWS) };
-    case 'settimeout': {
-      const s = raw.seconds;
-      if (s !== null && (typeof s !== 'number' || !Number.isFinite(s) || s < 0 || s > 86_400)) {
-        r.fail('seconds', 'a number of seconds from 0 to 86400, or null');
-      }
-      return { op, socket: sock(), seconds: s as number | null };
-    }
+    case 'settimeout':
+      return { op, socket: sock(), seconds: r.seconds('seconds') };
     case 'setblocking':
       return { op, socket: sock(), blocking: r.bool('blocking') };
+    case 'select':
+      return {
+        op,
+        read: r.handles('read'),
+        write: r.handles('write'),
+        except: r.handles('except'),
+        timeout: r.seconds('timeout'),
+      };
     case 'gethostname':
       return { op };
     case 'gethostbyname':
@@ -558,6 +596,7 @@ export const CALL_OPS: readonly CallOp[] = [
   'getpeername',
   'settimeout',
   'setblocking',
+  'select',
   'gethostname',
   'gethostbyname',
   'getaddrinfo',

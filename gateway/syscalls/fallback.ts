@@ -6,7 +6,15 @@ import dgram from 'node:dgram';
 import net from 'node:net';
 import { networkInterfaces, constants as osConstants } from 'node:os';
 import { getSystemErrorMap } from 'node:util';
-import type { Datagram, Disposable, FdState, KernelRow, SyscallPort } from '../engine/syscall-port.js';
+import type {
+  Datagram,
+  Disposable,
+  FdState,
+  KernelRow,
+  PollAnswer,
+  PollAsk,
+  SyscallPort,
+} from '../engine/syscall-port.js';
 import { SyscallError } from '../engine/syscall-port.js';
 import type {
   Address,
@@ -620,6 +628,18 @@ class FallbackPort implements SyscallPort {
         set.delete(waiter);
       },
     };
+  }
+
+  poll(asks: readonly PollAsk[]): PollAnswer[] {
+    return asks.map((a) => {
+      const r = this.get(a.fd, 'poll');
+      return {
+        readable: a.read && this.isReady(r, 'readable'),
+        writable: a.write && this.isReady(r, 'writable'),
+        // node:net has no out-of-band data: nothing is ever urgent here.
+        urgent: false,
+      };
+    });
   }
 
   watch(fd: number, ready: () => void): Disposable {

@@ -7,7 +7,15 @@ import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { constants as osConstants } from 'node:os';
 import { Fifo } from '../engine/fifo.js';
-import type { Datagram, Disposable, FdState, KernelRow, SyscallPort } from '../engine/syscall-port.js';
+import type {
+  Datagram,
+  Disposable,
+  FdState,
+  KernelRow,
+  PollAnswer,
+  PollAsk,
+  SyscallPort,
+} from '../engine/syscall-port.js';
 import { SyscallError } from '../engine/syscall-port.js';
 import type {
   Address,
@@ -127,6 +135,7 @@ class LibcPort implements SyscallPort {
       // is passed like a fixed one, and koffi's fixed-signature call is several times cheaper; on
       // Apple arm64 varargs go on the stack, so a Darwin port must declare them with '...'.
       'int ioctl(int, unsigned long, void *)',
+      'int poll(void *, unsigned long, int)',
       'int epoll_create1(int)',
       'int epoll_ctl(int, int, int, void *)',
       'int epoll_wait(int, void *, int, int)',
@@ -308,6 +317,29 @@ class LibcPort implements SyscallPort {
 
   watch(fd: number, ready: () => void): Disposable {
     return this.reactor.wait(fd, 'readable', ready, true);
+  }
+
+  poll(asks: readonly PollAsk[]): PollAnswer[] {
+    const fds = Buffer.alloc(asks.length * LINUX.POLLFD_SIZE);
+    asks.forEach((a, i) => {
+      fds.writeInt32LE(a.fd, i * LINUX.POLLFD_SIZE);
+      const events =
+        (a.read ? LINUX.POLLIN : 0) | (a.write ? LINUX.POLLOUT : 0) | (a.urgent ? LINUX.POLLPRI : 0);
+      fds.writeInt16LE(events, i * LINUX.POLLFD_SIZE + 4);
+    });
+    if (this.c.poll!(fds, asks.length, 0) < 0) this.fail('poll');
+    return asks.map((a, i) => {
+      const got = fds.readUInt16LE(i * LINUX.POLLFD_SIZE + 6);
+      if (got & LINUX.POLLNVAL) {
+        throw new SyscallError('poll', 'EBADF', this.errnoNumber('EBADF') ?? 9, 'Bad file descriptor');
+      }
+      // fs/select.c: POLLIN_SET has IN, HUP and ERR; POLLOUT_SET has OUT and ERR; POLLEX_SET PRI.
+      return {
+        readable: a.read && (got & (LINUX.POLLIN | LINUX.POLLHUP | LINUX.POLLERR)) !== 0,
+        writable: a.write && (got & (LINUX.POLLOUT | LINUX.POLLERR)) !== 0,
+        urgent: a.urgent && (got & LINUX.POLLPRI) !== 0,
+      };
+    });
   }
 
   inspect(fd: number): FdState | null {

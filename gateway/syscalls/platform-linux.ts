@@ -60,6 +60,15 @@ export const LINUX = {
   /** u32 bytes queued by the program and not yet sent (Linux 4.6+). */
   TCPI_NOTSENT_BYTES: 144,
 
+  /** struct pollfd { int fd; short events; short revents; } and poll(2)'s bits. */
+  POLLFD_SIZE: 8,
+  POLLIN: 0x1,
+  POLLPRI: 0x2,
+  POLLOUT: 0x4,
+  POLLERR: 0x8,
+  POLLHUP: 0x10,
+  POLLNVAL: 0x20,
+
   EPOLLIN: 0x1,
   EPOLLOUT: 0x4,
   EPOLLERR: 0x8,

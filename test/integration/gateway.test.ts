@@ -179,6 +179,34 @@ describe('sessions', () => {
     await again.close();
   });
 
+  it('checks select() lists and timeout at the door, and answers a good one', async () => {
+    const p = await page();
+    await p.hello();
+    const s = await p.ok<Sock>('server', { op: 'socket', family: 'AF_INET', type: 'SOCK_STREAM' });
+    p.send({ type: 'call', id: 'x1', program: 'server', call: { op: 'select', read: s.socket, write: [] } });
+    expect(
+      ((await p.next((m) => m.type === 'error' && m.id === 'x1')) as { message: string }).message,
+    ).toContain('call select: "read" must be a list of at most 256 socket handles');
+    p.send({
+      type: 'call',
+      id: 'x2',
+      program: 'server',
+      call: { op: 'select', read: [], write: [], except: [] },
+    });
+    expect(
+      ((await p.next((m) => m.type === 'error' && m.id === 'x2')) as { message: string }).message,
+    ).toContain('"timeout" must be a number of seconds from 0 to 86400, or null');
+    const r = await p.ok<ResultOf<'select'>>('server', {
+      op: 'select',
+      read: [s.socket],
+      write: [s.socket],
+      except: [s.socket],
+      timeout: 0,
+    });
+    expect(r).toEqual({ op: 'select', read: [s.socket], write: [s.socket], except: [] });
+    await p.close();
+  });
+
   it("cannot touch another session's socket", async () => {
     const a = await page();
     const b = await page();

@@ -309,7 +309,7 @@ describe('a broken lesson', () => {
       'check: returned client conect',
     );
     expect(errorsOf(text)).toEqual([
-      `${FILE}:13: step 1: returned: unknown call "conect" (expected socket, setsockopt, getsockopt, bind, listen, accept, connect, connect_ex, send, sendall, sendto, recv, recvfrom, shutdown, close, getsockname, getpeername, settimeout, setblocking, gethostname, gethostbyname, getaddrinfo, gethostbyaddr, getservbyname or getservbyport)`,
+      `${FILE}:13: step 1: returned: unknown call "conect" (expected socket, setsockopt, getsockopt, bind, listen, accept, connect, connect_ex, send, sendall, sendto, recv, recvfrom, shutdown, close, getsockname, getpeername, settimeout, setblocking, select, gethostname, gethostbyname, getaddrinfo, gethostbyaddr, getservbyname or getservbyport)`,
       `${FILE}:20: step 2: unknown program "sever" (expected server, client, client2, client3 or a lesson server name)`,
     ]);
   });

@@ -176,6 +176,14 @@ export class FakeBackend implements SocketBackend {
         return { op: 'getservbyname', port: call.name === 'http' ? 80 : 21 };
       case 'getservbyport':
         return { op: 'getservbyport', name: call.port === 80 ? 'http' : 'ftp' };
+      case 'select':
+        // Readable when the peer's bytes are queued for it; always room to write; nothing urgent.
+        return {
+          op: 'select',
+          read: call.read.filter((h) => (this.incoming.get(h)?.length ?? 0) > 0),
+          write: call.write,
+          except: [],
+        };
       default:
         return { op: call.op };
     }

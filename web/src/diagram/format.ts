@@ -82,8 +82,15 @@ export function visibleText(bytes: Uint8Array): string {
   return out;
 }
 
+/** How a socket named in a call reads on screen: its lifeline's title ("fd 5"). */
+export type SocketName = (handle: string) => string;
+const unnamed: SocketName = () => 'socket';
+
+/** A select() list: [fd 3, fd 5]. */
+const fdList = (handles: readonly string[], nameOf: SocketName) => `[${handles.map(nameOf).join(', ')}]`;
+
 /** The call as the student would write it, e.g. bind(('127.0.0.1', 40001)). */
-export function callLabel(call: Call): string {
+export function callLabel(call: Call, nameOf: SocketName = unnamed): string {
   switch (call.op) {
     case 'socket':
       return `socket(${call.family}, ${call.type})`;
@@ -111,6 +118,8 @@ export function callLabel(call: Call): string {
       return `settimeout(${call.seconds === null ? 'None' : call.seconds})`;
     case 'setblocking':
       return `setblocking(${call.blocking ? 'True' : 'False'})`;
+    case 'select':
+      return `select(${[call.read, call.write, call.except].map((l) => fdList(l, nameOf)).join(', ')}${call.timeout === null ? '' : `, ${call.timeout}`})`;
     case 'gethostbyname':
       return `gethostbyname('${call.name}')`;
     case 'getaddrinfo':
@@ -135,7 +144,7 @@ export function callLabel(call: Call): string {
 }
 
 /** The result as a short fact: "= fd 5", "5 bytes", "→ ('127.0.0.1', 53422)". */
-export function resultLabel(r: CallResult): string {
+export function resultLabel(r: CallResult, nameOf: SocketName = unnamed): string {
   switch (r.op) {
     case 'socket':
       return `fd ${r.fd}`;
@@ -153,6 +162,10 @@ export function resultLabel(r: CallResult): string {
       return `${pyBytes(b64Bytes(r.data), 24)} from ${addr(r.address)}${r.truncated ? ` (truncated: ${r.datagramBytes} sent)` : ''}`;
     case 'connect_ex':
       return r.errno === 0 ? '0' : `${r.errno} (${r.errnoName})`;
+    case 'select':
+      return r.read.length + r.write.length + r.except.length === 0
+        ? '([], [], []): nothing ready in time'
+        : `(${[r.read, r.write, r.except].map((l) => fdList(l, nameOf)).join(', ')})`;
     case 'getsockname':
     case 'getpeername':
       return addr(r.address);

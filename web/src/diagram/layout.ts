@@ -183,6 +183,11 @@ export function layoutSequence(
   /** Our peer for a connected socket, as a lane. */
   const peerLane = (s: SockInfo) => laneAt(s.remote, s.proto);
   const sockOf = (handle: string | undefined) => (handle ? socks.get(handle) : undefined);
+  /** A socket in a select() list, by its lifeline's title (fd 5). */
+  const nameOf = (handle: string) => {
+    const s = socks.get(handle);
+    return (s && laneIndex.get(s.lane)?.title) ?? 'socket';
+  };
 
   for (const m of trace) {
     switch (m.type) {
@@ -192,7 +197,14 @@ export function layoutSequence(
         const at = s?.lane ?? programLane(m.program);
         calls.set(m.id, { lane: at, call: m.call });
         push(
-          { seq: m.seq, kind: 'call', lane: at, label: callLabel(m.call), tone: 'call', callId: m.id },
+          {
+            seq: m.seq,
+            kind: 'call',
+            lane: at,
+            label: callLabel(m.call, nameOf),
+            tone: 'call',
+            callId: m.id,
+          },
           m.t,
         );
         if (
@@ -308,7 +320,7 @@ export function layoutSequence(
               seq: m.seq,
               kind: 'result',
               lane: at,
-              label: `→ ${resultLabel(r)}`,
+              label: `→ ${resultLabel(r, nameOf)}`,
               tone: 'ok',
               callId: m.id,
               ...(data ? { data } : {}),

@@ -32,6 +32,7 @@ import {
   unaryOp,
 } from './operators.js';
 import { repr, str } from './repr.js';
+import { SELECT_MODULE } from './select-module.js';
 import {
   SOCKET_METHOD_NAMES,
   SOCKET_MODULE,
@@ -88,6 +89,7 @@ const WAITING_OPS: ReadonlySet<CallOp> = new Set<CallOp>([
   'sendto',
   'recv',
   'recvfrom',
+  'select',
   'gethostname',
   'gethostbyname',
   'gethostbyaddr',
@@ -100,6 +102,7 @@ export const MODULES: ReadonlyMap<string, PyModule> = new Map([
   ['socket', SOCKET_MODULE],
   ['time', TIME_MODULE],
   ['struct', STRUCT_MODULE],
+  ['select', SELECT_MODULE],
 ]);
 
 const MAX_DEPTH = 200;
@@ -884,7 +887,7 @@ function moduleNotFound(name: string): PyException {
   return pyError(
     'ModuleNotFoundError',
     `No module named '${name}'`,
-    `${hint ? `${hint} ` : ''}Only import socket, time and struct work here.`,
+    `${hint ? `${hint} ` : ''}Only import socket, select, time and struct work here.`,
   );
 }
 

@@ -43,7 +43,8 @@
 // friends, if/elif/else, while/for (with else), break, continue, pass, try/except/else/finally
 // (`except (A, B) as e`), raise, assert, del, def with defaults and keyword arguments, return,
 // global, with (sockets close on exit), import socket / import socket as x / from socket import *,
-// import time (time.sleep, time.time).
+// import time (time.sleep, time.time), import struct (pack, unpack, calcsize), import select
+// (select.select, answered by the gateway's select call: the kernel's poll).
 // Built-ins: print(sep=, end=), len, repr, str, int, float, bool, bytes, list, tuple, dict, range,
 // type, isinstance, hex, oct, bin, ord, chr, abs, round, divmod, min, max, sum, sorted, reversed,
 // enumerate, zip, map, filter, any, all, format, ascii, help, bytes.fromhex, the exception classes.

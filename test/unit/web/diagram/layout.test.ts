@@ -309,6 +309,59 @@ describe('layoutSequence', () => {
     expect(m.lanes.map((l) => l.title)).not.toContain('echo');
   });
 
+  it("draws select() on its program's lifeline, naming the sockets by their fds, and its wait as a span", () => {
+    const t = serverAndClient();
+    t.call(
+      'server',
+      'a',
+      { op: 'accept', socket: 'L' },
+      {
+        op: 'accept',
+        socket: 'A',
+        fd: 5,
+        address: ['127.0.0.1', 53000],
+        local: ['127.0.0.1', 40001],
+      },
+    );
+    t.raw({
+      type: 'call-started',
+      id: 'sel',
+      program: 'server',
+      call: { op: 'select', read: ['L', 'A'], write: [], except: [], timeout: null },
+    });
+    t.blocked('sel', 'server');
+    t.data('A', 'server', 'in', 'hi', ['127.0.0.1', 53000]);
+    t.raw({
+      type: 'call-returned',
+      id: 'sel',
+      program: 'server',
+      call: { op: 'select', read: ['L', 'A'], write: [], except: [], timeout: null },
+      result: { op: 'select', read: ['A'], write: [], except: [] },
+    });
+    t.call(
+      'server',
+      'again',
+      { op: 'select', read: ['L'], write: ['A'], except: ['A'], timeout: 0.5 },
+      {
+        op: 'select',
+        read: [],
+        write: [],
+        except: [],
+      },
+    );
+    const m = layoutSequence(t.events, ['server', 'client']);
+    const mine = m.rows.filter((r) => r.callId === 'sel' || r.callId === 'again');
+    expect(mine.map((r) => [r.lane, r.label])).toEqual([
+      ['p:server', 'select([fd 3, fd 5], [], [])'],
+      ['p:server', '→ ([fd 5], [], [])'],
+      ['p:server', 'select([fd 3], [fd 5], [fd 5], 0.5)'],
+      ['p:server', '→ ([], [], []): nothing ready in time'],
+    ]);
+    const span = m.spans.find((s) => s.callId === 'sel');
+    expect(span?.lane).toBe('p:server');
+    expect(span?.to).toBe(m.rows.findIndex((r) => r.callId === 'sel' && r.kind === 'result'));
+  });
+
   it('describes each row as a line of text for screen readers', () => {
     const m = layoutSequence(serverAndClient().events, ['server', 'client']);
     const lanes = new Map(m.lanes.map((l) => [l.id, l]));
