@@ -60,6 +60,8 @@ interface SockInfo {
   remote: Address | null;
   state: TcpState | null;
   shown: string;
+  /** Its FIN is drawn (shutdown(SHUT_WR) or close()). */
+  finSent?: boolean;
 }
 
 const sameAddr = (a: Address | null | undefined, b: Address | null | undefined) =>
@@ -181,7 +183,7 @@ export function layoutSequence(
   const kernelArrow = (seq: number, t: number, from: string, to: string, label: string) =>
     push({ seq, kind: 'arrow', lane: from, to, label, tone: 'kernel', inferred: true }, t);
   /** Our peer for a connected socket, as a lane. */
-  const peerLane = (s: SockInfo) => laneAt(s.remote, s.proto);
+  const peerLane = (s: SockInfo) => laneAt(s.remote, s.proto, false, s.local);
   const sockOf = (handle: string | undefined) => (handle ? socks.get(handle) : undefined);
   /** A socket in a select() list, by its lifeline's title (fd 5). */
   const nameOf = (handle: string) => {
@@ -307,8 +309,11 @@ export function layoutSequence(
             (call.op === 'close' || (call.op === 'shutdown' && call.how !== 'SHUT_RD'))
           ) {
             const peer = peerLane(s);
-            if (peer && s.state !== 'LISTEN' && s.state !== 'CLOSED')
+            // One FIN per connection: a close() after shutdown(SHUT_WR) sends none.
+            if (peer && !s.finSent && s.state !== 'LISTEN' && s.state !== 'CLOSED') {
+              s.finSent = true;
               kernelArrow(m.seq, m.t, s.lane, peer, 'FIN');
+            }
           }
           if (call.op === 'close') {
             const l = s && laneIndex.get(s.lane);
@@ -465,7 +470,8 @@ export function layoutSequence(
           push({ seq: m.seq, kind: 'state', lane: at, label, tone: 'state' }, m.t);
           break;
         }
-        if (!s) break;
+        // close()'s own report comes before its result: the FIN is judged on the state before it.
+        if (!s || k.gone) break;
         if (k.state === 'SYN_SENT') sendSyn(k.socket, m.seq, m.t);
         if (k.state === 'ESTABLISHED') completeHandshake(k.socket, m.seq, m.t);
         if (k.local) s.local = k.local;
@@ -474,7 +480,6 @@ export function layoutSequence(
         const l = laneIndex.get(s.lane);
         if (l && k.local)
           l.subtitle = `${s.proto.toUpperCase()} ${shortAddr(k.local)}${k.remote ? ` ↔ ${shortAddr(k.remote)}` : ''}`;
-        if (k.gone) break;
         const facts: string[] = [k.state];
         if (k.acceptQ !== undefined) facts.push(`accept queue ${k.acceptQ}/${k.backlog}`);
         if (k.recvQ) facts.push(`${byteCount(k.recvQ)} to read`);

@@ -29,6 +29,13 @@ class Trace {
       });
     } else this.add({ type: 'call-returned', id, program, call, result });
   }
+  /** close() as the gateway reports it: the socket's last view, gone, comes before the call returns. */
+  close(program: string, id: string, k: Partial<KernelSocket> & { socket: string }) {
+    const call: Call = { op: 'close', socket: k.socket };
+    this.add({ type: 'call-started', id, program, call });
+    this.state({ program, ...k, fd: null, state: 'CLOSED', recvQ: 0, sendQ: 0, gone: true });
+    this.add({ type: 'call-returned', id, program, call, result: { op: 'close' } });
+  }
   blocked(id: string, program: string) {
     this.add({ type: 'call-blocked', id, program, waitingFor: 'readable' });
   }
@@ -86,7 +93,7 @@ function serverAndClient() {
 /** The client closes its connection; the kernel then reports its socket, fd-less, in `state`. */
 function clientClosedThen(state: KernelSocket['state']): Trace {
   const t = serverAndClient();
-  t.call('client', 'x', { op: 'close', socket: 'C' }, { op: 'close' });
+  t.close('client', 'x', { socket: 'C', local: ['127.0.0.1', 53000], remote: ['127.0.0.1', 40001] });
   t.state({
     socket: 'k:tcp:127.0.0.1:53000>127.0.0.1:40001',
     fd: null,
@@ -263,6 +270,41 @@ describe('layoutSequence', () => {
     expect(tw.lane).toBe('C');
     expect(tw.label).toContain('TIME_WAIT');
     expect(m.rows.some((r) => r.label === 'FIN' && r.lane === 'C' && r.to === 'L')).toBe(true);
+  });
+
+  it('draws one FIN for a half-close and the close after it, and none for a never-connected socket', () => {
+    const t = serverAndClient();
+    const at = { local: ['127.0.0.1', 53000] as const, remote: ['127.0.0.1', 40001] as const };
+    t.call('client', 'w', { op: 'shutdown', socket: 'C', how: 'SHUT_WR' }, { op: 'shutdown' });
+    t.state({
+      socket: 'C',
+      fd: 4,
+      program: 'client',
+      state: 'FIN_WAIT2',
+      local: [...at.local],
+      remote: [...at.remote],
+    });
+    t.close('client', 'x', { socket: 'C', local: [...at.local], remote: [...at.remote] });
+    t.call('client', 'n', { op: 'socket', family: 'AF_INET', type: 'SOCK_STREAM' }, S('N', 5));
+    t.close('client', 'y', { socket: 'N' });
+    const m = layoutSequence(t.events, ['server', 'client']);
+    const fins = m.rows.filter((r) => r.label === 'FIN');
+    expect(fins.map((r) => [r.lane, r.to, r.seq])).toEqual([
+      ['C', 'L', t.events.find((e) => 'id' in e && e.id === 'w' && e.type === 'call-returned')!.seq],
+    ]);
+  });
+
+  it("sends a client's FIN to the connection the server accepted, not to its listener", () => {
+    const t = serverAndClient();
+    t.call(
+      'server',
+      'a',
+      { op: 'accept', socket: 'L' },
+      { op: 'accept', socket: 'A', fd: 5, address: ['127.0.0.1', 53000], local: ['127.0.0.1', 40001] },
+    );
+    t.close('client', 'x', { socket: 'C', local: ['127.0.0.1', 53000], remote: ['127.0.0.1', 40001] });
+    const fin = layoutSequence(t.events, ['server', 'client']).rows.find((r) => r.label === 'FIN');
+    expect([fin?.lane, fin?.to]).toEqual(['C', 'A']);
   });
 
   it('calls a closed socket finishing its FINs what it is, not a connection in a backlog', () => {
