@@ -624,10 +624,14 @@ export class Engine {
           throw err;
         }
         rec.bound = true;
-        this.setLocal(rec, sys.getsockname(rec.fd));
-        rec.remote = sys.getpeername(rec.fd);
+        const local = sys.getsockname(rec.fd);
+        const remote = sys.getpeername(rec.fd);
+        this.setLocal(rec, local);
+        rec.remote = remote;
         if (call.op === 'connect' && call.stream) this.startStream(rec);
-        return call.op === 'connect_ex' ? { op: 'connect_ex', errno: 0, errnoName: null } : { op: 'connect' };
+        return call.op === 'connect_ex'
+          ? { op: 'connect_ex', errno: 0, errnoName: null, local, remote }
+          : { op: 'connect', local, remote };
       }
       case 'send':
       case 'sendall': {

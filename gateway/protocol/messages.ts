@@ -170,7 +170,10 @@ export type CallResult =
       truncated: boolean;
       datagramBytes: number;
     }
-  | { op: 'connect_ex'; errno: number; errnoName: string | null }
+  /** local: the address the kernel bound (the ephemeral port); remote: the peer, as getpeername says. */
+  | { op: 'connect'; local: Address; remote: Address }
+  /** local and remote as for connect, when errno is 0. */
+  | { op: 'connect_ex'; errno: number; errnoName: string | null; local?: Address; remote?: Address }
   /** The sockets of the call's lists that are ready, each once, in the order they were asked. */
   | { op: 'select'; read: string[]; write: string[]; except: string[] }
   | { op: 'getsockname' | 'getpeername'; address: Address }
@@ -182,7 +185,7 @@ export type CallResult =
   | { op: 'getservbyname'; port: number }
   | { op: 'getservbyport'; name: string }
   | {
-      op: 'setsockopt' | 'bind' | 'listen' | 'connect' | 'shutdown' | 'close' | 'settimeout' | 'setblocking';
+      op: 'setsockopt' | 'bind' | 'listen' | 'shutdown' | 'close' | 'settimeout' | 'setblocking';
     };
 
 /** The result type of one op, e.g. ResultOf<'accept'>. */

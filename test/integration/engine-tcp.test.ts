@@ -108,6 +108,37 @@ describe('listen backlog', () => {
   });
 });
 
+describe('connect', () => {
+  it('answers with the ephemeral port the kernel bound and the peer, as getsockname and getpeername say', async () => {
+    const h = harness();
+    const { s, port } = await listener(h);
+    const c = await tcp(h, 'client');
+    const r = await h.call<ResultOf<'connect'>>('client', {
+      op: 'connect',
+      socket: c,
+      address: ['localhost', port],
+    });
+    const a = await h.call<Accepted>('server', { op: 'accept', socket: s });
+    expect(r.remote).toEqual(['127.0.0.1', port]);
+    expect(r.local).toEqual(a.address);
+    expect(r.local[1]).toBeGreaterThan(1023);
+    const u = (await h.call<Sock>('client', { op: 'socket', family: 'AF_INET', type: 'SOCK_DGRAM' })).socket;
+    const ux = await h.call<ResultOf<'connect_ex'>>('client', {
+      op: 'connect_ex',
+      socket: u,
+      address: ['127.0.0.1', port],
+    });
+    const name = await h.call<ResultOf<'getsockname'>>('client', { op: 'getsockname', socket: u });
+    expect(ux).toEqual({
+      op: 'connect_ex',
+      errno: 0,
+      errnoName: null,
+      local: name.address,
+      remote: ['127.0.0.1', port],
+    });
+  });
+});
+
 describe('accept', () => {
   it('returns a new socket on the same local port as the listener, with the client as peer', async () => {
     const h = harness();

@@ -152,7 +152,15 @@ export class FakeBackend implements SocketBackend {
         };
       }
       case 'connect_ex':
-        return { op: 'connect_ex', errno: 0, errnoName: null };
+        return {
+          op: 'connect_ex',
+          errno: 0,
+          errnoName: null,
+          local: ['127.0.0.1', 53422],
+          remote: [...call.address],
+        };
+      case 'connect':
+        return { op: 'connect', local: ['127.0.0.1', 53422], remote: [...call.address] };
       case 'getsockname':
         return { op: 'getsockname', address: ['127.0.0.1', 40001] };
       case 'getpeername':

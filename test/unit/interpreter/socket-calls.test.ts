@@ -55,9 +55,10 @@ describe('socket.socket()', () => {
     expect(await run('print(s)')).toEqual([
       "<socket.socket fd=3, family=AddressFamily.AF_INET, type=SocketKind.SOCK_STREAM, proto=0, laddr=('127.0.0.1', 5220)>",
     ]);
+    // connect() makes the kernel bind an ephemeral port: the gateway says which, as getsockname would.
     await run('u.connect(("127.0.0.1", 7007))');
     expect(await run('u')).toEqual([
-      "<socket.socket fd=4, family=AddressFamily.AF_INET, type=SocketKind.SOCK_DGRAM, proto=0, raddr=('127.0.0.1', 7007)>",
+      "<socket.socket fd=4, family=AddressFamily.AF_INET, type=SocketKind.SOCK_DGRAM, proto=0, laddr=('127.0.0.1', 53422), raddr=('127.0.0.1', 7007)>",
     ]);
     await run('s.close()');
     expect(await run('s')).toEqual([
@@ -333,6 +334,10 @@ describe('socket module functions', () => {
       { op: 'connect', socket: 'h1', address: ['127.0.0.1', 7008] },
     ]);
     expect(await run('c.gettimeout()')).toEqual(['3.0']);
+    // As python3 prints it: proto 6 from getaddrinfo, the kernel's ephemeral port, the peer.
+    expect(await run('c')).toEqual([
+      "<socket.socket fd=3, family=AddressFamily.AF_INET, type=SocketKind.SOCK_STREAM, proto=6, laddr=('127.0.0.1', 53422), raddr=('127.0.0.1', 7008)>",
+    ]);
   });
 
   it('create_connection closes its socket when the connect fails', async () => {

@@ -275,8 +275,8 @@ const SOCKET_METHODS: Record<string, SocketMethod> = {
     noKeywords('socket.connect', kwargs);
     const [addr] = bind('connect', [P('address')], args, kwargs);
     const address = toAddress(s, addr!, 'connect');
-    await ctx.gateway({ op: 'connect', socket: s.handle, address });
-    connected(s, address);
+    const r = await ctx.gateway({ op: 'connect', socket: s.handle, address });
+    connected(s, r.local, r.remote);
     return NONE;
   },
 
@@ -285,7 +285,7 @@ const SOCKET_METHODS: Record<string, SocketMethod> = {
     const [addr] = bind('connect_ex', [P('address')], args, kwargs);
     const address = toAddress(s, addr!, 'connect_ex');
     const r = await ctx.gateway({ op: 'connect_ex', socket: s.handle, address });
-    if (r.errno === 0) connected(s, address);
+    if (r.errno === 0 && r.local && r.remote) connected(s, r.local, r.remote);
     return pyInt(r.errno);
   },
 
@@ -467,11 +467,10 @@ const SOCKET_METHODS: Record<string, SocketMethod> = {
   },
 };
 
-function connected(s: PySocket, address: Address): void {
-  const host = knownHost(address[0], s.family);
-  s.raddr = host === null ? null : [host, address[1]];
-  // The kernel bound an ephemeral port; getsockname() would tell which.
-  if (s.laddr === null) s.laddr = 'unknown';
+/** What the kernel said of a connected socket: the address it bound (an ephemeral port) and the peer's. */
+function connected(s: PySocket, local: Address, remote: Address): void {
+  s.laddr = [...local];
+  s.raddr = [...remote];
 }
 
 function noSendFlags(v: PyValue): void {
@@ -661,7 +660,12 @@ const MODULE_FUNCTIONS: Record<
     }
     const host = hostText(a!.items[0]!);
     const family: Family = host.includes(':') ? 'AF_INET6' : 'AF_INET';
-    const sock = await createSocket(ctx, [familyValue(family), typeValue('SOCK_STREAM')], new Map());
+    // Python makes it with getaddrinfo's answer, whose proto for TCP is 6.
+    const sock = await createSocket(
+      ctx,
+      [familyValue(family), typeValue('SOCK_STREAM'), pyInt(IPPROTO_TCP)],
+      new Map(),
+    );
     try {
       if (t !== GLOBAL_DEFAULT) await SOCKET_METHODS.settimeout!(sock, [t!], new Map(), ctx);
       if (src!.kind !== 'none') await SOCKET_METHODS.bind!(sock, [src!], new Map(), ctx);

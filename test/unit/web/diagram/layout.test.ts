@@ -78,7 +78,16 @@ function serverAndClient() {
   t.call('server', 'c3', { op: 'listen', socket: 'L', backlog: 5 }, { op: 'listen' });
   t.state({ socket: 'L', state: 'LISTEN', local: ['127.0.0.1', 40001], acceptQ: 0, backlog: 5 });
   t.call('client', 'c4', { op: 'socket', family: 'AF_INET', type: 'SOCK_STREAM' }, S('C', 4));
-  t.call('client', 'c5', { op: 'connect', socket: 'C', address: ['127.0.0.1', 40001] }, { op: 'connect' });
+  t.call(
+    'client',
+    'c5',
+    { op: 'connect', socket: 'C', address: ['127.0.0.1', 40001] },
+    {
+      op: 'connect',
+      local: ['127.0.0.1', 53000],
+      remote: ['127.0.0.1', 40001],
+    },
+  );
   t.state({
     socket: 'C',
     fd: 4,

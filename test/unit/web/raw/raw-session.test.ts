@@ -158,6 +158,7 @@ class FakeGateway implements RawGateway {
       case 'sendto':
         return { op: call.op, bytes: fromBase64(call.data).length };
       case 'connect':
+        return { op: 'connect', local: ['127.0.0.1', 53422], remote: call.address };
       case 'bind':
       case 'listen':
       case 'close':
