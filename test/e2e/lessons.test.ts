@@ -189,6 +189,20 @@ describe('a guided lesson', () => {
     await page.goto(`${pg.url}#/lesson/${LESSON}`);
   });
 
+  it('gives the full-screen diagram all the width beside the steps', async () => {
+    const panel = await openLesson(LESSON);
+    await page.keyboard.press('Alt+f');
+    await expect.poll(() => page.getByRole('region', { name: 'Program terminals' }).isVisible()).toBe(false);
+    const viewport = page.viewportSize()!;
+    const lesson = (await panel.boundingBox())!;
+    const diagram = (await page.locator('.diagram').boundingBox())!;
+    expect(lesson.width).toBeGreaterThan(200);
+    expect(diagram.x).toBeGreaterThanOrEqual(lesson.x + lesson.width - 1);
+    expect(diagram.x + diagram.width).toBeGreaterThan(viewport.width - 20);
+    await page.keyboard.press('Escape');
+    await expect.poll(() => page.getByRole('region', { name: 'Program terminals' }).isVisible()).toBe(true);
+  });
+
   it('keeps its progress across a reload', async () => {
     await page.reload();
     const panel = page.getByRole('complementary', { name: /^Lesson: / });
