@@ -47,6 +47,14 @@ describe.each([
   const accept = async (h: Harness, s: string) =>
     (await h.call<ResultOf<'accept'>>('server', { op: 'accept', socket: s })).socket;
 
+  /** select(read, [], [], timeout), or with a write list. */
+  const sel = (read: string[], timeout: number | null, write: string[] = []): Call => ({
+    op: 'select',
+    read,
+    write,
+    except: [],
+    timeout,
+  });
   const blocked = (h: Harness, id: string) => eventually(() => blockedEvents(h, id) === 1, `${id} blocked`);
   const blockedEvents = (h: Harness, id: string) =>
     h.events.filter((e) => e.type === 'call-blocked' && e.id === id).length;
@@ -58,20 +66,10 @@ describe.each([
     await h.call('server', { op: 'bind', socket: idle, address: ['127.0.0.1', h.ports[1]!] });
     await h.call('server', { op: 'listen', socket: idle, backlog: 1 });
     await eventually(async () => {
-      const r = await h.call<Selected>('server', {
-        op: 'select',
-        read: [idle, s],
-        write: [],
-        except: [],
-        timeout: 0,
-      });
+      const r = await h.call<Selected>('server', sel([idle, s], 0));
       return r.read.length === 1;
     }, 'the connection queued');
-    const r = await h.call<Selected>(
-      'server',
-      { op: 'select', read: [idle, s], write: [clients[0]!], except: [], timeout: null },
-      'sel',
-    );
+    const r = await h.call<Selected>('server', sel([idle, s], null, [clients[0]!]), 'sel');
     expect(r).toEqual({ op: 'select', read: [s], write: [clients[0]], except: [] });
     expect(blockedEvents(h, 'sel')).toBe(0);
   });
@@ -81,11 +79,7 @@ describe.each([
     const { s, clients } = await served(h, 2);
     const a = await accept(h, s);
     const b = await accept(h, s);
-    const pending = h.call<Selected>(
-      'server',
-      { op: 'select', read: [s, a, b], write: [], except: [], timeout: null },
-      'sel',
-    );
+    const pending = h.call<Selected>('server', sel([s, a, b], null), 'sel');
     await blocked(h, 'sel');
     await h.call('client', { op: 'sendall', socket: clients[1]!, data: b64('two\n') });
     const r = await pending;
@@ -104,11 +98,7 @@ describe.each([
   it('wakes for a new connection on the listener', async () => {
     const h = open();
     const { s } = await served(h, 0);
-    const pending = h.call<Selected>(
-      'server',
-      { op: 'select', read: [s], write: [], except: [], timeout: 5 },
-      'sel',
-    );
+    const pending = h.call<Selected>('server', sel([s], 5), 'sel');
     await blocked(h, 'sel');
     const c = await tcp(h, 'client');
     await h.call('client', { op: 'connect', socket: c, address: ['127.0.0.1', h.ports[0]!] });
@@ -121,13 +111,7 @@ describe.each([
     const h = open();
     const { s, clients } = await served(h, 1);
     const a = await accept(h, s);
-    const pending = h.call<Selected>('server', {
-      op: 'select',
-      read: [a],
-      write: [],
-      except: [],
-      timeout: 5,
-    });
+    const pending = h.call<Selected>('server', sel([a], 5));
     await h.call('client', { op: 'close', socket: clients[0]! });
     expect((await pending).read).toEqual([a]);
     const got = await h.call<ResultOf<'recv'>>('server', { op: 'recv', socket: a, bufsize: 100 });
@@ -138,29 +122,19 @@ describe.each([
     const h = open();
     const { s } = await served(h, 0);
     const start = performance.now();
-    const r = await h.call<Selected>(
-      'server',
-      { op: 'select', read: [s], write: [], except: [], timeout: 0.2 },
-      'sel',
-    );
+    const r = await h.call<Selected>('server', sel([s], 0.2), 'sel');
     expect(r).toEqual({ op: 'select', read: [], write: [], except: [] });
     expect(performance.now() - start).toBeGreaterThanOrEqual(190);
     expect(blockedEvents(h, 'sel')).toBe(1);
     // timeout 0 only looks: no wait at all.
-    await h.call('server', { op: 'select', read: [s], write: [], except: [], timeout: 0 }, 'look');
+    await h.call('server', sel([s], 0), 'look');
     expect(blockedEvents(h, 'look')).toBe(0);
   });
 
   it('with no socket at all, waits out its timeout (a sleep, as in Python)', async () => {
     const h = open();
     const start = performance.now();
-    const r = await h.call<Selected>('server', {
-      op: 'select',
-      read: [],
-      write: [],
-      except: [],
-      timeout: 0.1,
-    });
+    const r = await h.call<Selected>('server', sel([], 0.1));
     expect(r.read).toEqual([]);
     expect(performance.now() - start).toBeGreaterThanOrEqual(90);
   });
@@ -168,13 +142,7 @@ describe.each([
   it('is cancelled like any blocked call, and leaves the sockets usable', async () => {
     const h = open();
     const { s } = await served(h, 0);
-    const pending = h.engine.call('sel', 'server', {
-      op: 'select',
-      read: [s],
-      write: [],
-      except: [],
-      timeout: null,
-    });
+    const pending = h.engine.call('sel', 'server', sel([s], null));
     await blocked(h, 'sel');
     expect(h.engine.cancel('sel')).toBe(true);
     const reply = await pending;
@@ -182,13 +150,7 @@ describe.each([
     // A connection now wakes nobody stale, and the next select sees it.
     const c = await tcp(h, 'client');
     await h.call('client', { op: 'connect', socket: c, address: ['127.0.0.1', h.ports[0]!] });
-    const r = await h.call<Selected>('server', {
-      op: 'select',
-      read: [s],
-      write: [],
-      except: [],
-      timeout: 5,
-    });
+    const r = await h.call<Selected>('server', sel([s], 5));
     expect(r.read).toEqual([s]);
   });
 
@@ -197,15 +159,9 @@ describe.each([
     const { s } = await served(h, 0);
     const gone = await tcp(h, 'server');
     await h.call('server', { op: 'close', socket: gone });
-    const err = await h.fails('server', { op: 'select', read: [s, gone], write: [], except: [], timeout: 0 });
+    const err = await h.fails('server', sel([s, gone], 0));
     expect(err.code).toBe('EBADF');
-    const pending = h.engine.call('sel', 'server', {
-      op: 'select',
-      read: [s],
-      write: [],
-      except: [],
-      timeout: null,
-    });
+    const pending = h.engine.call('sel', 'server', sel([s], null));
     await blocked(h, 'sel');
     await h.call('other', { op: 'close', socket: s });
     const reply = await pending;
@@ -216,13 +172,7 @@ describe.each([
     const h = open();
     const { clients } = await served(h, 1);
     const fresh = await tcp(h, 'client');
-    const r = await h.call<Selected>('client', {
-      op: 'select',
-      read: [clients[0]!, fresh],
-      write: [clients[0]!, fresh],
-      except: [],
-      timeout: 0,
-    });
+    const r = await h.call<Selected>('client', sel([clients[0]!, fresh], 0, [clients[0]!, fresh]));
     // Nothing to read on the connected one; the fresh one has hung up (POLLHUP) and has room.
     expect(r.read).toEqual([fresh]);
     expect(r.write).toEqual([clients[0], fresh]);
