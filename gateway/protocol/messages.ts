@@ -460,7 +460,7 @@ class Reader {
     return this.fail(field, 'an integer, or { onoff, linger } for SO_LINGER');
   }
 
-  /** A list of socket handles (select's read and write lists). */
+  /** A list of socket handles (select's three lists). */
   handles(field: string): string[] {
     const v = this.o[field];
     if (

@@ -132,6 +132,10 @@ export function pyError(name: ExcName, message?: string, explain: string | null 
   return new PyException(makeExc(excType(name), message === undefined ? [] : [pyStr(message)], explain));
 }
 
+/** A limit of the playground, not an answer of the kernel: said plainly, as the gateway says its rules. */
+export const playgroundError = (message: string, explain: string | null = null): PyException =>
+  new PyException(makeExc(excType('PermissionError'), [pyStr(`[playground] ${message}`)], explain));
+
 /** hashKey() for code that may meet a list or dict: TypeError: unhashable type: 'list'. */
 export function keyOf(v: PyValue): string {
   try {

@@ -2,7 +2,7 @@
 // `select` call whose answer is the kernel's (a poll(2) on the gateway's host). Argument checks word
 // mistakes as CPython's selectmodule.c does; the lists that come back hold the very objects passed in.
 
-import { excType, makeExc, PyException, pyError } from './errors.js';
+import { excType, PyException, playgroundError, pyError } from './errors.js';
 import { iterate } from './operators.js';
 import {
   builtin,
@@ -12,7 +12,6 @@ import {
   type PyModule,
   type PyValue,
   pyList,
-  pyStr,
   pyTuple,
 } from './values.js';
 
@@ -30,13 +29,7 @@ function timeoutSeconds(v: PyValue): number | null {
   else throw pyError('TypeError', 'timeout must be a float or None');
   if (Number.isNaN(n)) throw pyError('ValueError', 'Invalid value NaN (not a number)');
   if (n < 0) throw pyError('ValueError', 'timeout must be non-negative');
-  if (n > MAX_TIMEOUT) {
-    throw new PyException(
-      makeExc(excType('PermissionError'), [
-        pyStr(`[playground] timeouts are limited to ${MAX_TIMEOUT} seconds here`),
-      ]),
-    );
-  }
+  if (n > MAX_TIMEOUT) throw playgroundError(`timeouts are limited to ${MAX_TIMEOUT} seconds here`);
   return n;
 }
 
@@ -60,13 +53,7 @@ function watched(v: PyValue): { item: PyValue; handle: string }[] {
       const fd = Number(item.value);
       if (fd < 0) throw pyError('ValueError', `file descriptor cannot be a negative integer (${fd})`);
       if (fd >= FD_SETSIZE) throw pyError('ValueError', 'filedescriptor out of range in select()');
-      throw new PyException(
-        makeExc(excType('PermissionError'), [
-          pyStr(
-            '[playground] select() here watches socket objects: pass the socket itself, not its fileno()',
-          ),
-        ]),
-      );
+      throw playgroundError('select() here watches socket objects: pass the socket itself, not its fileno()');
     }
     throw pyError('TypeError', 'argument must be an int, or have a fileno() method.');
   });

@@ -22,7 +22,7 @@ import {
   SHUT,
   SOCK_TYPES,
 } from './constants.js';
-import { EXC, excType, makeExc, PyException, pyError } from './errors.js';
+import { EXC, excType, makeExc, PyException, playgroundError, pyError } from './errors.js';
 import { SOCKET_METHOD_DOCS } from './help.js';
 import { repr } from './repr.js';
 import {
@@ -65,10 +65,6 @@ const typeValue = (t: SockType): PyValue => ({
   value: t === 'SOCK_DGRAM' ? 2 : 1,
   enumOf: 'SocketKind',
 });
-
-/** A limit of the playground, not an answer of the kernel: said plainly, as the gateway says its rules. */
-const playground = (message: string, explain: string | null = null) =>
-  new PyException(makeExc(excType('PermissionError'), [pyStr(`[playground] ${message}`)], explain));
 
 /** An errno the kernel would give for an argument it cannot take (Python passes them through). */
 const kernelStyle = (errno: number, text: string, explain: string) =>
@@ -127,7 +123,7 @@ function recvFlags(v: PyValue): RecvFlag[] | undefined {
     }
   }
   if (bits !== 0) {
-    throw playground(
+    throw playgroundError(
       `recv flags ${bits} are not offered`,
       `The flags offered here are ${MSG_FLAGS.map(([n]) => `socket.${n}`).join(', ')}.`,
     );
@@ -138,7 +134,7 @@ function recvFlags(v: PyValue): RecvFlag[] | undefined {
 function option(level: number, opt: number): (typeof OPTIONS)[number][0] {
   const found = OPTIONS.find(([, l, o]) => l === level && o === opt);
   if (!found) {
-    throw playground(
+    throw playgroundError(
       `socket option (level ${level}, option ${opt}) is not offered`,
       `The options offered here are ${OPTIONS.map(([n]) => n).join(', ')}.`,
     );
@@ -162,7 +158,7 @@ function timeoutSeconds(v: PyValue): number | null {
   if (v.kind === 'none') return null;
   const n = v.kind === 'float' ? v.value : toInt(v);
   if (Number.isNaN(n) || n < 0) throw pyError('ValueError', 'Timeout value out of range');
-  if (n > MAX_TIMEOUT) throw playground(`timeouts are limited to ${MAX_TIMEOUT} seconds here`);
+  if (n > MAX_TIMEOUT) throw playgroundError(`timeouts are limited to ${MAX_TIMEOUT} seconds here`);
   return n;
 }
 
@@ -201,13 +197,13 @@ async function createSocket(ctx: Ctx, args: PyValue[], kwargs: Kwargs): Promise<
     kwargs,
   );
   if (fileno!.kind !== 'none')
-    throw playground('socket(fileno=...) is not offered: make a new socket instead');
+    throw playgroundError('socket(fileno=...) is not offered: make a new socket instead');
   const fnum = toInt(f!);
   const tnum = toInt(t!);
   const pnum = toInt(p!);
   const family = fnum === -1 ? 'AF_INET' : FAMILIES.find(([, v]) => v === fnum)?.[0];
   if (family === undefined || family === 'AF_UNSPEC') {
-    if (fnum === 1) throw playground('AF_UNIX sockets are not offered; use AF_INET or AF_INET6');
+    if (fnum === 1) throw playgroundError('AF_UNIX sockets are not offered; use AF_INET or AF_INET6');
     throw kernelStyle(
       97,
       'Address family not supported by protocol',
@@ -216,7 +212,7 @@ async function createSocket(ctx: Ctx, args: PyValue[], kwargs: Kwargs): Promise<
   }
   const type = tnum === -1 ? 'SOCK_STREAM' : SOCK_TYPES.find(([, v]) => v === tnum)?.[0];
   if (type === undefined) {
-    if (tnum === 3) throw playground('SOCK_RAW sockets are not offered; use SOCK_STREAM or SOCK_DGRAM');
+    if (tnum === 3) throw playgroundError('SOCK_RAW sockets are not offered; use SOCK_STREAM or SOCK_DGRAM');
     throw kernelStyle(22, 'Invalid argument', 'Use socket.SOCK_STREAM (TCP) or socket.SOCK_DGRAM (UDP).');
   }
   const proto = pnum === -1 ? 0 : pnum;
@@ -474,13 +470,13 @@ function connected(s: PySocket, local: Address, remote: Address): void {
 }
 
 function noSendFlags(v: PyValue): void {
-  if (toInt(v) !== 0) throw playground('send flags are not offered here; call send(data) without flags');
+  if (toInt(v) !== 0) throw playgroundError('send flags are not offered here; call send(data) without flags');
 }
 
 function bufferSize(v: PyValue, fname: string): number {
   const n = toInt(v);
   if (n < 0) throw pyError('ValueError', `negative buffersize in ${fname}`);
-  if (n > MAX_BUFSIZE) throw playground(`${fname}() buffers are limited to ${MAX_BUFSIZE} bytes here`);
+  if (n > MAX_BUFSIZE) throw playgroundError(`${fname}() buffers are limited to ${MAX_BUFSIZE} bytes here`);
   return n;
 }
 
@@ -594,12 +590,12 @@ const MODULE_FUNCTIONS: Record<
       args,
       kwargs,
     );
-    if (h!.kind !== 'str') throw playground('getaddrinfo() needs a host name or address here (a str)');
+    if (h!.kind !== 'str') throw playgroundError('getaddrinfo() needs a host name or address here (a str)');
     let port: number | null;
     if (p!.kind === 'none') port = null;
     else if (p!.kind === 'str' && /^\d+$/.test(p!.value)) port = Number(p!.value);
     else if (p!.kind === 'str') {
-      throw playground(
+      throw playgroundError(
         'getaddrinfo() takes a port number here',
         `Look the service up first: socket.getservbyname(${repr(p!)}).`,
       );
