@@ -62,6 +62,10 @@ interface SockInfo {
   shown: string;
   /** Its FIN is drawn (shutdown(SHUT_WR) or close()). */
   finSent?: boolean;
+  /** Bytes waiting to be read, as the kernel last said: a close() with some sends RST. */
+  recvQ: number;
+  /** SO_LINGER is on with 0 seconds: close() sends RST. */
+  abortive?: boolean;
 }
 
 const sameAddr = (a: Address | null | undefined, b: Address | null | undefined) =>
@@ -266,6 +270,7 @@ export function layoutSequence(
               remote: null,
               state: null,
               shown: '',
+              recvQ: 0,
             });
           } else if (r.op === 'accept') {
             const client = handshakeFrom(r.address);
@@ -286,6 +291,7 @@ export function layoutSequence(
               remote: r.address,
               state: 'ESTABLISHED',
               shown: '',
+              recvQ: 0,
             });
           } else if (s && (call.op === 'connect' || call.op === 'connect_ex') && s.proto === 'tcp') {
             const handle = call.socket;
@@ -297,6 +303,9 @@ export function layoutSequence(
             }
           } else if (s && call.op === 'connect') {
             s.remote = call.address;
+          } else if (s && call.op === 'setsockopt' && call.option === 'SO_LINGER') {
+            // An int is taken as (on, that many seconds): only a struct with 0 seconds aborts.
+            s.abortive = typeof call.value === 'object' && call.value.onoff !== 0 && call.value.linger === 0;
           } else if (s && call.op === 'bind') {
             s.local = call.address;
             const l = laneIndex.get(s.lane);
@@ -309,10 +318,21 @@ export function layoutSequence(
             (call.op === 'close' || (call.op === 'shutdown' && call.how !== 'SHUT_RD'))
           ) {
             const peer = peerLane(s);
-            // One FIN per connection: a close() after shutdown(SHUT_WR) sends none.
-            if (peer && !s.finSent && s.state !== 'LISTEN' && s.state !== 'CLOSED') {
+            if (peer && s.state !== 'LISTEN' && s.state !== 'CLOSED') {
+              // Linux closes with RST, not FIN, when SO_LINGER is on with 0 seconds or bytes were
+              // left unread (tcp_close); otherwise one FIN per connection: a close() after
+              // shutdown(SHUT_WR) sends none.
+              const reset =
+                call.op !== 'close'
+                  ? null
+                  : s.abortive
+                    ? 'RST (SO_LINGER 0: abortive close)'
+                    : s.recvQ > 0
+                      ? `RST (${byteCount(s.recvQ)} left unread)`
+                      : null;
+              if (reset) kernelArrow(m.seq, m.t, s.lane, peer, reset);
+              else if (!s.finSent) kernelArrow(m.seq, m.t, s.lane, peer, 'FIN');
               s.finSent = true;
-              kernelArrow(m.seq, m.t, s.lane, peer, 'FIN');
             }
           }
           if (call.op === 'close') {
@@ -477,6 +497,7 @@ export function layoutSequence(
         if (k.local) s.local = k.local;
         if (k.remote) s.remote = k.remote;
         s.state = k.state;
+        s.recvQ = k.recvQ;
         const l = laneIndex.get(s.lane);
         if (l && k.local)
           l.subtitle = `${s.proto.toUpperCase()} ${shortAddr(k.local)}${k.remote ? ` ↔ ${shortAddr(k.remote)}` : ''}`;

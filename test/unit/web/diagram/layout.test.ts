@@ -303,6 +303,37 @@ describe('layoutSequence', () => {
     ]);
   });
 
+  it('draws RST, not FIN, for a close with SO_LINGER (on, 0) or with bytes left unread, as Linux sends', () => {
+    const at = { local: ['127.0.0.1', 53000] as const, remote: ['127.0.0.1', 40001] as const };
+    const where = {
+      socket: 'C',
+      local: [...at.local] as [string, number],
+      remote: [...at.remote] as [string, number],
+    };
+    const linger = serverAndClient();
+    linger.call(
+      'client',
+      'o',
+      { op: 'setsockopt', socket: 'C', option: 'SO_LINGER', value: { onoff: 1, linger: 0 } },
+      { op: 'setsockopt' },
+    );
+    linger.close('client', 'x', where);
+    const unread = serverAndClient();
+    unread.state({ ...where, fd: 4, program: 'client', state: 'ESTABLISHED', recvQ: 5 });
+    unread.close('client', 'x', where);
+    const read = serverAndClient();
+    read.state({ ...where, fd: 4, program: 'client', state: 'ESTABLISHED', recvQ: 5 });
+    read.state({ ...where, fd: 4, program: 'client', state: 'ESTABLISHED', recvQ: 0 });
+    read.close('client', 'x', where);
+    const closing = (t: Trace) =>
+      layoutSequence(t.events, ['server', 'client'])
+        .rows.filter((r) => r.kind === 'arrow' && r.seq === t.events.at(-1)!.seq)
+        .map((r) => r.label);
+    expect(closing(linger)).toEqual(['RST (SO_LINGER 0: abortive close)']);
+    expect(closing(unread)).toEqual(['RST (5 bytes left unread)']);
+    expect(closing(read)).toEqual(['FIN']);
+  });
+
   it("sends a client's FIN to the connection the server accepted, not to its listener", () => {
     const t = serverAndClient();
     t.call(
