@@ -66,6 +66,10 @@ interface SockInfo {
   recvQ: number;
   /** SO_LINGER is on with 0 seconds: close() sends RST. */
   abortive?: boolean;
+  /** Its program closed it. */
+  closed?: boolean;
+  /** The lane whose RST answered bytes it sent after that peer closed (drawn once). */
+  resetBy?: string;
 }
 
 const sameAddr = (a: Address | null | undefined, b: Address | null | undefined) =>
@@ -338,6 +342,7 @@ export function layoutSequence(
           if (call.op === 'close') {
             const l = s && laneIndex.get(s.lane);
             if (l) l.to = rows.length + 1;
+            if (s) s.closed = true;
           }
           const data = r.op === 'recv' || r.op === 'recvfrom' ? r.data : undefined;
           push(
@@ -396,6 +401,13 @@ export function layoutSequence(
           const to = laneAt(m.peer ?? s.remote, s.proto, false, s.local);
           if (to)
             push({ seq: m.seq, kind: 'arrow', lane: s.lane, to, label, tone: 'data', data: m.data }, m.t);
+          // Bytes for a TCP connection whose program closed it: nobody can read them, and the
+          // peer's kernel answers with RST (the sender's next call meets EPIPE or ECONNRESET).
+          const peer = to ? socks.get(to) : undefined;
+          if (to && s.proto === 'tcp' && peer?.closed && peer.state !== 'LISTEN' && !s.resetBy) {
+            s.resetBy = to;
+            kernelArrow(m.seq, m.t, to, s.lane, 'RST (its socket is closed: nobody will read)');
+          }
         } else {
           // A stream's read loop took the bytes: show the recv() it made on the socket's lifeline.
           if (m.streamed)

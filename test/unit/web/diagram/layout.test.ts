@@ -334,6 +334,27 @@ describe('layoutSequence', () => {
     expect(closing(read)).toEqual(['FIN']);
   });
 
+  it('answers bytes sent to a connection its program closed with one RST from that side', () => {
+    const t = serverAndClient();
+    t.call(
+      'server',
+      'a',
+      { op: 'accept', socket: 'L' },
+      { op: 'accept', socket: 'A', fd: 5, address: ['127.0.0.1', 53000], local: ['127.0.0.1', 40001] },
+    );
+    t.data('C', 'client', 'out', 'early', ['127.0.0.1', 40001]);
+    t.close('server', 'x', { socket: 'A', local: ['127.0.0.1', 40001], remote: ['127.0.0.1', 53000] });
+    t.data('C', 'client', 'out', 'hello?', ['127.0.0.1', 40001]);
+    t.data('C', 'client', 'out', 'again', ['127.0.0.1', 40001]);
+    const rows = layoutSequence(t.events, ['server', 'client']).rows;
+    const resets = rows.filter((r) => r.label.startsWith('RST'));
+    expect(resets.map((r) => [r.lane, r.to, r.label])).toEqual([
+      ['A', 'C', 'RST (its socket is closed: nobody will read)'],
+    ]);
+    // Drawn with the bytes that caused it, after the server's FIN.
+    expect(rows.indexOf(resets[0]!)).toBeGreaterThan(rows.findIndex((r) => r.label === 'FIN'));
+  });
+
   it("sends a client's FIN to the connection the server accepted, not to its listener", () => {
     const t = serverAndClient();
     t.call(
