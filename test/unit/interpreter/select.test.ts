@@ -110,6 +110,13 @@ describe('select.select', () => {
     expect(backend.signals.at(-1)?.aborted).toBe(true);
   });
 
+  it('says what it does in help()', async () => {
+    const { run } = prompt();
+    await run('import select');
+    expect((await run('help(select.select)'))[0]).toMatch(/^select\(rlist, wlist, xlist\[, timeout\]\) -> /);
+    expect((await run('help()')).join('\n')).toContain('select.select(rlist, wlist, xlist[, timeout])');
+  });
+
   it('needs import select first, and says so', async () => {
     const { run } = prompt();
     expect((await run('select.select([], [], [], 0)')).join('\n')).toContain('import select');

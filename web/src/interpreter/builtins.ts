@@ -6,10 +6,11 @@ import { bind, noKeywords, P, toInt } from './args.js';
 import { decode, encode } from './codecs.js';
 import { EXC, isExceptionType, pyError } from './errors.js';
 import { asciiRepr, formatValue } from './format.js';
-import { HELP_TEXT, SOCKET_FUNCTION_DOCS } from './help.js';
+import { HELP_TEXT, SELECT_DOC, SOCKET_FUNCTION_DOCS } from './help.js';
 import { bytesFromHex, pairs, sortValues } from './methods.js';
 import { binaryOp, checkItems, checkLength, iterate, toArray } from './operators.js';
 import { repr, str } from './repr.js';
+import { SELECT_MODULE } from './select-module.js';
 import { SOCKET_MODULE, SOCKET_TYPE, socketMethodDoc } from './socket-module.js';
 import {
   type BuiltinImpl,
@@ -359,6 +360,8 @@ function help(ctx: Ctx, args: PyValue[], kwargs: Kwargs): PyValue {
     ctx.write(`${socketMethodDoc(o.name) ?? o.name}\n`);
   } else if ((o.kind === 'builtin' || o.kind === 'type') && moduleDoc(o.name)) {
     ctx.write(`${moduleDoc(o.name)}\n`);
+  } else if (o === SELECT_MODULE.attrs.get('select')) {
+    ctx.write(`${SELECT_DOC}\n`);
   } else if (o.kind === 'none') {
     ctx.write(`${HELP_TEXT.join('\n')}\n`);
   } else {

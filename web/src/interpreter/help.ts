@@ -75,6 +75,10 @@ export const SOCKET_FUNCTION_DOCS: Readonly<Record<string, string>> = {
   getdefaulttimeout: 'getdefaulttimeout() -> float or None: the value setdefaulttimeout() set.',
 };
 
+/** help(select.select). */
+export const SELECT_DOC =
+  'select(rlist, wlist, xlist[, timeout]) -> (ready to read, ready to write, urgent data): waits until the kernel says some of the sockets are ready; timeout in seconds (None waits for ever, 0 only looks), then three empty lists.';
+
 /** Python built-ins and modules that this prompt does not have, with what to do instead. */
 export const MISSING_NAMES: Readonly<Record<string, string>> = {
   input: "input() is not available here: put the text in a variable, e.g. mesg = 'hello'.",
