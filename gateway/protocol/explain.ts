@@ -64,7 +64,10 @@ const EXPLAIN: Record<string, (c: ExplainContext) => string> = {
     "The playground only lets programs connect to its lesson servers and this session's own listeners.",
   EGW_BIND_DENIED: () => 'The playground gives each session its own ports on loopback; bind one of those.',
   EGW_LIMIT: () => 'This session has reached a limit the instructor set: close something first.',
-  EGW_RATE_LIMITED: () => 'Too many calls too quickly: slow down a little.',
+  EGW_RATE_LIMITED: (c) =>
+    c.syscall === 'select'
+      ? 'Too many calls too quickly: a loop around select() with timeout 0 asks the kernel again and again. Give select a timeout (or None) and let it wait for you.'
+      : 'Too many calls too quickly: slow down a little.',
   EGW_BUSY: () => 'Another call is already waiting on this socket in this program.',
   EGW_NAME: () => 'The resolver has no answer for that name.',
   EGW_STREAMING: () =>

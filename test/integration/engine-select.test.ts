@@ -6,7 +6,14 @@ import { describe, expect, it } from 'vitest';
 import type { SyscallPort } from '../../gateway/engine/syscall-port.js';
 import type { Call, ResultOf } from '../../gateway/protocol/messages.js';
 import { createFallbackPort } from '../../gateway/syscalls/fallback.js';
-import { b64, eventually, type Harness, harnesses, libc } from '../support/engine-harness.js';
+import {
+  b64,
+  eventually,
+  type Harness,
+  type HarnessOptions,
+  harnesses,
+  libc,
+} from '../support/engine-harness.js';
 
 type Sock = ResultOf<'socket'>;
 type Selected = ResultOf<'select'>;
@@ -21,9 +28,9 @@ describe.each([
   ['fallback', createFallbackPort],
 ] as [string, () => SyscallPort][])('select on the %s engine', (_name, port) => {
   let sys: SyscallPort | null = null;
-  const open = () => {
+  const open = (o: HarnessOptions = {}) => {
     sys ??= port();
-    return harness({ sys });
+    return harness({ ...o, sys });
   };
 
   async function tcp(h: Harness, program: string): Promise<string> {
@@ -166,6 +173,18 @@ describe.each([
     await h.call('other', { op: 'close', socket: s });
     const reply = await pending;
     expect(reply.type === 'call-failed' && reply.error.code).toBe('EBADF');
+  });
+
+  it('stops a loop that polls with timeout 0 at the call rate limit, and says to give it a timeout', async () => {
+    const h = open({ callsPerSecond: 50 });
+    const { s } = await served(h, 0);
+    let error = null;
+    for (let i = 0; i < 200 && !error; i++) {
+      const reply = await h.engine.call(`poll${i}`, 'server', sel([s], 0));
+      if (reply.type === 'call-failed') error = reply.error;
+    }
+    expect(error?.code).toBe('EGW_RATE_LIMITED');
+    expect(error?.explain).toMatch(/timeout 0.*Give select a timeout/);
   });
 
   it('says a socket is writable while the kernel has room, and an unconnected TCP socket is both', async () => {

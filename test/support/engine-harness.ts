@@ -41,6 +41,8 @@ export interface HarnessOptions {
   congested?: () => boolean;
   /** The page reads streams' traffic as binary records, and writes bytes (protocol/records.ts). */
   binary?: boolean;
+  /** The session's call rate limit (default: high enough never to matter). */
+  callsPerSecond?: number;
 }
 
 export class Harness {
@@ -92,7 +94,7 @@ export class Harness {
           extraBindHosts: o.bindHosts ?? [],
           targets: o.targets ?? [],
           maxSockets: o.maxSockets ?? 32,
-          callsPerSecond: 10_000,
+          callsPerSecond: o.callsPerSecond ?? 10_000,
           connectsPerSecond: 10_000,
         },
         () => this.ports,
