@@ -99,6 +99,18 @@ function serverAndClient() {
   return t;
 }
 
+/** serverAndClient, and the server's accept(): connection A (fd 5) on L's port, with C as peer. */
+function serverAccepted(): Trace {
+  const t = serverAndClient();
+  t.call(
+    'server',
+    'a',
+    { op: 'accept', socket: 'L' },
+    { op: 'accept', socket: 'A', fd: 5, address: ['127.0.0.1', 53000], local: ['127.0.0.1', 40001] },
+  );
+  return t;
+}
+
 /** The client closes its connection; the kernel then reports its socket, fd-less, in `state`. */
 function clientClosedThen(state: KernelSocket['state']): Trace {
   const t = serverAndClient();
@@ -248,13 +260,7 @@ describe('layoutSequence', () => {
   });
 
   it('draws bytes sent as an arrow to the socket of the same connection, not the listener', () => {
-    const t = serverAndClient();
-    t.call(
-      'server',
-      'a1',
-      { op: 'accept', socket: 'L' },
-      { op: 'accept', socket: 'A', fd: 6, address: ['127.0.0.1', 53000], local: ['127.0.0.1', 40001] },
-    );
+    const t = serverAccepted();
     t.data('C', 'client', 'out', 'hello', ['127.0.0.1', 40001]);
     t.data('A', 'server', 'in', 'hello', ['127.0.0.1', 53000]);
     const m = layoutSequence(t.events, ['server', 'client']);
@@ -335,13 +341,7 @@ describe('layoutSequence', () => {
   });
 
   it('answers bytes sent to a connection its program closed with one RST from that side', () => {
-    const t = serverAndClient();
-    t.call(
-      'server',
-      'a',
-      { op: 'accept', socket: 'L' },
-      { op: 'accept', socket: 'A', fd: 5, address: ['127.0.0.1', 53000], local: ['127.0.0.1', 40001] },
-    );
+    const t = serverAccepted();
     t.data('C', 'client', 'out', 'early', ['127.0.0.1', 40001]);
     t.close('server', 'x', { socket: 'A', local: ['127.0.0.1', 40001], remote: ['127.0.0.1', 53000] });
     t.data('C', 'client', 'out', 'hello?', ['127.0.0.1', 40001]);
@@ -356,13 +356,7 @@ describe('layoutSequence', () => {
   });
 
   it("sends a client's FIN to the connection the server accepted, not to its listener", () => {
-    const t = serverAndClient();
-    t.call(
-      'server',
-      'a',
-      { op: 'accept', socket: 'L' },
-      { op: 'accept', socket: 'A', fd: 5, address: ['127.0.0.1', 53000], local: ['127.0.0.1', 40001] },
-    );
+    const t = serverAccepted();
     t.close('client', 'x', { socket: 'C', local: ['127.0.0.1', 53000], remote: ['127.0.0.1', 40001] });
     const fin = layoutSequence(t.events, ['server', 'client']).rows.find((r) => r.label === 'FIN');
     expect([fin?.lane, fin?.to]).toEqual(['C', 'A']);
@@ -413,19 +407,7 @@ describe('layoutSequence', () => {
   });
 
   it("draws select() on its program's lifeline, naming the sockets by their fds, and its wait as a span", () => {
-    const t = serverAndClient();
-    t.call(
-      'server',
-      'a',
-      { op: 'accept', socket: 'L' },
-      {
-        op: 'accept',
-        socket: 'A',
-        fd: 5,
-        address: ['127.0.0.1', 53000],
-        local: ['127.0.0.1', 40001],
-      },
-    );
+    const t = serverAccepted();
     t.raw({
       type: 'call-started',
       id: 'sel',
