@@ -122,6 +122,32 @@ describe('program terminals', () => {
     expect(errors).toEqual([]);
   });
 
+  it('go to a fresh row after a line that exactly fills the terminal, with no empty row between', async () => {
+    // The terminal's width: the first row of a line too long for it.
+    await typeLine(page, 'client', `w = '${'a'.repeat(300)}'`);
+    const rows = (
+      await until(
+        () => terminalText(page, 'client'),
+        (x) => x.includes(">>> w = 'a"),
+        'the long line',
+      )
+    ).split('\n');
+    const cols = rows.find((r) => r.startsWith(">>> w = 'a"))!.length;
+    const exact = `n = '${'x'.repeat(cols - 10)}'`;
+    expect(`>>> ${exact}`).toHaveLength(cols);
+    await typeLine(page, 'client', exact);
+    await typeLine(page, 'client', 'len(n)');
+    const after = (
+      await until(
+        () => terminalText(page, 'client'),
+        (x) => x.includes(`\n${cols - 10}`),
+        'len(n) printed',
+      )
+    ).split('\n');
+    const at = after.lastIndexOf(`>>> ${exact}`);
+    expect(after.slice(at + 1, at + 3)).toEqual(['>>> len(n)', String(cols - 10)]);
+  });
+
   it('show ECONNREFUSED in red when a server only bound, and the kernel has no listener', async () => {
     const port = ports[1]!;
     await typeLine(page, 'server', 's = socket.socket()');

@@ -137,7 +137,6 @@ export function ProgramTerminal({ program, backend, fontSize, theme, onReady, on
 
     /** Python's REPL rules: a block (while, if, def...) runs when an empty line ends it. */
     const submit = (line: string) => {
-      write('\r\n');
       block.push(line);
       const text = block.join('\n');
       const more = block.length > 1 ? line.trim() !== '' : interp.needsMore(text);
@@ -217,7 +216,9 @@ export function ProgramTerminal({ program, backend, fontSize, theme, onReady, on
               await new Promise((r) => setTimeout(r, delayMs));
             }
           } else write(editor.insert(line));
-          const { effects } = editor.feed('\r');
+          // Enter's own output ends the line (and starts the next row), as a key press's does.
+          const { output, effects } = editor.feed('\r');
+          write(output);
           for (const e of effects) if (e.type === 'submit') submit(e.line);
         }
         if (wait) await idle;

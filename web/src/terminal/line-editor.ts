@@ -185,9 +185,11 @@ export class LineEditor {
         return '';
       case 'enter': {
         const line = this.line;
-        // Put the cursor after the whole input, so what is printed next starts below it.
+        // Put the cursor after the whole input, then on the row below it, where what is printed next
+        // starts. A line that exactly fills its last row is already there (render moved down).
         this.cursor = this.chars.length;
-        const out = this.render();
+        const total = this.prompt.length + this.chars.length;
+        const out = this.render() + (total > 0 && total % Math.max(1, this.cols) === 0 ? '' : '\r\n');
         effects.push({ type: 'submit', line });
         this.remember(line);
         this.chars = [];

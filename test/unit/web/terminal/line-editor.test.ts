@@ -74,7 +74,17 @@ describe('LineEditor on a narrow terminal', () => {
     e.feed('0123456789ab');
     e.feed('\x1b[H'); // cursor home: row 0
     const { output } = e.feed('\r');
-    expect(output).toBe('\r\x1b[J>>> 0123456789ab\x1b[7G');
+    expect(output).toBe('\r\x1b[J>>> 0123456789ab\x1b[7G\r\n');
+  });
+
+  it('submits a line that exactly fills its row onto the next row, with no empty line after it', () => {
+    const e = new LineEditor();
+    e.cols = 10;
+    e.feed('012345'); // prompt (4) + 6 = 10 columns: the row is full
+    const { output } = e.feed('\r');
+    // One move to the next row, made by the render; none added after it.
+    expect(output).toBe('\x1b[1A\r\x1b[J>>> 012345\r\n\x1b[1G');
+    expect(output.split('\r\n')).toHaveLength(2);
   });
 });
 
