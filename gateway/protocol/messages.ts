@@ -63,6 +63,9 @@ export const PROTOCOL_VERSION = 1;
 /** Largest WebSocket message the gateway accepts from a page, in bytes. */
 export const MAX_MESSAGE_BYTES = 64 * 1024;
 
+/** Longest timeout a call takes (settimeout, select), in seconds: a day. */
+export const MAX_TIMEOUT_SECONDS = 86_400;
+
 /** Most bytes one streamed socket may have waiting to be written (sent by `write`, not yet taken by the kernel). */
 export const MAX_PENDING_WRITE = 1024 * 1024;
 
@@ -476,8 +479,8 @@ class Reader {
   /** Seconds from 0 to a day, or null (wait for ever). */
   seconds(field: string): number | null {
     const s = this.o[field];
-    if (s !== null && (typeof s !== 'number' || !Number.isFinite(s) || s < 0 || s > 86_400)) {
-      this.fail(field, 'a number of seconds from 0 to 86400, or null');
+    if (s !== null && (typeof s !== 'number' || !Number.isFinite(s) || s < 0 || s > MAX_TIMEOUT_SECONDS)) {
+      this.fail(field, `a number of seconds from 0 to ${MAX_TIMEOUT_SECONDS}, or null`);
     }
     return s as number | null;
   }

@@ -91,6 +91,9 @@ describe('select.select', () => {
     expect(await lines('select.select([a.fileno()], [], [])')).toEqual([
       'PermissionError: [playground] select() here watches socket objects: pass the socket itself, not its fileno()',
     ]);
+    expect(await lines('select.select([a], [], [], 100000)')).toEqual([
+      'PermissionError: [playground] timeouts are limited to 86400 seconds here',
+    ]);
     expect(await lines('select.error is OSError')).toEqual(['True']);
   });
 

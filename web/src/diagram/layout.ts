@@ -66,8 +66,6 @@ interface SockInfo {
   recvQ: number;
   /** SO_LINGER is on with 0 seconds: close() sends RST. */
   abortive?: boolean;
-  /** Its program closed it. */
-  closed?: boolean;
   /** The lane whose RST answered bytes it sent after that peer closed (drawn once). */
   resetBy?: string;
 }
@@ -193,6 +191,8 @@ export function layoutSequence(
   /** Our peer for a connected socket, as a lane. */
   const peerLane = (s: SockInfo) => laneAt(s.remote, s.proto, false, s.local);
   const sockOf = (handle: string | undefined) => (handle ? socks.get(handle) : undefined);
+  /** Its program closed it: its lifeline has ended. */
+  const closedByProgram = (s: SockInfo) => (laneIndex.get(s.lane)?.to ?? null) !== null;
   /** A socket in a select() list, by its lifeline's title (fd 5). */
   const nameOf = (handle: string) => {
     const s = socks.get(handle);
@@ -342,7 +342,6 @@ export function layoutSequence(
           if (call.op === 'close') {
             const l = s && laneIndex.get(s.lane);
             if (l) l.to = rows.length + 1;
-            if (s) s.closed = true;
           }
           const data = r.op === 'recv' || r.op === 'recvfrom' ? r.data : undefined;
           push(
@@ -404,7 +403,14 @@ export function layoutSequence(
           // Bytes for a TCP connection whose program closed it: nobody can read them, and the
           // peer's kernel answers with RST (the sender's next call meets EPIPE or ECONNRESET).
           const peer = to ? socks.get(to) : undefined;
-          if (to && s.proto === 'tcp' && peer?.closed && peer.state !== 'LISTEN' && !s.resetBy) {
+          if (
+            to &&
+            peer &&
+            s.proto === 'tcp' &&
+            closedByProgram(peer) &&
+            peer.state !== 'LISTEN' &&
+            !s.resetBy
+          ) {
             s.resetBy = to;
             kernelArrow(m.seq, m.t, to, s.lane, 'RST (its socket is closed: nobody will read)');
           }

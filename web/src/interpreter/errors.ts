@@ -2,7 +2,7 @@
 // gateway CallError to the exception Python would raise (errno name -> ConnectionRefusedError...),
 // and how an uncaught one is printed: one Python line, then one plain line of explanation.
 
-import type { CallError } from '../../../gateway/protocol/messages.js';
+import { type CallError, MAX_TIMEOUT_SECONDS } from '../../../gateway/protocol/messages.js';
 import { excStr, excTypeName } from './repr.js';
 import {
   hashKey,
@@ -135,6 +135,10 @@ export function pyError(name: ExcName, message?: string, explain: string | null 
 /** A limit of the playground, not an answer of the kernel: said plainly, as the gateway says its rules. */
 export const playgroundError = (message: string, explain: string | null = null): PyException =>
   new PyException(makeExc(excType('PermissionError'), [pyStr(`[playground] ${message}`)], explain));
+
+/** A timeout past the gateway's longest (settimeout, select.select). */
+export const timeoutLimit = (): PyException =>
+  playgroundError(`timeouts are limited to ${MAX_TIMEOUT_SECONDS} seconds here`);
 
 /** hashKey() for code that may meet a list or dict: TypeError: unhashable type: 'list'. */
 export function keyOf(v: PyValue): string {

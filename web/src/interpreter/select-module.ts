@@ -2,7 +2,8 @@
 // `select` call whose answer is the kernel's (a poll(2) on the gateway's host). Argument checks word
 // mistakes as CPython's selectmodule.c does; the lists that come back hold the very objects passed in.
 
-import { excType, PyException, playgroundError, pyError } from './errors.js';
+import { MAX_TIMEOUT_SECONDS } from '../../../gateway/protocol/messages.js';
+import { excType, PyException, playgroundError, pyError, timeoutLimit } from './errors.js';
 import { iterate } from './operators.js';
 import {
   builtin,
@@ -15,9 +16,6 @@ import {
   pyTuple,
 } from './values.js';
 
-/** The longest timeout the gateway accepts, in seconds (as for settimeout). */
-const MAX_TIMEOUT = 86_400;
-
 /** select(2)'s FD_SETSIZE: Python refuses larger fds before asking the kernel. */
 const FD_SETSIZE = 1024;
 
@@ -29,7 +27,7 @@ function timeoutSeconds(v: PyValue): number | null {
   else throw pyError('TypeError', 'timeout must be a float or None');
   if (Number.isNaN(n)) throw pyError('ValueError', 'Invalid value NaN (not a number)');
   if (n < 0) throw pyError('ValueError', 'timeout must be non-negative');
-  if (n > MAX_TIMEOUT) throw playgroundError(`timeouts are limited to ${MAX_TIMEOUT} seconds here`);
+  if (n > MAX_TIMEOUT_SECONDS) throw timeoutLimit();
   return n;
 }
 

@@ -6,6 +6,7 @@ import {
   type Address,
   type Family,
   fromBase64,
+  MAX_TIMEOUT_SECONDS,
   type RecvFlag,
   type SockType,
   toBase64,
@@ -22,7 +23,7 @@ import {
   SHUT,
   SOCK_TYPES,
 } from './constants.js';
-import { EXC, excType, makeExc, PyException, playgroundError, pyError } from './errors.js';
+import { EXC, excType, makeExc, PyException, playgroundError, pyError, timeoutLimit } from './errors.js';
 import { SOCKET_METHOD_DOCS } from './help.js';
 import { repr } from './repr.js';
 import {
@@ -52,8 +53,6 @@ import {
 
 /** The largest recv() the gateway accepts (the protocol's limit). */
 const MAX_BUFSIZE = 1 << 20;
-/** The longest timeout the gateway accepts, in seconds. */
-const MAX_TIMEOUT = 86_400;
 
 const familyValue = (f: Family): PyValue => ({
   kind: 'int',
@@ -158,7 +157,7 @@ function timeoutSeconds(v: PyValue): number | null {
   if (v.kind === 'none') return null;
   const n = v.kind === 'float' ? v.value : toInt(v);
   if (Number.isNaN(n) || n < 0) throw pyError('ValueError', 'Timeout value out of range');
-  if (n > MAX_TIMEOUT) throw playgroundError(`timeouts are limited to ${MAX_TIMEOUT} seconds here`);
+  if (n > MAX_TIMEOUT_SECONDS) throw timeoutLimit();
   return n;
 }
 

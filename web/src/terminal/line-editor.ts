@@ -64,13 +64,19 @@ export class LineEditor {
     const at = this.prompt.length + this.cursor;
     let out = `${this.cursorRow > 0 ? `\x1b[${this.cursorRow}A` : ''}\r\x1b[J${this.prompt}${this.line}`;
     // Exactly filling the last column leaves the cursor waiting to wrap: move it down explicitly.
-    if (total > 0 && total % cols === 0) out += '\r\n';
+    if (this.fillsRow()) out += '\r\n';
     const endRow = Math.floor(total / cols);
     const row = Math.floor(at / cols);
     if (endRow > row) out += `\x1b[${endRow - row}A`;
     out += `\x1b[${(at % cols) + 1}G`;
     this.cursorRow = row;
     return out;
+  }
+
+  /** The prompt and line end exactly at the last column of a row (render then moves to the next). */
+  private fillsRow(): boolean {
+    const total = this.prompt.length + this.chars.length;
+    return total > 0 && total % Math.max(1, this.cols) === 0;
   }
 
   /** The cursor left the input (Enter, output printed): the next render starts on a fresh row. */
@@ -188,8 +194,7 @@ export class LineEditor {
         // Put the cursor after the whole input, then on the row below it, where what is printed next
         // starts. A line that exactly fills its last row is already there (render moved down).
         this.cursor = this.chars.length;
-        const total = this.prompt.length + this.chars.length;
-        const out = this.render() + (total > 0 && total % Math.max(1, this.cols) === 0 ? '' : '\r\n');
+        const out = this.render() + (this.fillsRow() ? '' : '\r\n');
         effects.push({ type: 'submit', line });
         this.remember(line);
         this.chars = [];
