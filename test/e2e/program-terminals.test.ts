@@ -168,4 +168,74 @@ describe('program terminals', () => {
     await page.screenshot({ path: `${ARTIFACTS}/bind-is-not-listen.png` });
     expect(errors).toEqual([]);
   });
+  it("read the student's typed lines with input(), as seed 001's interactive client does", async () => {
+    const port = ports[0]!;
+    for (const line of ['s = socket.socket()', `s.bind(("127.0.0.1", ${port}))`, 's.listen(1)'])
+      await typeLine(page, 'server', line);
+    await typeLine(page, 'client', 'c = socket.socket()');
+    await typeLine(page, 'client', `c.connect(("127.0.0.1", ${port}))`);
+    await typeLine(page, 'server', 'conn, addr = s.accept()');
+    for (const line of [
+      'while True:',
+      '    data = conn.recv(1024)',
+      '    if not data:',
+      '        break',
+      '    conn.sendall(data.upper())',
+      '',
+    ])
+      await typeLine(page, 'server', line);
+    for (const line of [
+      'while True:',
+      '    mesg = input("Enter a string: ")',
+      '    if not mesg:',
+      '        break',
+      '    c.sendall(mesg.encode())',
+      '    print("Received:", c.recv(1024).decode())',
+      '',
+    ])
+      await typeLine(page, 'client', line);
+    const client = () => terminalText(page, 'client');
+    await until(client, (t) => t.endsWith('Enter a string:'), 'the prompt of input()');
+
+    // What the student types answers input(), edited with the prompt's keys.
+    await page.keyboard.type('hello');
+    await page.keyboard.press('Enter');
+    await until(client, (t) => t.includes('Received: HELLO'), 'the first reply');
+    await page.keyboard.type('worlx');
+    await page.keyboard.press('Backspace');
+    await page.keyboard.type('d');
+    await page.keyboard.press('Enter');
+    let t = await until(client, (x) => x.includes('Received: WORLD'), 'the second reply');
+    expect(t.split('\n').slice(-5)).toEqual([
+      'Enter a string: hello',
+      'Received: HELLO',
+      'Enter a string: world',
+      'Received: WORLD',
+      'Enter a string:',
+    ]);
+    // An empty line ends the student's loop; the server's loop sees the FIN when the client closes.
+    await page.keyboard.press('Enter');
+    await until(client, (x) => /Enter a string: ?\n>>>$/.test(x), 'the loop to end');
+    await typeLine(page, 'client', 'c.close()');
+    await until(
+      () => terminalText(page, 'server'),
+      (x) => x.endsWith('>>>'),
+      "the server's loop to end",
+    );
+
+    // Ctrl-D is end of input; Ctrl-C stops the wait; the prompt carries on after both.
+    await typeLine(page, 'client', 'name = input("name: ")');
+    await until(client, (x) => x.endsWith('name:'), 'the second input()');
+    await page.keyboard.press('Control+d');
+    await until(client, (x) => x.endsWith('EOFError\n>>>'), 'EOFError');
+    await typeLine(page, 'client', 'name = input("name: ")');
+    await until(client, (x) => x.endsWith('name:'), 'the third input()');
+    await page.keyboard.type('Ad');
+    await page.keyboard.press('Control+c');
+    await until(client, (x) => x.endsWith('KeyboardInterrupt\n>>>'), 'KeyboardInterrupt');
+    await typeLine(page, 'client', 'print("still here")');
+    t = await until(client, (x) => x.endsWith('still here\n>>>'), 'the prompt to go on');
+    expect(t).toContain('name: Ad^C\nKeyboardInterrupt');
+    expect(errors).toEqual([]);
+  });
 });

@@ -268,9 +268,9 @@ describe("Python-side errors keep Python's wording", () => {
 
   it('NameError for Python built-ins that are not here says what to do instead', async () => {
     const { run } = prompt();
-    expect(await run('mesg = input("Enter a string: ")')).toEqual([
-      "NameError: name 'input' is not defined",
-      "  ↳ input() is not available here: put the text in a variable, e.g. mesg = 'hello'.",
+    expect(await run('f = open("notes.txt")')).toEqual([
+      "NameError: name 'open' is not defined",
+      '  ↳ Files are not available here; only sockets are.',
     ]);
   });
 

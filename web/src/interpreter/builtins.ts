@@ -370,9 +370,17 @@ function help(ctx: Ctx, args: PyValue[], kwargs: Kwargs): PyValue {
   return NONE;
 }
 
+/** input([prompt]): the line typed into this program's terminal, without its newline. */
+async function input(ctx: Ctx, args: PyValue[], kwargs: Kwargs): Promise<PyValue> {
+  noKeywords('input', kwargs);
+  if (args.length > 1) throw pyError('TypeError', `input expected at most 1 argument, got ${args.length}`);
+  return pyStr(await ctx.readLine(args.length === 1 ? str(args[0]!) : ''));
+}
+
 const FUNCTIONS: Record<string, BuiltinImpl> = {
   print,
   help,
+  input,
   len: (_ctx, args, kwargs) => {
     noKeywords('len', kwargs);
     if (args.length !== 1)

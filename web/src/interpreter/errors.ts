@@ -29,6 +29,7 @@ const TREE = [
   ['ZeroDivisionError', 'ArithmeticError'],
   ['OverflowError', 'ArithmeticError'],
   ['AssertionError', 'Exception'],
+  ['EOFError', 'Exception'],
   ['AttributeError', 'Exception'],
   ['ImportError', 'Exception'],
   ['ModuleNotFoundError', 'ImportError'],

@@ -75,6 +75,12 @@ export interface SocketBackend {
   ): Promise<{ ok: true; result: CallResult } | { ok: false; error: CallError }>;
 }
 
+/**
+ * input()'s source: shows `prompt` (the unfinished output line) and resolves with the line the
+ * student types, or null at end of input (Ctrl-D). The signal is Ctrl-C.
+ */
+export type Keyboard = (prompt: string, signal: AbortSignal) => Promise<string | null>;
+
 type Completion = null | { kind: 'break' } | { kind: 'continue' } | { kind: 'return'; value: PyValue };
 const BREAK = { kind: 'break' } as const;
 const CONTINUE = { kind: 'continue' } as const;
@@ -126,6 +132,22 @@ export class Output {
   flush(): void {
     if (this.partial !== '') this.emit(this.partial);
     this.partial = '';
+  }
+
+  /**
+   * input()'s prompt: writes it, and returns the unfinished line it leaves (what print(end='')
+   * left plus the prompt's last line), which the keyboard shows before the typed text.
+   */
+  takePrompt(text: string): string {
+    this.write(text);
+    const shown = this.partial;
+    this.partial = '';
+    return shown;
+  }
+
+  /** A line the terminal already shows (a prompt and what was typed after it): kept, not echoed. */
+  record(line: string): void {
+    this.lines.push(line);
   }
 
   emit(line: string): void {
@@ -189,6 +211,7 @@ export class Evaluator implements Ctx {
   constructor(
     private readonly backend: SocketBackend,
     private readonly maxLoopIterations: number,
+    private readonly keyboard: Keyboard | null = null,
   ) {
     this.builtins = createBuiltins();
     // `socket` is there from the start; `import socket` is accepted and binds the same module.
@@ -267,6 +290,28 @@ export class Evaluator implements Ctx {
       throw err;
     }
     run.iterations = 0;
+  }
+
+  async readLine(prompt: string): Promise<string> {
+    const run = this.run;
+    this.checkInterrupt(true);
+    if (!this.keyboard) {
+      throw new PyException(
+        makeExc(excType('EOFError'), [], 'Nothing can be typed to this program: put the text in a variable.'),
+      );
+    }
+    const shown = run.out.takePrompt(prompt);
+    let line: string | null;
+    try {
+      line = await raceAbort(this.keyboard(shown, run.signal), run.signal);
+    } catch (err) {
+      if (err === ABORTED) throw this.interrupted(null);
+      throw err;
+    }
+    run.out.record(shown + (line ?? ''));
+    run.iterations = 0;
+    if (line === null) throw new PyException(makeExc(excType('EOFError'), []));
+    return line;
   }
 
   invoke(fn: PyValue, args: PyValue[], kwargs: Kwargs): Promise<PyValue> {

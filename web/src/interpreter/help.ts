@@ -20,7 +20,7 @@ export const HELP_TEXT: readonly string[] = [
   '  (type help(s.recv) for one of them)',
   'Values:  int, float, True/False/None, str and bytes literals (b"..", r"..", f"{x}", """..."""),',
   '  tuples, lists, dicts; indexing, slicing, + * % and comparisons, and/or/not, in, is',
-  'Built-ins:  print len repr str int float bool bytes list tuple dict range type isinstance',
+  'Built-ins:  print input len repr str int float bool bytes list tuple dict range type isinstance',
   '  hex ord chr min max sum abs sorted enumerate zip help; time.sleep after import time;',
   '  struct.pack, struct.unpack, struct.calcsize after import struct;',
   '  select.select(rlist, wlist, xlist[, timeout]) after import select',
@@ -81,8 +81,7 @@ export const SELECT_DOC =
 
 /** Python built-ins and modules that this prompt does not have, with what to do instead. */
 export const MISSING_NAMES: Readonly<Record<string, string>> = {
-  input: "input() is not available here: put the text in a variable, e.g. mesg = 'hello'.",
-  raw_input: 'raw_input() is Python 2, and input() is not available here: put the text in a variable.',
+  raw_input: 'raw_input() is Python 2; in Python 3 it is input().',
   open: 'Files are not available here; only sockets are.',
   exit: 'This prompt stays open; close your sockets with s.close().',
   quit: 'This prompt stays open; close your sockets with s.close().',

@@ -23,6 +23,9 @@
 //   `cancel`; the prompt does not wait for its answer); a loop stops at its next iteration. The first
 //   interrupt can be caught by `except KeyboardInterrupt:`, so cleanup such as `finally: s.close()`
 //   still runs (those calls get a fresh signal); waiting again after it ends the input.
+// - input(prompt): the `keyboard` option shows the prompt (with any unfinished printed line before
+//   it) and resolves with the typed line, or null for Ctrl-D (EOFError). The prompt and the typed
+//   text are one line of the result, not streamed to onLine: the terminal already shows them.
 // - A loop that runs 100000 iterations (`maxLoopIterations`) without a gateway call is stopped with
 //   a RuntimeError line, so `while True: pass` cannot freeze the page; long loops yield to the event
 //   loop every 1000 iterations so Ctrl-C gets through.
@@ -45,9 +48,9 @@
 // global, with (sockets close on exit), import socket / import socket as x / from socket import *,
 // import time (time.sleep, time.time), import struct (pack, unpack, calcsize), import select
 // (select.select, answered by the gateway's select call: the kernel's poll).
-// Built-ins: print(sep=, end=), len, repr, str, int, float, bool, bytes, list, tuple, dict, range,
-// type, isinstance, hex, oct, bin, ord, chr, abs, round, divmod, min, max, sum, sorted, reversed,
-// enumerate, zip, map, filter, any, all, format, ascii, help, bytes.fromhex, the exception classes.
+// Built-ins: print(sep=, end=), input (a line typed into the terminal; Ctrl-D is EOFError), len,
+// repr, str, int, float, bool, bytes, list, tuple, dict, range, type, isinstance, hex, oct, bin, ord,
+// chr, abs, round, divmod, min, max, sum, sorted, reversed, enumerate, zip, map, filter, any, all, format, ascii, help, bytes.fromhex, the exception classes.
 // str methods: encode upper lower strip lstrip rstrip split splitlines join replace startswith
 // endswith find rfind index count format capitalize title swapcase center ljust rjust zfill
 // partition rpartition isdigit isalpha isalnum isspace isupper islower isnumeric isdecimal casefold.
@@ -61,7 +64,7 @@
 //
 // Not supported (each named in its SyntaxError): classes, lambda, comprehensions and generator
 // expressions, sets, *args/**kwargs, decorators, async, yield, nonlocal, annotations, walrus, `...`;
-// other modules (sys, select, threading, struct), input(), files, bytearray, makefile().
+// other modules (sys, threading, socketserver...), files, bytearray, makefile().
 
-export type { SocketBackend } from './evaluator.js';
+export type { Keyboard, SocketBackend } from './evaluator.js';
 export { Interpreter, type InterpreterOptions, type RunOutput } from './interpreter.js';

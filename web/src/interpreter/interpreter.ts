@@ -7,6 +7,7 @@ import {
   asPyException,
   attributeNames,
   Evaluator,
+  type Keyboard,
   MODULES,
   Output,
   type RunState,
@@ -30,6 +31,8 @@ export interface InterpreterOptions {
   program?: string;
   /** Loop iterations allowed without a gateway call before the loop is stopped (default 100000). */
   maxLoopIterations?: number;
+  /** Where input() reads a line; without one, input() raises EOFError as with nothing to read. */
+  keyboard?: Keyboard;
 }
 
 /** Longest repr variables() returns; longer ones end with '…'. */
@@ -42,7 +45,7 @@ export class Interpreter {
 
   constructor(backend: SocketBackend, options: InterpreterOptions = {}) {
     this.program = options.program;
-    this.evaluator = new Evaluator(backend, options.maxLoopIterations ?? 100_000);
+    this.evaluator = new Evaluator(backend, options.maxLoopIterations ?? 100_000, options.keyboard);
   }
 
   /**

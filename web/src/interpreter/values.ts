@@ -82,6 +82,11 @@ export interface Ctx {
   write(text: string): void;
   /** Calls any callable value (a user function, a builtin, a type). */
   invoke(fn: PyValue, args: PyValue[], kwargs: Kwargs): Promise<PyValue>;
+  /**
+   * input(): shows the prompt and waits for the line the student types (without its newline);
+   * EOFError at end of input, KeyboardInterrupt on Ctrl-C.
+   */
+  readLine(prompt: string): Promise<string>;
   /** Waits locally (time.sleep); Ctrl-C ends the wait with KeyboardInterrupt. */
   sleep(seconds: number): Promise<void>;
   /** socket.setdefaulttimeout()'s value, per interpreter. */

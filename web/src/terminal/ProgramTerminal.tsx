@@ -4,14 +4,15 @@
 import { Terminal } from '@xterm/xterm';
 import '@xterm/xterm/css/xterm.css';
 import { useEffect, useRef } from 'react';
-import { Interpreter, type SocketBackend } from '../interpreter/index.js';
+import { Interpreter, type Keyboard, type SocketBackend } from '../interpreter/index.js';
 import { commonPrefix, LineEditor, safeTerminalText } from './line-editor.js';
 import { fitTerminal, swallowDangerousOsc, TERMINAL_FONT, TERMINAL_THEMES } from './xterm-setup.js';
 
 export interface TypeOptions {
   /**
-   * Resolve only once the input has run (default); false resolves once it is typed, its last line
-   * possibly still running (every line before it has returned: the next is typed at the prompt).
+   * Resolve only once the input has run, or waits in input() for a line (default); false resolves
+   * once it is typed, its last line possibly still running (every line before it has returned: the
+   * next is typed at the prompt).
    */
   wait?: boolean;
   /** Milliseconds per character, so a class can watch the line being typed (default 0). */
@@ -21,7 +22,8 @@ export interface TypeOptions {
 export interface TerminalApi {
   /**
    * Types input as if the student had, line by line (a block ends with an empty line, as at
-   * Python's prompt), and runs it. Used by lessons and tests.
+   * Python's prompt), and runs it; a line typed while the program waits in input() answers it.
+   * Used by lessons and tests.
    */
   type(input: string, options?: TypeOptions): Promise<void>;
   focus(): void;
@@ -85,15 +87,47 @@ export function ProgramTerminal({ program, backend, fontSize, theme, onReady, on
     t.textarea?.setAttribute('aria-label', `${program} terminal: type Python socket calls`);
 
     let source = '';
-    const interp = new Interpreter(
-      { call: (call, signal) => backend.call(call, signal, source) },
-      { program },
-    );
     let block: string[] = [];
     let running: AbortController | null = null;
     /** Keys typed while a call runs, replayed at the next prompt, as a terminal's line discipline does. */
     let typeahead = '';
     let idle: Promise<void> = Promise.resolve();
+    /** While the program waits in input(): what takes the typed line (null for Ctrl-D). */
+    let reading: ((line: string | null) => void) | null = null;
+    /** Resolves when the terminal next wants a typed line: at the prompt, or in input(). */
+    let wantsLine: Promise<void> = Promise.resolve();
+    let lineWanted = () => {};
+    const busy = () => {
+      wantsLine = new Promise((resolve) => {
+        lineWanted = resolve;
+      });
+    };
+
+    // input(): the typed line goes to the program, edited with the same keys as at the prompt, after
+    // the program's own prompt text (made safe: it may come from a peer's bytes).
+    const keyboard: Keyboard = (shown, signal) =>
+      new Promise((resolve) => {
+        const stop = () => {
+          reading = null;
+        };
+        editor.reset(safeTerminalText(shown));
+        reading = (line) => {
+          stop();
+          signal.removeEventListener('abort', stop);
+          busy();
+          resolve(line);
+        };
+        signal.addEventListener('abort', stop, { once: true });
+        prompt();
+        lineWanted();
+        const pending = typeahead;
+        typeahead = '';
+        if (pending) handle(pending);
+      });
+    const interp = new Interpreter(
+      { call: (call, signal) => backend.call(call, signal, source) },
+      { program, keyboard },
+    );
 
     const write = (s: string) => t.write(s);
     const println = (s: string, color = '') =>
@@ -115,6 +149,7 @@ export function ProgramTerminal({ program, backend, fontSize, theme, onReady, on
     const run = async (text: string) => {
       source = text;
       running = new AbortController();
+      busy();
       try {
         // Lines stream as they are printed (a loop's print shows at once); errors in red, and their
         // name first, so colour is never the only signal.
@@ -127,8 +162,10 @@ export function ProgramTerminal({ program, backend, fontSize, theme, onReady, on
         println(`the gateway could not run this: ${(err as Error).message}`, RED);
       } finally {
         running = null;
+        reading = null;
         editor.reset(block.length > 0 ? '... ' : '>>> ');
         prompt();
+        lineWanted();
         const pending = typeahead;
         typeahead = '';
         if (pending) handle(pending);
@@ -154,8 +191,14 @@ export function ProgramTerminal({ program, backend, fontSize, theme, onReady, on
       idle = run(text);
     };
 
+    /** Enter: the line answers input(), or goes to the prompt. */
+    const enter = (line: string) => {
+      if (reading) reading(line);
+      else submit(line);
+    };
+
     const handle = (data: string) => {
-      if (running) {
+      if (running && !reading) {
         // While a call runs, Ctrl-C interrupts it and drops what was typed ahead; other keys wait.
         if (data.includes('\x03')) {
           typeahead = '';
@@ -166,19 +209,31 @@ export function ProgramTerminal({ program, backend, fontSize, theme, onReady, on
       const { output, effects, rest } = editor.feedUntilSubmit(data);
       if (output) write(output);
       for (const e of effects) {
-        if (e.type === 'submit') submit(e.line);
+        if (e.type === 'submit') enter(e.line);
         else if (e.type === 'interrupt') {
           write(`^C\r\n`);
-          println('KeyboardInterrupt', RED);
-          block = [];
-          editor.reset('>>> ');
-          prompt();
+          if (running) {
+            // In input(): the program gets its KeyboardInterrupt, and prints it.
+            typeahead = '';
+            running.abort();
+          } else {
+            println('KeyboardInterrupt', RED);
+            block = [];
+            editor.reset('>>> ');
+            prompt();
+          }
+        } else if (e.type === 'eof') {
+          // Only input() reads to an end; the prompt itself stays open, as the page has no exit.
+          if (reading) {
+            write('\r\n');
+            reading(null);
+          }
         } else if (e.type === 'clear') {
           t.clear();
           write('\x1b[H\x1b[2J');
           editor.detach();
           prompt();
-        } else if (e.type === 'complete') {
+        } else if (e.type === 'complete' && !reading) {
           const options = interp.complete(e.before);
           const word = /[A-Za-z_][A-Za-z0-9_]*$/.exec(e.before)?.[0] ?? '';
           if (options.length === 1) write(editor.insert(options[0]!.slice(word.length)));
@@ -201,7 +256,7 @@ export function ProgramTerminal({ program, backend, fontSize, theme, onReady, on
 
     onReady?.({
       async type(input: string, { wait = true, delayMs = 0 }: TypeOptions = {}) {
-        await idle;
+        await wantsLine;
         const lines = input.replace(/\n+$/, '').split('\n');
         // A compound statement (while, if, def...) is closed by an empty line, as a student would.
         if (lines.length > 1 || interp.needsMore(lines[0]!)) lines.push('');
@@ -209,7 +264,7 @@ export function ProgramTerminal({ program, backend, fontSize, theme, onReady, on
           // Each statement returns before the next is typed, as a student waits for the prompt (the
           // lines of a block run together at its empty line, so nothing runs between them). Only the
           // last line may be left running (!wait): a line that blocks must end what is typed.
-          if (i > 0) await idle;
+          if (i > 0) await wantsLine;
           if (delayMs > 0) {
             for (const ch of line) {
               write(editor.insert(ch));
@@ -219,9 +274,9 @@ export function ProgramTerminal({ program, backend, fontSize, theme, onReady, on
           // Enter's own output ends the line (and starts the next row), as a key press's does.
           const { output, effects } = editor.feed('\r');
           write(output);
-          for (const e of effects) if (e.type === 'submit') submit(e.line);
+          for (const e of effects) if (e.type === 'submit') enter(e.line);
         }
-        if (wait) await idle;
+        if (wait) await wantsLine;
       },
       focus: () => t.focus(),
       idle: () => idle,

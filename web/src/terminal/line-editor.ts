@@ -4,6 +4,8 @@
 export type Effect =
   | { type: 'submit'; line: string }
   | { type: 'interrupt' }
+  /** Ctrl-D on an empty line: end of input (input() raises EOFError). */
+  | { type: 'eof' }
   | { type: 'clear' }
   | { type: 'complete'; before: string };
 
@@ -28,6 +30,7 @@ const KEYS: Record<string, string> = {
   '\x7f': 'backspace',
   '\x08': 'backspace',
   '\x03': 'interrupt',
+  '\x04': 'eof',
   '\x0c': 'clear',
   '\x15': 'kill-line',
   '\x0b': 'kill-end',
@@ -186,6 +189,13 @@ export class LineEditor {
       case 'interrupt':
         effects.push({ type: 'interrupt' });
         return '';
+      case 'eof':
+        // As readline: end of input on an empty line, otherwise delete the character under the cursor.
+        if (this.chars.length === 0) {
+          effects.push({ type: 'eof' });
+          return '';
+        }
+        return this.apply('delete', effects);
       case 'clear':
         effects.push({ type: 'clear' });
         return '';

@@ -50,6 +50,14 @@ describe('LineEditor', () => {
     expect(e.feed('\x0c').effects).toEqual([{ type: 'clear' }]);
   });
 
+  it('ends input at Ctrl-D on an empty line, and deletes under the cursor otherwise, as readline does', () => {
+    const e = new LineEditor();
+    expect(e.feed('\x04').effects).toEqual([{ type: 'eof' }]);
+    e.feed('abc\x1b[D\x1b[D');
+    expect(e.feed('\x04').effects).toEqual([]);
+    expect(e.line).toBe('ac');
+  });
+
   it('keeps multi-byte characters whole', () => {
     const e = new LineEditor();
     e.feed('x = "🌮"');
