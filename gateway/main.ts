@@ -49,6 +49,7 @@ async function main(): Promise<void> {
     ports: config.lessonPorts === 'auto' ? 'auto' : undefined,
     log: (line) => console.log(`lesson   ${line}`),
     onTrace: (ev) => gatewayRef?.lessonTrace(ev),
+    clientOf: (remote) => gatewayRef?.sessionOf(remote) ?? null,
   });
   lessons = servers.servers;
   const bindHosts = config.lan ? lanAddresses() : [];

@@ -42,6 +42,8 @@ export interface Gateway {
   sessions: Sessions;
   /** Draws a lesson server's call in the diagram of the session whose socket it talks to. */
   lessonTrace(ev: LessonTrace): void;
+  /** The session whose socket has this local address (a lesson server's client), if any. */
+  sessionOf(address: readonly [string, number]): object | null;
   close(): Promise<void>;
 }
 
@@ -394,6 +396,9 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
         remote: [ev.remote[0], ev.remote[1]],
         ...(ev.bytes ? { data: toBase64(ev.bytes), bytes: ev.bytes.length } : {}),
       });
+    },
+    sessionOf(address) {
+      return sessions.owner([address[0], address[1]]);
     },
     async close() {
       sessions.closeAll();

@@ -1,25 +1,35 @@
 // The networked address book of seed 003: `add:name,details`, `rem:name`, `fnd:name`, one reply line
-// each. Every connection gets its own empty book, so students sharing the server cannot disturb each
-// other (seed 003 shares one book on disk; here nothing outlives the connection).
+// each. The book outlives the connection, as seed 003's client needs (it connects afresh for every
+// command), but students sharing the server never see each other's: each page session has a book of
+// its own, for as long as the session lives, and clients from outside the page (nc, a script) share
+// one. Seed 003 keeps a single book on disk; nothing here touches the disk.
 
-import type { TcpLesson } from './lesson.js';
+import type { ClientOf, TcpLesson } from './lesson.js';
 import { lineSession, MAX_LINE_BYTES } from './line-reader.js';
 
 export const MAX_ENTRIES = 100;
 
 const USAGE = 'add:name,details  rem:name  fnd:name';
 
-export function addressBookServer(quietFlushMs: number): TcpLesson {
+export function addressBookServer(quietFlushMs: number, clientOf: ClientOf = () => null): TcpLesson {
+  const books = new WeakMap<object, Map<string, string>>();
+  const outside = new Map<string, string>();
+  // Looked up at each command, not at accept: by then the page has learnt its socket's address.
+  const bookOf = (remote: [string, number]) => {
+    const owner = clientOf(remote);
+    if (owner === null) return outside;
+    const book = books.get(owner) ?? new Map<string, string>();
+    books.set(owner, book);
+    return book;
+  };
   return {
     name: 'addressbook',
-    description: `An address book spoken line by line: ${USAGE}. Each connection has its own empty book.`,
+    description: `An address book spoken line by line: ${USAGE}. Each page keeps its own book across connections; clients from outside the page share one.`,
+    // Like seed 003's server it says nothing until asked: its client sends a command, then reads
+    // one reply. (The roulette table greets first, as FTP does; lesson 14 compares the two.)
     open(conn) {
-      const book = new Map<string, string>();
-      conn.send(
-        `Address book ready. This book is yours alone: it starts empty and is gone when you disconnect. Commands: ${USAGE}\n`,
-      );
       return lineSession(conn, {
-        line: ({ text, ending }) => conn.send(`${answer(book, text)}${ending || '\n'}`),
+        line: ({ text, ending }) => conn.send(`${answer(bookOf(conn.remote), text)}${ending || '\n'}`),
         tooLong: `ERROR: line longer than ${MAX_LINE_BYTES} bytes; closing.\n`,
         quietFlushMs,
       });

@@ -8,7 +8,7 @@ import { capitalizeServer } from './capitalize.js';
 import { counterServer } from './counter.js';
 import { echoServer } from './echo.js';
 import { httpServer } from './http.js';
-import type { LessonServerName, LessonServerTrace } from './lesson.js';
+import type { ClientOf, LessonServerName, LessonServerTrace } from './lesson.js';
 import { DEFAULT_NAME, namesServer } from './names.js';
 import { type RouletteOptions, rouletteServer, seededRandom } from './roulette.js';
 import { describeError, hostPort } from './supervisor.js';
@@ -16,7 +16,7 @@ import { TcpHost } from './tcp-host.js';
 import { udpEchoServer } from './udp-echo.js';
 import { UdpHost } from './udp-host.js';
 
-export type { LessonServerName, LessonServerTrace } from './lesson.js';
+export type { ClientOf, LessonServerName, LessonServerTrace } from './lesson.js';
 export { seededRandom } from './roulette.js';
 
 /** Outside the range students bind (20000-20999 by default) and below the kernel's ephemeral ports. */
@@ -38,6 +38,8 @@ export interface LessonServersOptions {
   host?: string;
   /** Ports by server (missing ones take DEFAULT_PORTS); 'auto' = port 0 for all, for tests. */
   ports?: Partial<Record<LessonServerName, number>> | 'auto';
+  /** The page session of a client (the address book keeps one book per session). Default: none. */
+  clientOf?: ClientOf;
   /** Each call a lesson server makes; when absent no trace is even built. */
   onTrace?: (ev: LessonServerTrace) => void;
   /** Crashes and restarts, one line each. Default: nothing. */
@@ -111,7 +113,7 @@ export async function startLessonServers(opts: LessonServersOptions = {}): Promi
     new TcpHost(echoServer, tcp('echo')),
     new TcpHost(capitalizeServer, tcp('capitalize')),
     new TcpHost(counterServer, tcp('counter')),
-    new TcpHost(() => addressBookServer(quietMs), tcp('addressbook')),
+    new TcpHost(() => addressBookServer(quietMs, opts.clientOf), tcp('addressbook')),
     new TcpHost(() => namesServer(opts.name ?? DEFAULT_NAME), tcp('names')),
     new TcpHost(() => rouletteServer(roulette), tcp('roulette')),
     new TcpHost(httpServer, tcp('http')),

@@ -23,6 +23,13 @@ export interface LessonServerTrace {
   t: number;
 }
 
+/**
+ * Which page session a client's socket (its address as the server sees it) belongs to, as an opaque
+ * key; null for a client from outside the page (nc, telnet, a script) or one the page has not yet
+ * reported.
+ */
+export type ClientOf = (remote: [string, number]) => object | null;
+
 /** One accepted TCP connection, as a protocol sees it. */
 export interface TcpConn {
   readonly local: [string, number];

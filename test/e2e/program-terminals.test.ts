@@ -168,6 +168,37 @@ describe('program terminals', () => {
     await page.screenshot({ path: `${ARTIFACTS}/bind-is-not-listen.png` });
     expect(errors).toEqual([]);
   });
+  it("keep a triple-quoted string's empty lines, and run a closed bracket at once, as Python's prompt does", async () => {
+    // Seed 003's menu has an empty line inside its string: it must not end the input there.
+    for (const line of ["menu = '''", '  1) Add Entry', '', '  4) Quit', "'''"])
+      await typeLine(page, 'client', line);
+    await typeLine(page, 'client', 'print(menu)');
+    let t = await until(
+      () => terminalText(page, 'client'),
+      (x) => x.endsWith('  4) Quit\n\n>>>'),
+      'the menu printed',
+    );
+    expect(t.split('\n').slice(-7)).toEqual([
+      '>>> print(menu)',
+      '',
+      '  1) Add Entry',
+      '',
+      '  4) Quit',
+      '',
+      '>>>',
+    ]);
+    await typeLine(page, 'client', 'x = (1,');
+    await typeLine(page, 'client', '2)');
+    await typeLine(page, 'client', 'x');
+    t = await until(
+      () => terminalText(page, 'client'),
+      (x) => x.endsWith('(1, 2)\n>>>'),
+      'x printed',
+    );
+    expect(t.split('\n').slice(-5)).toEqual(['>>> x = (1,', '... 2)', '>>> x', '(1, 2)', '>>>']);
+    expect(errors).toEqual([]);
+  });
+
   it("read the student's typed lines with input(), as seed 001's interactive client does", async () => {
     const port = ports[0]!;
     for (const line of ['s = socket.socket()', `s.bind(("127.0.0.1", ${port}))`, 's.listen(1)'])

@@ -223,9 +223,13 @@ describe('lesson servers', () => {
   let servers: LessonServers;
   let port: Record<LessonServerName, number>;
 
+  /** The page session each client port stands for, as the gateway would report it. */
+  const pages = new Map<number, object>();
+
   beforeAll(async () => {
     servers = await startLessonServers({
       ports: 'auto',
+      clientOf: ([, p]) => pages.get(p) ?? null,
       // Every spin lands on 17 (black), so the payouts below are known.
       roulette: { random: () => 17.5 / 37, spinDelayMs: 30 },
       name: 'Ada',
@@ -322,13 +326,17 @@ describe('lesson servers', () => {
   });
 
   describe('addressbook', () => {
-    it('keeps one book per connection, so two students at once never see each other', async () => {
+    const pageOf = (c: Client) => {
+      const session = {};
+      pages.set(c.socket.localPort!, session);
+      return session;
+    };
+
+    it('keeps one book per page session, across its connections, so students never see each other', async () => {
       const a = await Client.connect(port.addressbook);
       const b = await Client.connect(port.addressbook);
-      expect(await a.readLine()).toMatch(
-        /^Address book ready\. This book is yours alone.*add:name,details.*\n$/,
-      );
-      await b.readLine();
+      const pageA = pageOf(a);
+      pageOf(b);
 
       a.write('add:Ada,12 Analytical Row, London\n');
       expect(await a.readLine()).toBe('OK: added Ada\n');
@@ -341,20 +349,48 @@ describe('lesson servers', () => {
       a.write('fnd:Ada\n');
       expect(await a.readLine()).toBe('OK: Ada,12 Analytical Row, London\n');
 
-      a.write('rem:Ada\nfnd:Ada\nrem:Ada\n');
-      expect(await a.readLine()).toBe('OK: removed Ada\n');
-      expect(await a.readLine()).toBe('ERROR: no entry for Ada\n');
-      expect(await a.readLine()).toBe('ERROR: no entry for Ada\n');
-      a.write('del:Ada\nhello\n');
-      expect(await a.readLine()).toMatch(/^ERROR: unknown command "del"/);
-      expect(await a.readLine()).toMatch(/^ERROR: /);
+      // Seed 003's client connects afresh for every command: the same page finds its book again.
+      a.end();
+      await a.untilEnd();
+      const again = await Client.connect(port.addressbook);
+      pages.set(again.socket.localPort!, pageA);
+      again.write('fnd:Ada\n');
+      expect(await again.readLine()).toBe('OK: Ada,12 Analytical Row, London\n');
+      again.write('add:Ada,Elsewhere\nrem:Ada\nfnd:Ada\nrem:Ada\n');
+      expect(await again.readLine()).toBe('OK: replaced the entry for Ada\n');
+      expect(await again.readLine()).toBe('OK: removed Ada\n');
+      expect(await again.readLine()).toBe('ERROR: no entry for Ada\n');
+      expect(await again.readLine()).toBe('ERROR: no entry for Ada\n');
+      again.write('del:Ada\nhello\n');
+      expect(await again.readLine()).toMatch(/^ERROR: unknown command "del"/);
+      expect(await again.readLine()).toMatch(/^ERROR: /);
 
       // Seed 003's client sends "fnd:name" with no newline and waits: it still gets its answer.
       b.write('fnd:Ada');
       expect(await b.readLine()).toBe('OK: Ada,Somewhere else\n');
-      a.end();
+      again.end();
       b.end();
-      await Promise.all([a.untilEnd(), b.untilEnd()]);
+      await Promise.all([again.untilEnd(), b.untilEnd()]);
+    });
+
+    it('gives clients from outside the page (nc, a script) one book of their own, shared', async () => {
+      const nc = await Client.connect(port.addressbook);
+      nc.write('add:Grace,Arlington\n');
+      expect(await nc.readLine()).toBe('OK: added Grace\n');
+      nc.end();
+      await nc.untilEnd();
+      const script = await Client.connect(port.addressbook);
+      const page = await Client.connect(port.addressbook);
+      pageOf(page);
+      script.write('fnd:Grace\n');
+      expect(await script.readLine()).toBe('OK: Grace,Arlington\n');
+      page.write('fnd:Grace\n');
+      expect(await page.readLine()).toBe('ERROR: no entry for Grace\n');
+      script.write('rem:Grace\n');
+      expect(await script.readLine()).toBe('OK: removed Grace\n');
+      script.end();
+      page.end();
+      await Promise.all([script.untilEnd(), page.untilEnd()]);
     });
   });
 

@@ -114,6 +114,34 @@ describe('npm start', () => {
     await Promise.all(pages.map((p) => p.close()));
   });
 
+  it("keeps each page's address book across connections, as seed 003's client needs, and apart from other pages", async () => {
+    const open = () => Page.open(`ws://localhost:${port}/ws`, { Origin: `http://localhost:${port}` });
+    const [ada, bob] = await Promise.all([open(), open()]);
+    const [adaWelcome, bobWelcome] = await Promise.all([ada.hello(), bob.hello()]);
+    // Seed 003's client: connect, send one command, read one reply, close; for every command.
+    const command = async (p: Page, welcome: typeof adaWelcome, line: string) => {
+      const socket = await p.connectTo('client', welcome, 'addressbook');
+      let got = '';
+      const read = async () => {
+        while (!got.includes('\n')) {
+          const r = await p.ok<ResultOf<'recv'>>('client', { op: 'recv', socket, bufsize: 250 });
+          got += Buffer.from(r.data, 'base64').toString();
+        }
+        const [first, ...rest] = got.split('\n');
+        got = rest.join('\n');
+        return first;
+      };
+      await p.ok('client', { op: 'send', socket, data: Buffer.from(line).toString('base64') });
+      const reply = await read();
+      await p.ok('client', { op: 'close', socket });
+      return reply;
+    };
+    expect(await command(ada, adaWelcome, 'add:Ada,12 Analytical Row')).toBe('OK: added Ada');
+    expect(await command(ada, adaWelcome, 'fnd:Ada')).toBe('OK: Ada,12 Analytical Row');
+    expect(await command(bob, bobWelcome, 'fnd:Ada')).toBe('ERROR: no entry for Ada');
+    await Promise.all([ada.close(), bob.close()]);
+  });
+
   it('with a token, prints a URL that carries it, so the page it opens can connect', async () => {
     const token = 'a-classroom-secret-42';
     const withToken = await startPlayground(['--token', token, '--quiet']);

@@ -22,6 +22,16 @@ describe('needsMore', () => {
     ['x = [1,\n2', true],
     ['d = {"a":', true],
     ['"""an open\ntriple-quoted string', true],
+    // Seed 003's menu: empty lines inside a triple-quoted string do not end the input.
+    ["menu = '''\n\t1) Add Entry\n\n", true],
+    ["menu = '''\n\t1) Add Entry\n\n\t4) Quit\n'''", false],
+    ["while True:\n    print('''a\n\n", true],
+    // A header inside a block still waits for its body (or its except).
+    ['while True:\n    m = input()\n    if not m:', true],
+    ['while True:\n    m = input()\n    if not m:\n', false],
+    ['for i in x:\n    try:\n        s.send(i)', true],
+    // A bracket that closes ends a simple statement at once, as at Python's prompt.
+    ['x = (1,\n2)', false],
     ['x = 1 + \\', true],
     ['s.bind(("127.0.0.1", 5220))', false],
     ['x = 1)', false],

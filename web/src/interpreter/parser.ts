@@ -122,6 +122,15 @@ class Parser {
     if (this.i < this.tokens.length - 1) this.i++;
     return t;
   }
+  /** Only the end of the input lies ahead (closing dedents aside): more lines could still come. */
+  private atEnd(): boolean {
+    for (let k = this.i; k < this.tokens.length; k++) {
+      const kind = this.tokens[k]!.kind;
+      if (kind === 'end') return true;
+      if (kind !== 'dedent') return false;
+    }
+    return true;
+  }
   private isOp(text: string, t = this.peek()): boolean {
     return t.kind === 'op' && t.text === text;
   }
@@ -231,11 +240,7 @@ class Parser {
     this.next();
     const t = this.peek();
     if (t.kind !== 'indent') {
-      this.indentError(
-        `expected an indented block after ${header} on line ${headerLine}`,
-        t,
-        t.kind === 'end',
-      );
+      this.indentError(`expected an indented block after ${header} on line ${headerLine}`, t, this.atEnd());
     }
     this.next();
     const body: Stmt[] = [];
@@ -338,7 +343,7 @@ class Parser {
       finalbody = this.parseBlock("'finally' statement", t.line);
     }
     if (handlers.length === 0 && finalbody.length === 0) {
-      this.fail("expected 'except' or 'finally' block", this.peek(), this.peek().kind === 'end');
+      this.fail("expected 'except' or 'finally' block", this.peek(), this.atEnd());
     }
     return { type: 'Try', body, handlers, orelse, finalbody, pos: this.pos(start) };
   }

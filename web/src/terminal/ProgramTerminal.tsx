@@ -172,11 +172,14 @@ export function ProgramTerminal({ program, backend, fontSize, theme, onReady, on
       }
     };
 
-    /** Python's REPL rules: a block (while, if, def...) runs when an empty line ends it. */
+    /**
+     * Python's REPL rules: a block (while, if, def...) runs when an empty line ends it; an open
+     * bracket runs once it closes; an open triple-quoted string keeps its empty lines.
+     */
     const submit = (line: string) => {
       block.push(line);
       const text = block.join('\n');
-      const more = block.length > 1 ? line.trim() !== '' : interp.needsMore(text);
+      const more = interp.needsMore(text);
       if (more) {
         editor.reset('... ');
         prompt();
