@@ -26,6 +26,9 @@ describe('needsMore', () => {
     ["menu = '''\n\t1) Add Entry\n\n", true],
     ["menu = '''\n\t1) Add Entry\n\n\t4) Quit\n'''", false],
     ["while True:\n    print('''a\n\n", true],
+    // Seed 003's servers have a line of spaces inside a loop: only an empty line ends the block.
+    ['while True:\n  c = s.accept()\n  ', true],
+    ['while True:\n  c = s.accept()\n  \n  n += 1', true],
     // A header inside a block still waits for its body (or its except).
     ['while True:\n    m = input()\n    if not m:', true],
     ['while True:\n    m = input()\n    if not m:\n', false],
@@ -40,6 +43,14 @@ describe('needsMore', () => {
   ])('%j -> %s', (source, expected) => {
     const { py } = prompt();
     expect(py.needsMore(source)).toBe(expected);
+  });
+});
+
+describe('blank lines', () => {
+  it('a line of spaces inside a block is part of it, as in python3', async () => {
+    const { run } = prompt();
+    await run('x = 0');
+    expect(await run('while x < 2:\n    x += 1\n  \n    print(x)\n')).toEqual(['1', '2']);
   });
 });
 

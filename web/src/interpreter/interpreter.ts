@@ -111,7 +111,8 @@ export class Interpreter {
   needsMore(source: string): boolean {
     if (source.trim() === '') return false;
     const lines = source.replace(/\r\n?/g, '\n').split('\n');
-    const endsWithBlankLine = lines.length > 1 && lines[lines.length - 1]!.trim() === '';
+    // Only a truly empty line: a line of spaces inside a block continues it, as in CPython.
+    const endsWithBlankLine = lines.length > 1 && lines[lines.length - 1] === '';
     let tokens: ReturnType<typeof tokenize>;
     try {
       tokens = tokenize(source);

@@ -97,7 +97,10 @@ export class LineEditor {
       if (key) {
         i += key.length;
         const name = KEYS[key]!;
-        output += this.apply(name, effects);
+        // A tab inside pasted text is text (seed 003 indents with tabs): spaces to the next multiple
+        // of 8, the width Python gives a tab.
+        if (name === 'tab' && data.length > 1) output += this.insert(' '.repeat(8 - (this.cursor % 8)));
+        else output += this.apply(name, effects);
         continue;
       }
       if (data[i] === '\x1b') {
@@ -183,9 +186,14 @@ export class LineEditor {
       case 'up':
       case 'down':
         return this.browse(name === 'up' ? -1 : 1);
-      case 'tab':
-        effects.push({ type: 'complete', before: this.chars.slice(0, this.cursor).join('') });
+      case 'tab': {
+        // At the start of a line Tab indents (to the next multiple of 4, as Python 3.13's REPL);
+        // after a word it completes.
+        const before = this.chars.slice(0, this.cursor).join('');
+        if (before.trim() === '') return this.insert(' '.repeat(4 - (this.cursor % 4)));
+        effects.push({ type: 'complete', before });
         return '';
+      }
       case 'interrupt':
         effects.push({ type: 'interrupt' });
         return '';
@@ -249,11 +257,14 @@ export function commonPrefix(words: readonly string[]): string {
 /**
  * Text that came from elsewhere (a peer's bytes a program printed) made safe for the terminal: control
  * characters become visible escapes, so no escape sequence reaches xterm to recolour, retitle, or
- * answer a query on the student's behalf.
+ * answer a query on the student's behalf. A carriage return that ends a line (HTTP's and telnet's
+ * CRLF) stays invisible, as in a real terminal; one inside a line is shown, not obeyed, so nothing
+ * printed can hide what came before it on the line.
  */
 export function safeTerminalText(text: string): string {
   // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
-  return text.replace(/[\x00-\x08\x0b-\x1f\x7f-\x9f]/g, (c) =>
-    c === '\x1b' ? '␛' : `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`,
-  );
+  return text.replace(/[\x00-\x08\x0b-\x1f\x7f-\x9f]/g, (c, at: number) => {
+    if (c === '\r' && (at === text.length - 1 || text[at + 1] === '\n')) return '';
+    return c === '\x1b' ? '␛' : `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`;
+  });
 }

@@ -50,6 +50,22 @@ describe('LineEditor', () => {
     expect(e.feed('\x0c').effects).toEqual([{ type: 'clear' }]);
   });
 
+  it('indents with Tab at the start of a line, and keeps pasted tabs as Python reads them', () => {
+    const e = new LineEditor();
+    expect(e.feed('\t').effects).toEqual([]);
+    expect(e.line).toBe('    ');
+    e.reset();
+    e.feed('  ');
+    e.feed('\t');
+    expect(e.line).toBe('    ');
+    e.feed('x');
+    expect(e.feed('\t').effects).toEqual([{ type: 'complete', before: '    x' }]);
+    // Pasted (seed 003's server and menu): a tab is spaces to the next multiple of 8.
+    e.reset();
+    expect(e.feed('\ttry: cmd\r').effects).toEqual([{ type: 'submit', line: '        try: cmd' }]);
+    expect(e.feed('ab\tc\r').effects).toEqual([{ type: 'submit', line: 'ab      c' }]);
+  });
+
   it('ends input at Ctrl-D on an empty line, and deletes under the cursor otherwise, as readline does', () => {
     const e = new LineEditor();
     expect(e.feed('\x04').effects).toEqual([{ type: 'eof' }]);
@@ -100,6 +116,12 @@ describe('safeTerminalText', () => {
   it('makes escape sequences and carriage returns visible instead of letting the terminal run them', () => {
     expect(safeTerminalText('\x1b]52;c;?\x07')).toBe('␛]52;c;?\\x07');
     expect(safeTerminalText('a\rb\tc')).toBe('a\\x0db\tc');
+  });
+
+  it('drops the CR of a CRLF line ending, invisible in a real terminal too', () => {
+    expect(safeTerminalText('HTTP/1.0 200 OK\r')).toBe('HTTP/1.0 200 OK');
+    expect(safeTerminalText('220 Ready\r\n221 Bye\r\n')).toBe('220 Ready\n221 Bye\n');
+    expect(safeTerminalText('\r\r')).toBe('\\x0d');
   });
 });
 
