@@ -23,6 +23,7 @@ import {
   type CallResult,
   type Family,
   fromBase64,
+  HOST_ERROR_CODES,
   type KernelSocket,
   MAX_PENDING_WRITE,
   type ResultOf,
@@ -691,7 +692,7 @@ export class Engine {
         const read = () => sys.recvfrom(rec.fd, call.bufsize, peek);
         const d = flags.includes('MSG_DONTWAIT') ? read() : await this.blocking(p, rec, 'readable', read);
         if (!peek) rec.seenQ = 0;
-        if (rec.type === 'SOCK_DGRAM' && d.from[1] !== 0) {
+        if (rec.type === 'SOCK_DGRAM' && d.from && d.from[1] !== 0) {
           rec.heardFrom ??= new Set();
           if (rec.heardFrom.size < 256) rec.heardFrom.add(addrKey(d.from));
         }
@@ -1464,7 +1465,7 @@ export class Engine {
         errno: err.errno,
         syscall: err.syscall,
         message: err.errno === null ? err.message : `[Errno ${err.errno}] ${err.message}`,
-        explain: explainError('EGW_NAME', ctx),
+        explain: explainError(HOST_ERROR_CODES.has(err.code) ? err.code : 'EGW_NAME', ctx),
       };
     }
     if (err instanceof GatewayFailure) {

@@ -29,7 +29,8 @@ export class SyscallError extends Error {
 
 export interface Datagram {
   data: Uint8Array;
-  from: Address;
+  /** The sender; null when the kernel gave no address (a TCP socket: its peer is fixed). */
+  from: Address | null;
   /** The datagram's real size: larger than data.length when recvfrom truncated it. */
   size: number;
 }

@@ -58,6 +58,8 @@ export const KNOWN_CODES: readonly string[] = [
   'EAI_AGAIN',
   'EAI_FAIL',
   'EAI_NODATA',
+  'HOST_NOT_FOUND',
+  'TRY_AGAIN',
   'EGW_TIMEOUT',
   'EGW_CANCELLED',
   'EGW_BIND_DENIED',

@@ -58,6 +58,8 @@ const EXPLAIN: Record<string, (c: ExplainContext) => string> = {
     'This session has no such socket: it was closed, or it belonged to an earlier session (the gateway restarted, or the page was away too long). Make a new one with socket.socket().',
   EGW_BAD_ADDRESS: () =>
     'The playground takes addresses written out in full: four decimal numbers (127.0.0.1), IPv6 (::1), or a name.',
+  EGW_PROTO: () =>
+    "The gateway's protocol does not take this value, so the call never reached the kernel (a limit of the playground).",
   EGW_INTERNAL: () =>
     'Something went wrong inside the gateway (not in the kernel); it was logged. Try again.',
   EGW_DENIED: () =>
@@ -70,6 +72,10 @@ const EXPLAIN: Record<string, (c: ExplainContext) => string> = {
       : 'Too many calls too quickly: slow down a little.',
   EGW_BUSY: () => 'Another call is already waiting on this socket in this program.',
   EGW_NAME: () => 'The resolver has no answer for that name.',
+  HOST_NOT_FOUND: () =>
+    'The resolver knows no name for that address (no PTR record in DNS, no line in /etc/hosts).',
+  TRY_AGAIN: () => 'The resolver could not be reached just now; try again.',
+  NO_RECOVERY: () => 'The resolver failed to answer.',
   EGW_STREAMING: () =>
     'This socket is streamed: the gateway reads its bytes as they arrive and shows them, so there is nothing left for recv() to take.',
   EGW_NOT_STREAMABLE: () =>

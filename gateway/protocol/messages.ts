@@ -66,6 +66,13 @@ export const MAX_MESSAGE_BYTES = 64 * 1024;
 /** Longest timeout a call takes (settimeout, select), in seconds: a day. */
 export const MAX_TIMEOUT_SECONDS = 86_400;
 
+/**
+ * CallError codes of a failed reverse lookup (gethostbyaddr): h_errno's names, with its numbers as
+ * errno (HOST_NOT_FOUND 1, TRY_AGAIN 2, NO_RECOVERY 3). Python raises socket.herror for these and
+ * socket.gaierror for the EAI_* codes.
+ */
+export const HOST_ERROR_CODES: ReadonlySet<string> = new Set(['HOST_NOT_FOUND', 'TRY_AGAIN', 'NO_RECOVERY']);
+
 /** Most bytes one streamed socket may have waiting to be written (sent by `write`, not yet taken by the kernel). */
 export const MAX_PENDING_WRITE = 1024 * 1024;
 
@@ -169,7 +176,8 @@ export type CallResult =
       op: 'recvfrom';
       data: string;
       bytes: number;
-      address: Address;
+      /** The sender; null when the kernel gave none (TCP: Python's recvfrom then returns None). */
+      address: Address | null;
       truncated: boolean;
       datagramBytes: number;
     }

@@ -454,15 +454,15 @@ class FallbackPort implements SyscallPort {
     return this.guard('recvfrom', () => {
       const r = this.get(fd, 'recvfrom');
       if (r.kind === 'tcp') {
-        // For TCP the kernel fills in no address: Python shows ('', 0)... as libc's recvfrom does.
+        // For TCP the kernel fills in no address (Python shows None), as libc's recvfrom reports.
         const data = this.recv(fd, bufsize, peek);
-        return { data, from: ['', 0] as Address, size: data.length };
+        return { data, from: null, size: data.length };
       }
       const err = peek ? r.err : this.takeError(r);
       if (err) throw sysErr('recvfrom', err);
       const d = r.queue[0];
       if (!d) {
-        if (r.rdShut) return { data: new Uint8Array(0), from: ['', 0] as Address, size: 0 };
+        if (r.rdShut) return { data: new Uint8Array(0), from: null, size: 0 };
         throw sysErr('recvfrom', 'EAGAIN');
       }
       if (!peek) {

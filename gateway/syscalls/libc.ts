@@ -284,7 +284,7 @@ class LibcPort implements SyscallPort {
     if (!peek && n > 0 && this.fds[fd]?.type === 'SOCK_STREAM') {
       this.took(fd, Math.min(n, bufsize));
     }
-    const from: Address = this.lenBuf.readUInt32LE(0) > 0 ? decodeSockaddr(this.addrBuf) : ['', 0];
+    const from: Address | null = this.lenBuf.readUInt32LE(0) > 0 ? decodeSockaddr(this.addrBuf) : null;
     return { data: buf.subarray(0, Math.min(n, bufsize)), from, size: n };
   }
 

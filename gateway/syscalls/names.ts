@@ -18,6 +18,21 @@ const EAI: Record<string, [code: string, errno: number, message: string]> = {
   ENODATA: ['EAI_NODATA', -5, 'No address associated with hostname'],
 };
 
+// What gethostbyaddr(3) leaves in h_errno, which Python's socket.herror carries (hstrerror's words).
+const H_ERRNO: Record<string, [code: string, errno: number, message: string]> = {
+  ENOTFOUND: ['HOST_NOT_FOUND', 1, 'Unknown host'],
+  EAI_NONAME: ['HOST_NOT_FOUND', 1, 'Unknown host'],
+  ENODATA: ['HOST_NOT_FOUND', 1, 'Unknown host'],
+  EAI_AGAIN: ['TRY_AGAIN', 2, 'Host name lookup failure'],
+};
+
+/** A failed reverse lookup as gethostbyaddr reports it: a host error (socket.herror), not gaierror. */
+export function hostError(err: unknown): NameError {
+  const code = (err as { code?: string }).code ?? '';
+  const [name, errno, message] = H_ERRNO[code] ?? ['NO_RECOVERY', 3, 'Unknown server error'];
+  return new NameError('gethostbyaddr', name, errno, message);
+}
+
 function nameError(syscall: string, err: unknown): NameError {
   const code = (err as { code?: string }).code ?? 'EAI_FAIL';
   const [name, errno, message] = EAI[code] ?? ['EAI_FAIL', -4, 'Non-recoverable failure in name resolution'];
@@ -48,7 +63,7 @@ export class SystemNames implements NamePort {
     try {
       return (await lookupService(address, 0)).hostname;
     } catch (err) {
-      throw nameError('gethostbyaddr', err);
+      throw hostError(err);
     }
   }
 

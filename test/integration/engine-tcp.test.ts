@@ -216,6 +216,15 @@ describe('recv', () => {
     expect(text(rest.data)).toBe(' world');
   });
 
+  it('recvfrom on a connected TCP socket names no sender: the kernel gives none (Python shows None)', async () => {
+    const h = harness();
+    const { c, a } = await pair(h);
+    await h.call('client', { op: 'sendall', socket: c, data: b64('hi') });
+    const r = await h.call<ResultOf<'recvfrom'>>('server', { op: 'recvfrom', socket: a, bufsize: 10 });
+    expect(text(r.data)).toBe('hi');
+    expect(r.address).toBeNull();
+  });
+
   it('with MSG_PEEK leaves the bytes where they were', async () => {
     const h = harness();
     const { c, a } = await pair(h);

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { explainError } from '../../../gateway/protocol/explain.js';
 import type { CallError } from '../../../gateway/protocol/messages.js';
 import { gatewayError, kernelError, prompt } from './fake-backend.js';
 
@@ -87,6 +88,44 @@ describe('a failed call prints as Python prints it, then one plain line', () => 
     ]);
   });
 
+  it('an address with no name is socket.herror, as gethostbyaddr(3) reports it', async () => {
+    const { run, backend } = prompt();
+    const unknown = {
+      code: 'HOST_NOT_FOUND',
+      errno: 1,
+      syscall: 'gethostbyaddr',
+      message: '[Errno 1] Unknown host',
+      explain: 'The resolver knows no name for that address.',
+    };
+    backend.fail('gethostbyaddr', unknown);
+    expect(await run('socket.gethostbyaddr("192.0.2.1")')).toEqual([
+      'socket.herror: [Errno 1] Unknown host',
+      '  ↳ The resolver knows no name for that address.',
+    ]);
+    // Seed 002 catches it by name.
+    backend.fail('gethostbyaddr', unknown);
+    expect(
+      await run(
+        'try:\n    socket.gethostbyaddr("192.0.2.1")\nexcept socket.herror as e:\n    print("herror", e.errno, e.strerror)\n',
+      ),
+    ).toEqual(['herror 1 Unknown host']);
+  });
+
+  it('a value the gateway refuses is a rule of the playground, not a lost connection', async () => {
+    const { run, backend } = prompt();
+    backend.fail('gethostname', {
+      code: 'EGW_PROTO',
+      errno: null,
+      syscall: 'gethostname',
+      message: 'call gethostname: something the protocol does not take',
+      explain: explainError('EGW_PROTO', { syscall: 'gethostname' }),
+    });
+    expect(await run('socket.gethostname()')).toEqual([
+      'PermissionError: [Errno 13] [playground] call gethostname: something the protocol does not take',
+      "  ↳ The gateway's protocol does not take this value, so the call never reached the kernel (a limit of the playground).",
+    ]);
+  });
+
   it('an unknown service is OSError: service/proto not found', async () => {
     const { run, backend } = prompt();
     backend.fail('getservbyname', {
@@ -99,7 +138,7 @@ describe('a failed call prints as Python prints it, then one plain line', () => 
     expect((await run('socket.getservbyname("nope", "tcp")'))[0]).toBe('OSError: service/proto not found');
   });
 
-  it('a rule of the playground is PermissionError: [playground] ...', async () => {
+  it('a rule of the playground is PermissionError: [Errno 13] [playground] ...', async () => {
     const lines = await failing(
       'bind',
       {
@@ -113,8 +152,27 @@ describe('a failed call prints as Python prints it, then one plain line', () => 
       's.bind(("0.0.0.0", 80))',
     );
     expect(lines).toEqual([
-      'PermissionError: [playground] this session may bind ports 40000-40009 on 127.0.0.1',
+      'PermissionError: [Errno 13] [playground] this session may bind ports 40000-40009 on 127.0.0.1',
       '  ↳ The playground gives each session its own ports on loopback; bind one of those.',
+    ]);
+  });
+
+  it("a rule of the playground has the errno and strerror that seed 004's handler prints", async () => {
+    const p = prompt();
+    await p.run('s = socket.socket()');
+    p.backend.fail('bind', {
+      code: 'EGW_BIND_DENIED',
+      errno: null,
+      syscall: 'bind',
+      message: 'binding 0.0.0.0 (every interface) is not allowed here',
+      explain: '',
+    });
+    expect(
+      await p.run(
+        "try:\n    s.bind(('', 8888))\nexcept socket.error as msg:\n    print('Bind failed. Error Code : ' + str(msg.errno) + ' Message ' + msg.strerror)\n",
+      ),
+    ).toEqual([
+      'Bind failed. Error Code : 13 Message [playground] binding 0.0.0.0 (every interface) is not allowed here',
     ]);
   });
 

@@ -89,10 +89,10 @@ describe('select.select', () => {
     expect(selects(backend)).toEqual([]);
     // A playground limit is said as one.
     expect(await lines('select.select([a.fileno()], [], [])')).toEqual([
-      'PermissionError: [playground] select() here watches socket objects: pass the socket itself, not its fileno()',
+      'PermissionError: [Errno 13] [playground] select() here watches socket objects: pass the socket itself, not its fileno()',
     ]);
     expect(await lines('select.select([a], [], [], 100000)')).toEqual([
-      'PermissionError: [playground] timeouts are limited to 86400 seconds here',
+      'PermissionError: [Errno 13] [playground] timeouts are limited to 86400 seconds here',
     ]);
     expect(await lines('select.error is OSError')).toEqual(['True']);
   });

@@ -435,11 +435,11 @@ describe("argument mistakes are caught before any call, with Python's words", ()
   it('says plainly when an option or flag is not one the playground offers', async () => {
     const { run } = await withSockets();
     expect(await run('s.setsockopt(socket.SOL_SOCKET, 5, 1)')).toEqual([
-      'PermissionError: [playground] socket option (level 1, option 5) is not offered',
+      'PermissionError: [Errno 13] [playground] socket option (level 1, option 5) is not offered',
       '  ↳ The options offered here are SO_REUSEADDR, SO_TYPE, SO_ERROR, SO_BROADCAST, SO_SNDBUF, SO_RCVBUF, SO_KEEPALIVE, SO_LINGER, SO_REUSEPORT, SO_ACCEPTCONN, TCP_NODELAY.',
     ]);
     expect((await run('s.recv(10, 1)'))[0]).toBe(
-      'PermissionError: [playground] recv flags 1 are not offered',
+      'PermissionError: [Errno 13] [playground] recv flags 1 are not offered',
     );
   });
 
@@ -471,5 +471,35 @@ describe("argument mistakes are caught before any call, with Python's words", ()
     expect(await run('help(socket.socket)')).toEqual([
       'socket(family=AF_INET, type=SOCK_STREAM, proto=0): a new socket; the kernel gives it a file descriptor.',
     ]);
+  });
+});
+
+describe('names Python checks before asking the resolver', () => {
+  // Each expected line is python3.11's own, on this machine.
+  it.each([
+    ["socket.gethostbyname('')", "'0.0.0.0'"],
+    ["socket.gethostbyaddr('')", 'OSError: wildcard resolved to multiple address'],
+    ["socket.getaddrinfo('', 80)", 'socket.gaierror: [Errno -2] Name or service not known'],
+    ["socket.getservbyname('', 'tcp')", 'OSError: service/proto not found'],
+    ["socket.getservbyname('x' * 70, 'tcp')", 'OSError: service/proto not found'],
+    [
+      "socket.gethostbyname('a' * 64)",
+      "UnicodeError: encoding with 'idna' codec failed (UnicodeError: label too long)",
+    ],
+    [
+      "socket.gethostbyname('a..b')",
+      "UnicodeError: encoding with 'idna' codec failed (UnicodeError: label empty or too long)",
+    ],
+    ["socket.gethostbyname('a.' * 130)", 'socket.gaierror: [Errno -2] Name or service not known'],
+    [
+      "socket.create_connection(('a' * 64, 80))",
+      "UnicodeError: encoding with 'idna' codec failed (UnicodeError: label too long)",
+    ],
+    ["socket.socket().connect(('x' * 300, 80))", 'socket.gaierror: [Errno -2] Name or service not known'],
+  ])('%s', async (line, expected) => {
+    const { run, backend } = prompt();
+    expect((await run(line))[0]).toBe(expected);
+    // Answered without asking the gateway's resolver.
+    expect(backend.calls.filter((c) => c.op !== 'socket' && c.op !== 'close')).toEqual([]);
   });
 });

@@ -129,6 +129,10 @@ describe('values, operators, methods and built-ins behave as in Python', () => {
       "((3, 1), ['1', '2'], [1, 'a'], True, False)",
     ],
     [
+      'issubclass(ConnectionRefusedError, OSError), issubclass(OSError, (ValueError, OSError)), issubclass(bool, int), issubclass(int, object), issubclass(socket.gaierror, ValueError)',
+      '(True, True, True, True, False)',
+    ],
+    [
       'type(1), type(""), type(b""), type(None), type([]), type(()), type({}), type(1.0), type(True), type(range(1))',
       "(<class 'int'>, <class 'str'>, <class 'bytes'>, <class 'NoneType'>, <class 'list'>, <class 'tuple'>, <class 'dict'>, <class 'float'>, <class 'bool'>, <class 'range'>)",
     ],

@@ -2,6 +2,7 @@
 // matches replies to requests, and hands every message to the store and to whoever listens (a raw
 // session's streams). Knows nothing of React.
 
+import { explainError } from '../../../gateway/protocol/explain.js';
 import {
   type Call,
   type CallError,
@@ -102,6 +103,21 @@ export class GatewayConnection {
       const reply = await this.request({ type: 'call', program, call }, id);
       if (reply.type === 'call-returned') return { ok: true, result: reply.result };
       if (reply.type === 'call-failed') return { ok: false, error: reply.error };
+      // The gateway answered, refusing the request itself (a value its protocol does not take, a
+      // rate): a rule of the playground for this call, not a lost connection.
+      if (reply.type === 'error' && reply.id !== null) {
+        const { code, message } = reply;
+        return {
+          ok: false,
+          error: {
+            code,
+            errno: null,
+            syscall: call.op,
+            message,
+            explain: explainError(code, { syscall: call.op }),
+          },
+        };
+      }
       throw new Error(reply.type === 'error' ? reply.message : `unexpected reply ${reply.type}`);
     } finally {
       signal?.removeEventListener('abort', onAbort);

@@ -159,7 +159,7 @@ export function resultLabel(r: CallResult, nameOf: SocketName = unnamed): string
         ? "b'' (0 bytes: the peer closed)"
         : `${pyBytes(b64Bytes(r.data), 24)} (${byteCount(r.bytes)})`;
     case 'recvfrom':
-      return `${pyBytes(b64Bytes(r.data), 24)} from ${addr(r.address)}${r.truncated ? ` (truncated: ${r.datagramBytes} sent)` : ''}`;
+      return `${pyBytes(b64Bytes(r.data), 24)}${r.address ? ` from ${addr(r.address)}` : ''}${r.truncated ? ` (truncated: ${r.datagramBytes} sent)` : ''}`;
     case 'connect_ex':
       return r.errno === 0 ? '0' : `${r.errno} (${r.errnoName})`;
     case 'select':

@@ -327,6 +327,14 @@ function isInstance(v: PyValue, cls: PyValue): boolean {
   return cls === OBJECT_TYPE || isSubtype(typeOf(v), cls);
 }
 
+function isSubclass(cls: PyType, of: PyValue): boolean {
+  if (of.kind === 'tuple') return of.items.some((c) => isSubclass(cls, c));
+  if (of.kind !== 'type') {
+    throw pyError('TypeError', 'issubclass() arg 2 must be a class, a tuple of classes, or a union');
+  }
+  return of === OBJECT_TYPE || isSubtype(cls, of);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Functions
 
@@ -397,6 +405,13 @@ const FUNCTIONS: Record<string, BuiltinImpl> = {
     noKeywords('isinstance', kwargs);
     if (args.length !== 2) throw pyError('TypeError', `isinstance expected 2 arguments, got ${args.length}`);
     return pyBool(isInstance(args[0]!, args[1]!));
+  },
+  issubclass: (_ctx, args, kwargs) => {
+    noKeywords('issubclass', kwargs);
+    if (args.length !== 2) throw pyError('TypeError', `issubclass expected 2 arguments, got ${args.length}`);
+    const cls = args[0]!;
+    if (cls.kind !== 'type') throw pyError('TypeError', 'issubclass() arg 1 must be a class');
+    return pyBool(isSubclass(cls, args[1]!));
   },
   hex: (_ctx, args, kwargs) => {
     const n = toInt(bind('hex', [P('number')], args, kwargs)[0]!);

@@ -2,7 +2,7 @@
 // gateway CallError to the exception Python would raise (errno name -> ConnectionRefusedError...),
 // and how an uncaught one is printed: one Python line, then one plain line of explanation.
 
-import { type CallError, MAX_TIMEOUT_SECONDS } from '../../../gateway/protocol/messages.js';
+import { type CallError, HOST_ERROR_CODES, MAX_TIMEOUT_SECONDS } from '../../../gateway/protocol/messages.js';
 import { excStr, excTypeName } from './repr.js';
 import {
   hashKey,
@@ -133,9 +133,20 @@ export function pyError(name: ExcName, message?: string, explain: string | null 
   return new PyException(makeExc(excType(name), message === undefined ? [] : [pyStr(message)], explain));
 }
 
+const EACCES = 13;
+
+/**
+ * A rule of the playground, not an answer of the kernel: PermissionError with EACCES (what a kernel
+ * that forbids something says), so `e.errno` and `e.strerror` work in handlers written for real
+ * refusals, and `[playground]` at the start of its text, so nobody takes it for the kernel's.
+ */
+export function playgroundExc(message: string, explain: string | null = null): PyExc {
+  return makeExc(excType('PermissionError'), [pyInt(EACCES), pyStr(`[playground] ${message}`)], explain);
+}
+
 /** A limit of the playground, not an answer of the kernel: said plainly, as the gateway says its rules. */
 export const playgroundError = (message: string, explain: string | null = null): PyException =>
-  new PyException(makeExc(excType('PermissionError'), [pyStr(`[playground] ${message}`)], explain));
+  new PyException(playgroundExc(message, explain));
 
 /** A timeout past the gateway's longest (settimeout, select.select). */
 export const timeoutLimit = (): PyException =>
@@ -209,10 +220,13 @@ export function excFromCallError(err: CallError): PyExc {
       err.errno === null ? [pyStr(err.message)] : [pyInt(err.errno), pyStr(strerrorOf(err.message))];
     return makeExc(excType('gaierror'), args, explain);
   }
+  if (HOST_ERROR_CODES.has(err.code) && err.errno !== null)
+    return makeExc(excType('herror'), [pyInt(err.errno), pyStr(strerrorOf(err.message))], explain);
   if (err.code.startsWith('EGW_')) {
     // A rule of the playground, not the kernel's answer: say so plainly.
-    const name: ExcName = err.code === 'EGW_INTERNAL' ? 'OSError' : 'PermissionError';
-    return makeExc(excType(name), [pyStr(`[playground] ${err.message}`)], explain);
+    if (err.code === 'EGW_INTERNAL')
+      return makeExc(excType('OSError'), [pyStr(`[playground] ${err.message}`)], explain);
+    return playgroundExc(err.message, explain);
   }
   if (err.errno === null) return makeExc(excType('OSError'), [pyStr(err.message)], explain);
   const name = ERRNO_CLASS[err.code] ?? 'OSError';

@@ -83,6 +83,28 @@ function knownHost(host: string, family: Family): string | null {
   return isIpLiteral(host) ? host : null;
 }
 
+/** socket.gaierror(errno, text), as the resolver's failures are raised. */
+const gaierror = (errno: number, text: string): PyException =>
+  new PyException(makeExc(excType('gaierror'), [pyInt(errno), pyStr(text)]));
+
+const NO_SUCH_NAME = () => gaierror(-2, 'Name or service not known');
+
+/**
+ * A host name on its way to the resolver, checked as Python checks it first: its idna codec refuses
+ * an empty label or one of 64 characters or more (UnicodeError), and no resolver knows a name longer
+ * than `longest` (the protocol's limit for the call).
+ */
+function resolverHost(name: string, longest = 255): string {
+  const labels = name.split('.');
+  const idna = (why: string) =>
+    pyError('UnicodeError', `encoding with 'idna' codec failed (UnicodeError: ${why})`);
+  for (const label of labels.slice(0, -1))
+    if (label.length === 0 || label.length >= 64) throw idna('label empty or too long');
+  if (labels[labels.length - 1]!.length >= 64) throw idna('label too long');
+  if (name.length > longest) throw NO_SUCH_NAME();
+  return name;
+}
+
 /** A Python address tuple -> the protocol's [host, port], with CPython's messages for mistakes. */
 function toAddress(sock: PySocket, v: PyValue, fname: string): Address {
   const fam = sock.family;
@@ -96,7 +118,10 @@ function toAddress(sock: PySocket, v: PyValue, fname: string): Address {
     if (v.items.length !== 2) throw pyError('TypeError', 'AF_INET address must be a pair (host, port)');
   }
   const [host, port] = v.items;
-  return [hostText(host!), portNumber(port!, fname)];
+  const text = hostText(host!);
+  // Longer than any name: the resolver cannot know it.
+  if (text.length > 255) throw NO_SUCH_NAME();
+  return [text, portNumber(port!, fname)];
 }
 
 function hostText(v: PyValue): string {
@@ -329,7 +354,8 @@ const SOCKET_METHODS: Record<string, SocketMethod> = {
     const bufsize = bufferSize(b!, 'recvfrom');
     const flags = recvFlags(f!);
     const r = await ctx.gateway({ op: 'recvfrom', socket: s.handle, bufsize, ...(flags ? { flags } : {}) });
-    return pyTuple([pyBytes(fromBase64(r.data)), addressValue(r.address, s.family)]);
+    const from = r.address === null ? NONE : addressValue(r.address, s.family);
+    return pyTuple([pyBytes(fromBase64(r.data)), from]);
   },
 
   async shutdown(s, args, kwargs, ctx) {
@@ -561,7 +587,9 @@ const MODULE_FUNCTIONS: Record<
         `gethostbyname() argument 1 must be str, bytes or bytearray, not ${typeName(n!)}`,
       );
     }
-    return pyStr((await ctx.gateway({ op: 'gethostbyname', name: n!.value })).address);
+    // Python answers the empty name itself: the wildcard address.
+    if (n!.value === '') return pyStr('0.0.0.0');
+    return pyStr((await ctx.gateway({ op: 'gethostbyname', name: resolverHost(n!.value) })).address);
   },
   async gethostbyaddr(ctx, args, kwargs) {
     noKeywords('gethostbyaddr', kwargs);
@@ -572,7 +600,8 @@ const MODULE_FUNCTIONS: Record<
         `gethostbyaddr() argument 1 must be str, bytes or bytearray, not ${typeName(n!)}`,
       );
     }
-    const r = await ctx.gateway({ op: 'gethostbyaddr', address: n!.value });
+    if (n!.value === '') throw pyError('OSError', 'wildcard resolved to multiple address');
+    const r = await ctx.gateway({ op: 'gethostbyaddr', address: resolverHost(n!.value, 64) });
     return pyTuple([pyStr(r.name), pyList(r.aliases.map(pyStr)), pyList(r.addresses.map(pyStr))]);
   },
   async getaddrinfo(ctx, args, kwargs) {
@@ -608,9 +637,10 @@ const MODULE_FUNCTIONS: Record<
     if (tnum !== 0 && type === undefined) {
       throw new PyException(makeExc(excType('gaierror'), [pyInt(-7), pyStr('ai_socktype not supported')]));
     }
+    if (h!.value === '') throw NO_SUCH_NAME();
     const r = await ctx.gateway({
       op: 'getaddrinfo',
-      host: h!.value,
+      host: resolverHost(h!.value),
       port,
       ...(family !== 'AF_UNSPEC' ? { family } : {}),
       ...(type ? { type } : {}),
@@ -633,6 +663,8 @@ const MODULE_FUNCTIONS: Record<
     if (n!.kind !== 'str')
       throw pyError('TypeError', `getservbyname() argument 1 must be str, not ${typeName(n!)}`);
     const proto = resolverProto(p!, 'getservbyname');
+    // No service has an empty name or one past the protocol's 64 characters.
+    if (n!.value === '' || n!.value.length > 64) throw pyError('OSError', 'service/proto not found');
     return pyInt((await ctx.gateway({ op: 'getservbyname', name: n!.value, proto })).port);
   },
   async getservbyport(ctx, args, kwargs) {
@@ -653,7 +685,10 @@ const MODULE_FUNCTIONS: Record<
     if (a!.kind !== 'tuple' || a!.items.length !== 2) {
       throw pyError('TypeError', 'create_connection() takes an address pair (host, port)');
     }
+    // Python's create_connection asks getaddrinfo first, with its idna checks.
     const host = hostText(a!.items[0]!);
+    if (host === '') throw NO_SUCH_NAME();
+    resolverHost(host);
     const family: Family = host.includes(':') ? 'AF_INET6' : 'AF_INET';
     // Python makes it with getaddrinfo's answer, whose proto for TCP is 6.
     const sock = await createSocket(

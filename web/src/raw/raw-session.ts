@@ -593,7 +593,8 @@ export class RawSessionController {
       );
       this.listenWait = null;
       if (this.state.listener?.socket !== listener) return;
-      if (r.ok && r.result.op === 'recvfrom') {
+      // A UDP socket's datagrams always name their sender.
+      if (r.ok && r.result.op === 'recvfrom' && r.result.address) {
         const from = r.result.address;
         const key = shortAddress(from);
         let id = peers.get(key);

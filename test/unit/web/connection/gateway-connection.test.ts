@@ -105,6 +105,24 @@ describe('the page speaking to the gateway', () => {
     expect(await reply).toEqual({ ok: true, bytes: 3 });
   });
 
+  it("turns the gateway's refusal of a call into that call's error, not a lost connection", async () => {
+    const { conn, ws } = await connected(false);
+    const call = conn.call('client', { op: 'gethostbyname', name: 'x' });
+    const id = (JSON.parse(ws.sent.at(-1) as string) as { id: string }).id;
+    const message = 'call gethostbyname: "name" must be a string of 1..255 characters';
+    ws.receive(JSON.stringify({ type: 'error', id, code: 'EGW_PROTO', message }));
+    expect(await call).toEqual({
+      ok: false,
+      error: {
+        code: 'EGW_PROTO',
+        errno: null,
+        syscall: 'gethostbyname',
+        message,
+        explain: expect.stringContaining('never reached the kernel'),
+      },
+    });
+  });
+
   it('sends a write as JSON to a gateway that did not agree', async () => {
     const { conn, ws } = await connected(false);
     void conn.write('s_1', Uint8Array.from([104, 105]));
