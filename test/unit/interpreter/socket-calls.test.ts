@@ -60,6 +60,11 @@ describe('socket.socket()', () => {
     expect(await run('u')).toEqual([
       "<socket.socket fd=4, family=AddressFamily.AF_INET, type=SocketKind.SOCK_DGRAM, proto=0, laddr=('127.0.0.1', 53422), raddr=('127.0.0.1', 7007)>",
     ]);
+    // A method named without its parentheses, as seed 000 lists them: close is socket.py's, recv _socket's.
+    expect(await run('s.close')).toEqual([
+      "<bound method socket.close of <socket.socket fd=3, family=AddressFamily.AF_INET, type=SocketKind.SOCK_STREAM, proto=0, laddr=('127.0.0.1', 5220)>>",
+    ]);
+    expect((await run('s.recv'))[0]).toMatch(/^<built-in method recv of socket object at 0x[0-9a-f]+>$/);
     await run('s.close()');
     expect(await run('s')).toEqual([
       '<socket.socket [closed] fd=-1, family=AddressFamily.AF_INET, type=SocketKind.SOCK_STREAM, proto=0>',

@@ -4,6 +4,9 @@
 import { enumMemberName, MSG_FLAGS } from './constants.js';
 import { codePoints, type PyExc, type PySocket, type PyValue } from './values.js';
 
+/** Methods socket.py defines in Python (the rest are _socket's, in C). */
+const PYTHON_LEVEL_METHODS: ReadonlySet<string> = new Set(['accept', 'close']);
+
 /** A fake but stable object address, shaped like CPython's. */
 export const fakeAddress = (id: number): string =>
   `0x7f5e${(0x1000 + id * 0x50).toString(16).padStart(8, '0')}`;
@@ -169,6 +172,9 @@ export function repr(v: PyValue, seen: Set<PyValue> = new Set()): string {
         : `<${v.name} object at ${fakeAddress(v.id)}>`;
     case 'builtin':
       if (v.self === null) return `<built-in function ${v.name}>`;
+      // socket.py writes these in Python over _socket's: a bound method, not a built-in one.
+      if (v.self.kind === 'socket' && PYTHON_LEVEL_METHODS.has(v.name))
+        return `<bound method socket.${v.name} of ${repr(v.self, seen)}>`;
       return `<built-in method ${v.name} of ${selfTypeName(v.self)} object at ${fakeAddress(v.id)}>`;
     case 'function':
       return `<function ${v.def.name} at ${fakeAddress(v.id)}>`;
