@@ -139,28 +139,52 @@ describe('a guided lesson', () => {
     const lines = (await steps.locator('.step-line code').allTextContents()).join('\n');
     const echo = /connect\(\('127\.0\.0\.1', (\d+)\)\)/.exec(lines)?.[1];
     expect(echo).toBeDefined();
-    // The exercise, done by hand first; the check comes after.
-    for (const line of [
-      'd = socket.socket()',
-      `d.connect(('127.0.0.1', ${echo}))`,
-      "d.sendall(b'sockets\\n')",
-      'd.recv(1024)',
-      'd.close()',
-    ]) {
-      // Each at its own prompt, once the line before has run (a new prompt follows it).
-      const prompts = (await terminalText(page, 'client')).split('>>>').length;
-      await typeLine(page, 'client', line);
-      await expect
-        .poll(async () => (await terminalText(page, 'client')).split('>>>').length)
-        .toBeGreaterThan(prompts);
-    }
+    const attempt = async (payload: string) => {
+      for (const line of [
+        'd = socket.socket()',
+        `d.connect(('127.0.0.1', ${echo}))`,
+        `d.sendall(b'${payload}')`,
+        'd.recv(1024)',
+        'd.close()',
+      ]) {
+        // Each at its own prompt, once the line before has run (a new prompt follows it).
+        const prompts = (await terminalText(page, 'client')).split('>>>').length;
+        await typeLine(page, 'client', line);
+        await expect
+          .poll(async () => (await terminalText(page, 'client')).split('>>>').length)
+          .toBeGreaterThan(prompts);
+      }
+    };
+    // A first attempt forgets the newline: judged, it fails.
+    await attempt('sockets');
     const exercise = panel.getByRole('region', { name: 'Exercise' });
+    await exercise.getByRole('button', { name: 'Check my work' }).click();
+    await expect
+      .poll(() => exercise.locator('.check-results .fail').count(), { timeout: 10_000 })
+      .toBeGreaterThan(0);
+    // The student starts the exercise again and does it right: the mistake no longer counts.
+    await exercise.getByRole('button', { name: 'Start the exercise again' }).click();
+    await attempt('sockets\\n');
     await exercise.getByRole('button', { name: 'Check my work' }).click();
     await expect.poll(() => exercise.locator('.check-results li').count(), { timeout: 10_000 }).toBe(3);
     expect(await exercise.locator('.check-results .fail').allTextContents()).toEqual([]);
     await expect.poll(() => exercise.locator('h3').textContent()).toBe('Exercise ✓');
     expect(errors).toEqual([]);
     await page.goto(`${pg.url}#/lesson/${LESSON}`);
+  });
+
+  it('judges a line the student typed by hand when they press Check, and offers the next step', async () => {
+    const panel = await openLesson('07-names-and-services');
+    const steps = panel.locator('li.step');
+    for (const i of [0, 1]) {
+      await typeLine(page, 'client', (await steps.nth(i).locator('.step-line code').textContent())!);
+      await steps.nth(i).getByRole('button', { name: 'Check' }).click();
+      await expect
+        .poll(() => steps.nth(i).locator('.step-status').textContent(), { timeout: 10_000 })
+        .toBe('✓ passed');
+    }
+    await expect.poll(() => steps.nth(2).getByRole('button', { name: 'Check' }).count()).toBe(1);
+    expect(errors).toEqual([]);
   });
 
   it('goes back from a blocked line: the steps before replay, the blocked one is not judged failed', {

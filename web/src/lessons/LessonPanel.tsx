@@ -61,12 +61,13 @@ export function LessonPanel({ lessons, lessonId, driver, restart, onClose, onOpe
     [driver],
   );
 
-  // Steps done already (a reload, a lesson opened again): the exercise is judged from now on. (After
-  // the effect above, which forgets the marks of the lesson before.)
+  // The step that is next is judged from the moment it became next: a student who types its line
+  // by hand, then presses Check, is judged on what that line did. Steps done already (a reload, a
+  // lesson opened again) leave the exercise next, judged from now on. (After the effect above, which
+  // forgets the marks of the lesson before.)
   useEffect(() => {
-    if (lesson && (loadProgress(localStorage)[lesson.id]?.done ?? 0) >= lesson.steps.length)
-      markFor(lesson.steps.length);
-  }, [lesson, markFor]);
+    if (lesson) markFor(Math.min(current, lesson.steps.length));
+  }, [lesson, current, markFor]);
 
   const record = useCallback(
     (done: number, ex?: boolean) => {
@@ -178,6 +179,13 @@ export function LessonPanel({ lessons, lessonId, driver, restart, onClose, onOpe
 
   const next = () =>
     guard(async () => void (lesson && current < lesson.steps.length && (await runStep(current))));
+
+  /** A fresh attempt at the exercise: what was done before no longer counts. */
+  const retryExercise = () => {
+    if (!lesson) return;
+    marks.current.set(lesson.steps.length, mark(driver));
+    setExercise({ results: null, running: false });
+  };
 
   const checkExercise = () =>
     guard(async () => {
@@ -332,6 +340,15 @@ export function LessonPanel({ lessons, lessonId, driver, restart, onClose, onOpe
         </button>
         {!allDone && <span className="note"> (after the steps)</span>}
         {exercise.results && <Results results={exercise.results} />}
+        {exercise.results?.some((r) => !r.pass) && (
+          <p className="note">
+            The checks look at everything done since the exercise began, mistakes included.{' '}
+            <button type="button" onClick={retryExercise}>
+              Start the exercise again
+            </button>{' '}
+            to be judged only on what you do next.
+          </p>
+        )}
       </section>
       <Markdown text={text(lesson.closing)} />
       {idx + 1 < lessons.length && (
