@@ -17,7 +17,7 @@ const EXPLAIN: Record<string, (c: ExplainContext) => string> = {
   EADDRINUSE: (c) =>
     c.syscall === 'connect'
       ? 'No local port was free for this connection.'
-      : `${where(c)} is still held by another socket (a listener, or a connection in TIME_WAIT). Set SO_REUSEADDR before bind on both the old and new socket, or wait.`,
+      : `${where(c)} is still held by another socket. A listener (a server still running) holds it until it is closed; a connection in TIME_WAIT holds it for a minute, unless both the old and the new socket set SO_REUSEADDR before bind.`,
   EADDRNOTAVAIL: (c) =>
     `${c.host ?? 'That address'} does not belong to this machine, so nothing can be bound to it.`,
   EACCES: (c) => `Ports below 1024 are privileged: binding ${where(c)} needs root or CAP_NET_BIND_SERVICE.`,
