@@ -18,8 +18,11 @@ export function addressBookServer(quietFlushMs: number, clientOf: ClientOf = () 
   const bookOf = (remote: [string, number]) => {
     const owner = clientOf(remote);
     if (owner === null) return outside;
-    const book = books.get(owner) ?? new Map<string, string>();
-    books.set(owner, book);
+    let book = books.get(owner);
+    if (!book) {
+      book = new Map();
+      books.set(owner, book);
+    }
     return book;
   };
   return {

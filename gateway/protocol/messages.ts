@@ -66,6 +66,11 @@ export const MAX_MESSAGE_BYTES = 64 * 1024;
 /** Longest timeout a call takes (settimeout, select), in seconds: a day. */
 export const MAX_TIMEOUT_SECONDS = 86_400;
 
+/** Longest host name a call carries (a resolver knows none longer), in characters. */
+export const MAX_HOST_NAME = 255;
+/** Longest address text gethostbyaddr takes, and longest service name getservbyname takes. */
+export const MAX_SHORT_NAME = 64;
+
 /**
  * CallError codes of a failed reverse lookup (gethostbyaddr): h_errno's names, with its numbers as
  * errno (HOST_NOT_FOUND 1, TRY_AGAIN 2, NO_RECOVERY 3). Python raises socket.herror for these and
@@ -450,7 +455,7 @@ class Reader {
       !Array.isArray(v) ||
       v.length !== 2 ||
       typeof v[0] !== 'string' ||
-      v[0].length > 255 ||
+      v[0].length > MAX_HOST_NAME ||
       typeof v[1] !== 'number' ||
       !Number.isInteger(v[1]) ||
       v[1] < 0 ||
@@ -568,18 +573,18 @@ function parseCall(raw: Json, id: string): Call {
     case 'gethostname':
       return { op };
     case 'gethostbyname':
-      return { op, name: r.str('name', 255) };
+      return { op, name: r.str('name', MAX_HOST_NAME) };
     case 'getaddrinfo': {
       const port = raw.port === null || raw.port === undefined ? null : r.int('port', 0, 65535);
-      const call: Call = { op, host: r.str('host', 255), port };
+      const call: Call = { op, host: r.str('host', MAX_HOST_NAME), port };
       if (raw.family !== undefined) call.family = r.oneOf('family', FAMILIES);
       if (raw.type !== undefined) call.type = r.oneOf('type', TYPES);
       return call;
     }
     case 'gethostbyaddr':
-      return { op, address: r.str('address', 64) };
+      return { op, address: r.str('address', MAX_SHORT_NAME) };
     case 'getservbyname':
-      return { op, name: r.str('name', 64), proto: r.oneOf('proto', ['tcp', 'udp'] as const) };
+      return { op, name: r.str('name', MAX_SHORT_NAME), proto: r.oneOf('proto', ['tcp', 'udp'] as const) };
     case 'getservbyport':
       return { op, port: r.int('port', 0, 65535), proto: r.oneOf('proto', ['tcp', 'udp'] as const) };
     default:

@@ -319,21 +319,15 @@ export function typeOf(v: PyValue): PyType {
   }
 }
 
-function isInstance(v: PyValue, cls: PyValue): boolean {
-  if (cls.kind === 'tuple') return cls.items.some((c) => isInstance(v, c));
-  if (cls.kind !== 'type') {
-    throw pyError('TypeError', 'isinstance() arg 2 must be a type, a tuple of types, or a union');
-  }
-  return cls === OBJECT_TYPE || isSubtype(typeOf(v), cls);
-}
-
-function isSubclass(cls: PyType, of: PyValue): boolean {
-  if (of.kind === 'tuple') return of.items.some((c) => isSubclass(cls, c));
-  if (of.kind !== 'type') {
-    throw pyError('TypeError', 'issubclass() arg 2 must be a class, a tuple of classes, or a union');
-  }
+/** isinstance's and issubclass's second argument: a type, or a tuple of them, any of which matches. */
+function isSubclass(cls: PyType, of: PyValue, badSecond: string): boolean {
+  if (of.kind === 'tuple') return of.items.some((c) => isSubclass(cls, c, badSecond));
+  if (of.kind !== 'type') throw pyError('TypeError', badSecond);
   return of === OBJECT_TYPE || isSubtype(cls, of);
 }
+
+const isInstance = (v: PyValue, cls: PyValue): boolean =>
+  isSubclass(typeOf(v), cls, 'isinstance() arg 2 must be a type, a tuple of types, or a union');
 
 // ---------------------------------------------------------------------------------------------
 // Functions
@@ -411,7 +405,9 @@ const FUNCTIONS: Record<string, BuiltinImpl> = {
     if (args.length !== 2) throw pyError('TypeError', `issubclass expected 2 arguments, got ${args.length}`);
     const cls = args[0]!;
     if (cls.kind !== 'type') throw pyError('TypeError', 'issubclass() arg 1 must be a class');
-    return pyBool(isSubclass(cls, args[1]!));
+    return pyBool(
+      isSubclass(cls, args[1]!, 'issubclass() arg 2 must be a class, a tuple of classes, or a union'),
+    );
   },
   hex: (_ctx, args, kwargs) => {
     const n = toInt(bind('hex', [P('number')], args, kwargs)[0]!);

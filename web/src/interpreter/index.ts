@@ -50,7 +50,8 @@
 // (select.select, answered by the gateway's select call: the kernel's poll).
 // Built-ins: print(sep=, end=), input (a line typed into the terminal; Ctrl-D is EOFError), len,
 // repr, str, int, float, bool, bytes, list, tuple, dict, range, type, isinstance, hex, oct, bin, ord,
-// chr, abs, round, divmod, min, max, sum, sorted, reversed, enumerate, zip, map, filter, any, all, format, ascii, help, bytes.fromhex, the exception classes.
+// chr, abs, round, divmod, min, max, sum, sorted, reversed, enumerate, zip, map, filter, any, all,
+// format, ascii, help, issubclass, bytes.fromhex, the exception classes.
 // str methods: encode upper lower strip lstrip rstrip split splitlines join replace startswith
 // endswith find rfind index count format capitalize title swapcase center ljust rjust zfill
 // partition rpartition isdigit isalpha isalnum isspace isupper islower isnumeric isdecimal casefold.

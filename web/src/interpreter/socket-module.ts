@@ -6,6 +6,8 @@ import {
   type Address,
   type Family,
   fromBase64,
+  MAX_HOST_NAME,
+  MAX_SHORT_NAME,
   MAX_TIMEOUT_SECONDS,
   type RecvFlag,
   type SockType,
@@ -94,7 +96,7 @@ const NO_SUCH_NAME = () => gaierror(-2, 'Name or service not known');
  * an empty label or one of 64 characters or more (UnicodeError), and no resolver knows a name longer
  * than `longest` (the protocol's limit for the call).
  */
-function resolverHost(name: string, longest = 255): string {
+function resolverHost(name: string, longest = MAX_HOST_NAME): string {
   const labels = name.split('.');
   const idna = (why: string) =>
     pyError('UnicodeError', `encoding with 'idna' codec failed (UnicodeError: ${why})`);
@@ -120,7 +122,7 @@ function toAddress(sock: PySocket, v: PyValue, fname: string): Address {
   const [host, port] = v.items;
   const text = hostText(host!);
   // Longer than any name: the resolver cannot know it.
-  if (text.length > 255) throw NO_SUCH_NAME();
+  if (text.length > MAX_HOST_NAME) throw NO_SUCH_NAME();
   return [text, portNumber(port!, fname)];
 }
 
@@ -601,7 +603,7 @@ const MODULE_FUNCTIONS: Record<
       );
     }
     if (n!.value === '') throw pyError('OSError', 'wildcard resolved to multiple address');
-    const r = await ctx.gateway({ op: 'gethostbyaddr', address: resolverHost(n!.value, 64) });
+    const r = await ctx.gateway({ op: 'gethostbyaddr', address: resolverHost(n!.value, MAX_SHORT_NAME) });
     return pyTuple([pyStr(r.name), pyList(r.aliases.map(pyStr)), pyList(r.addresses.map(pyStr))]);
   },
   async getaddrinfo(ctx, args, kwargs) {
@@ -663,8 +665,9 @@ const MODULE_FUNCTIONS: Record<
     if (n!.kind !== 'str')
       throw pyError('TypeError', `getservbyname() argument 1 must be str, not ${typeName(n!)}`);
     const proto = resolverProto(p!, 'getservbyname');
-    // No service has an empty name or one past the protocol's 64 characters.
-    if (n!.value === '' || n!.value.length > 64) throw pyError('OSError', 'service/proto not found');
+    // No service has an empty name or one past the protocol's limit.
+    if (n!.value === '' || n!.value.length > MAX_SHORT_NAME)
+      throw pyError('OSError', 'service/proto not found');
     return pyInt((await ctx.gateway({ op: 'getservbyname', name: n!.value, proto })).port);
   },
   async getservbyport(ctx, args, kwargs) {

@@ -132,9 +132,8 @@ export function LessonPanel({ lessons, lessonId, driver, restart, onClose, onOpe
     const results = await judgeUntil(driver, m, step.checks, 6000);
     const pass = results.every((r) => r.pass);
     setStep(i, { running: false, results });
-    // The exercise starts when the last step is done: the student does the work, then asks for a
-    // check, and is judged on everything done in between.
-    if (pass && i === lesson.steps.length - 1) markFor(lesson.steps.length);
+    // (The exercise starts when the last step is done, as the next step's window opens: see the
+    // effect on `current`. The student does the work, then asks for a check.)
     if (pass) {
       setCurrent((c) => Math.max(c, i + 1));
       record(i + 1);

@@ -120,9 +120,7 @@ export function ProgramTerminal({ program, backend, fontSize, theme, onReady, on
         signal.addEventListener('abort', stop, { once: true });
         prompt();
         lineWanted();
-        const pending = typeahead;
-        typeahead = '';
-        if (pending) handle(pending);
+        replayTypeahead();
       });
     const interp = new Interpreter(
       { call: (call, signal) => backend.call(call, signal, source) },
@@ -166,10 +164,15 @@ export function ProgramTerminal({ program, backend, fontSize, theme, onReady, on
         editor.reset(block.length > 0 ? '... ' : '>>> ');
         prompt();
         lineWanted();
-        const pending = typeahead;
-        typeahead = '';
-        if (pending) handle(pending);
+        replayTypeahead();
       }
+    };
+
+    /** Keys typed while the program was busy, now that it wants a line (prompt or input()). */
+    const replayTypeahead = () => {
+      const pending = typeahead;
+      typeahead = '';
+      if (pending) handle(pending);
     };
 
     /**
