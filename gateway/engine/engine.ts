@@ -190,6 +190,14 @@ interface Pending {
 
 export const QUIET_TICK_MS = 250;
 const GHOST_TICK_MS = 1000;
+/** States of a connection the kernel keeps apart from any fd (the rest wait in a backlog). */
+const OUTLIVES_CLOSE: ReadonlySet<string> = new Set([
+  'FIN_WAIT1',
+  'FIN_WAIT2',
+  'CLOSING',
+  'LAST_ACK',
+  'TIME_WAIT',
+]);
 const MAX_PEEK = 64 * 1024;
 const NAME_TIMEOUT_MS = 5000;
 /** One read of a stream's loop: what nc asks for is smaller; this keeps bulk transfers to few events. */
@@ -1134,14 +1142,10 @@ export class Engine {
       );
     }
     const view = this.kernelView(rec);
-    if (
-      view.proto === 'tcp' &&
-      rec.local &&
-      rec.remote &&
-      view.state !== 'CLOSED' &&
-      view.state !== 'LISTEN'
-    ) {
-      // The kernel keeps the connection after close(): FIN_WAIT, TIME_WAIT... shown from /proc.
+    if (view.proto === 'tcp' && rec.local && rec.remote && view.state !== 'LISTEN') {
+      // The kernel keeps the connection after close(): FIN_WAIT, TIME_WAIT... shown from /proc. A
+      // socket that reads CLOSED may have its TIME_WAIT apart already (see readGhosts): it stays
+      // this program's after the fd is gone.
       this.closedTuples.set(tupleKey(rec.local, rec.remote), {
         at: this.o.clock(),
         program: rec.program,
@@ -1400,11 +1404,15 @@ export class Engine {
     for (const [key, g] of this.ghosts) {
       if (seen.has(key)) continue;
       this.ghosts.delete(key);
-      this.closedTuples.delete(tupleKey(g.local, g.remote));
+      const tuple = tupleKey(g.local, g.remote);
+      this.closedTuples.delete(tuple);
       const view = JSON.parse(g.last) as KernelSocket;
+      // A connection that left the backlog because accept() gave it an fd was not forgotten.
+      const taken = held.get(tuple);
+      const accepted = taken && !OUTLIVES_CLOSE.has(view.state) ? { accepted: taken.handle } : {};
       this.send({
         type: 'state-changed',
-        kernel: { ...view, state: 'CLOSED', recvQ: 0, sendQ: 0, gone: true },
+        kernel: { ...view, state: 'CLOSED', recvQ: 0, sendQ: 0, gone: true, ...accepted },
       });
     }
     // A closed connection the kernel forgot before we looked has nothing to show; but a read that

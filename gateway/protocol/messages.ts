@@ -255,8 +255,10 @@ export interface KernelSocket {
   acceptQ?: number;
   /** Listeners: the backlog the kernel is using. */
   backlog?: number;
-  /** True once the kernel has forgotten the socket entirely. */
+  /** True once the kernel has forgotten the socket entirely, or it left the no-fd list. */
   gone?: boolean;
+  /** A connection gone from the backlog because accept() gave it an fd: that socket's handle. */
+  accepted?: string;
 }
 
 // ---------------------------------------------------------------------------------------------

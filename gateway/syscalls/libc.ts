@@ -26,7 +26,7 @@ import type {
   SocketOption,
   SockType,
 } from '../protocol/messages.js';
-import { EPOLL_EVENT, LINUX, SOCKOPT_NUMBERS, TCP_STATES } from './platform-linux.js';
+import { EPOLL_EVENT, LINUX, SOCKOPT_NUMBERS, TCP_STATES, unacknowledgedBytes } from './platform-linux.js';
 import { parseProcNetTcp } from './proc-net-tcp.js';
 import { decodeSockaddr, encodeSockaddr } from './sockaddr.js';
 
@@ -379,7 +379,7 @@ class LibcPort implements SyscallPort {
         : this.ioctlInt(fd, LINUX.FIONREAD);
     const idle =
       full && ti.readUInt32LE(LINUX.TCPI_UNACKED) === 0 && ti.readUInt32LE(LINUX.TCPI_NOTSENT_BYTES) === 0;
-    const sendQ = idle ? 0 : this.ioctlInt(fd, LINUX.SIOCOUTQ);
+    const sendQ = idle ? 0 : unacknowledgedBytes(state, this.ioctlInt(fd, LINUX.SIOCOUTQ));
     return { proto: 'tcp', state, recvQ, sendQ };
   }
 

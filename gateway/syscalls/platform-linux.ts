@@ -104,6 +104,30 @@ export const TCP_STATES: Record<number, TcpState> = {
   12: 'NEW_SYN_RECV',
 };
 
+/** States in which this side's FIN is sent and not yet acknowledged (or about to be sent). */
+const FIN_QUEUED: ReadonlySet<TcpState> = new Set(['FIN_WAIT1', 'CLOSING', 'LAST_ACK']);
+/** States with no connection, or none yet: the SYN's sequence number is no byte of the program's. */
+const NO_DATA_SENT: ReadonlySet<TcpState> = new Set([
+  'CLOSED',
+  'LISTEN',
+  'SYN_SENT',
+  'SYN_RECV',
+  'TIME_WAIT',
+]);
+
+/**
+ * Linux's send queue (SIOCOUTQ, and tx_queue in /proc/net/tcp) is write_seq − snd_una: sequence
+ * numbers, not bytes. A FIN takes one (tcp_send_fin advances write_seq as soon as the state leaves
+ * ESTABLISHED or CLOSE_WAIT), and a socket whose connect was refused keeps its SYN's. What the
+ * page shows is the bytes a program sent that the peer has not acknowledged: the FIN left out, and
+ * none on a socket with no connection.
+ */
+export function unacknowledgedBytes(state: TcpState, sendQueue: number): number {
+  if (NO_DATA_SENT.has(state)) return 0;
+  if (FIN_QUEUED.has(state)) return Math.max(0, sendQueue - 1);
+  return sendQueue;
+}
+
 export const SOCKOPT_NUMBERS = {
   SO_REUSEADDR: [LINUX.SOL_SOCKET, LINUX.SO_REUSEADDR],
   SO_REUSEPORT: [LINUX.SOL_SOCKET, LINUX.SO_REUSEPORT],

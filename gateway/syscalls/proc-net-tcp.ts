@@ -2,7 +2,7 @@
 // an fd for (TIME_WAIT after close, connections waiting in a listener's accept queue). See proc(5).
 
 import type { KernelRow } from '../engine/syscall-port.js';
-import { TCP_STATES } from './platform-linux.js';
+import { TCP_STATES, unacknowledgedBytes } from './platform-linux.js';
 import { compressIPv6 } from './sockaddr.js';
 
 /** `0100007F:1F90` -> ['127.0.0.1', 8080]. Addresses are 32-bit words in host (little-endian) order. */
@@ -42,7 +42,7 @@ export function parseProcNetTcp(text: string, version: 4 | 6): KernelRow[] {
       state,
       local: decodeAddress(f[1]!, version),
       remote: decodeAddress(f[2]!, version),
-      sendQ: Number.parseInt(txq, 16),
+      sendQ: unacknowledgedBytes(state, Number.parseInt(txq, 16)),
       recvQ: FIN_COUNTED.has(state) ? Math.max(0, received - 1) : received,
       inode: Number(f[9]),
     });

@@ -47,6 +47,16 @@ describe('bind', () => {
     expect(err.explain).toMatch(/listening/);
   });
 
+  it('counts no byte as unacknowledged on a socket whose connect was refused', async () => {
+    const h = harness();
+    const c = await tcp(h, 'client');
+    await h.fails('client', { op: 'connect', socket: c, address: ['127.0.0.1', h.ports[0]!] });
+    const after = await h.until((k) => k.socket === c && k.state === 'CLOSED', 'client CLOSED');
+    // The kernel's send queue still counts the refused SYN's sequence number: no byte was sent.
+    expect(after.sendQ).toBe(0);
+    expect(h.latest(c)?.sendQ).toBe(0);
+  });
+
   it('fails with EINVAL when the socket is already bound', async () => {
     const h = harness();
     const s = await tcp(h, 'server');
@@ -87,6 +97,17 @@ describe('listen backlog', () => {
     const a = await h.call<Accepted>('server', { op: 'accept', socket: s });
     const r = await h.call<Recv>('server', { op: 'recv', socket: a.socket, bufsize: 1024 });
     expect(text(r.data)).toBe('hello world');
+  });
+
+  it('says a queued connection left the backlog for the fd accept() gave it, not that the kernel forgot it', async () => {
+    const h = harness();
+    const { s, port } = await listener(h, 2);
+    const c = await tcp(h, 'client');
+    await h.call('client', { op: 'connect', socket: c, address: ['127.0.0.1', port] });
+    const queued = await h.until((k) => k.fd === null && k.local?.[1] === port, 'queued connection');
+    const a = await h.call<Accepted>('server', { op: 'accept', socket: s });
+    const left = await h.until((k) => k.socket === queued.socket && k.gone === true, 'queued one gone');
+    expect(left.accepted).toBe(a.socket);
   });
 
   it('shows a queued connection whose client closed as CLOSE_WAIT with its bytes, the FIN not among them', async () => {
@@ -427,6 +448,28 @@ describe('kernel state after calls in other programs', () => {
           .some((e) => e.type === 'state-changed' && e.kernel.socket === s && e.kernel.acceptQ === 2),
       'accept queue of 2 on the listener',
     );
+  });
+
+  it('keeps showing that TIME_WAIT after the program closes the socket that held it', async () => {
+    const h = harness();
+    const { s, port } = await listener(h, 5);
+    const c = await tcp(h, 'client');
+    await h.call('client', { op: 'connect', socket: c, address: ['127.0.0.1', port] });
+    const a = await h.call<Accepted>('server', { op: 'accept', socket: s });
+    // Lesson 11: the client half-closes first, the server closes, and the client holds a CLOSED fd
+    // while the kernel keeps the connection's TIME_WAIT apart; then the client closes that fd too.
+    await h.call('client', { op: 'shutdown', socket: c, how: 'SHUT_WR' });
+    await h.call('server', { op: 'close', socket: a.socket });
+    const tw = await h.until((k) => k.fd === null && k.state === 'TIME_WAIT', 'TIME_WAIT apart from the fd');
+    expect(tw.program).toBe('client');
+    await h.call('client', { op: 'close', socket: c });
+    const mark = h.events.length;
+    // Two reads of the kernel's table later, the TIME_WAIT (still in the kernel for ~60 s) is still shown.
+    await new Promise((r) => setTimeout(r, 2500));
+    const gone = h.events
+      .slice(mark)
+      .some((e) => e.type === 'state-changed' && e.kernel.socket === tw.socket && e.kernel.gone);
+    expect(gone).toBe(false);
   });
 
   it('shows TIME_WAIT for a connection whose socket the program still holds', async () => {

@@ -486,7 +486,9 @@ export function layoutSequence(
         const k = m.kernel;
         const s = socks.get(k.socket);
         if (!s && k.fd === null) {
-          // A socket with no fd: TIME_WAIT after close, or a connection waiting in a backlog.
+          // A socket with no fd: TIME_WAIT after close, or a connection waiting in a backlog. One
+          // that accept() took is drawn as accept's result, on a lifeline of its own.
+          if (k.accepted) break;
           let at = ghostLane.get(k.socket);
           if (!at) {
             for (const o of socks.values()) {

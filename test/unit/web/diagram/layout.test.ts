@@ -387,6 +387,25 @@ describe('layoutSequence', () => {
     expect(row.label).toBe('in backlog, no fd yet: 127.0.0.1:53001 CLOSE_WAIT, 1 byte waiting');
   });
 
+  it('draws no "kernel forgot" for a connection that left the backlog because accept() took it', () => {
+    const t = serverAndClient();
+    const queued = {
+      socket: 'k:tcp:127.0.0.1:40001>127.0.0.1:53001',
+      fd: null,
+      program: 'server',
+      state: 'ESTABLISHED',
+      local: ['127.0.0.1', 40001],
+      remote: ['127.0.0.1', 53001],
+    } as const;
+    t.state(queued);
+    const before = layoutSequence(t.events, ['server', 'client']).rows.length;
+    t.state({ ...queued, state: 'CLOSED', gone: true, accepted: 'A' });
+    const rows = layoutSequence(t.events, ['server', 'client']).rows;
+    expect(rows).toHaveLength(before);
+    t.state({ ...queued, socket: 'k:tcp:other', state: 'CLOSED', gone: true });
+    expect(layoutSequence(t.events, ['server', 'client']).rows.at(-1)?.label).toMatch(/^kernel forgot/);
+  });
+
   it('sends a datagram to the UDP lesson server, not the TCP one on the same port number', () => {
     const t = new Trace();
     t.call(
