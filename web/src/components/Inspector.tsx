@@ -1,5 +1,7 @@
 // The socket inspector: every socket of this session as the kernel reports it, updated live.
 // Sockets the program closed but the kernel still keeps (TIME_WAIT) stay, greyed, until it forgets them.
+// Columns in `ss`'s order: the state and the queues the lessons point at come before the addresses,
+// which are the widest cells and the first to go off a narrow screen.
 
 import { shortAddr } from '../diagram/format.js';
 import type { SocketRow } from '../store/state.js';
@@ -27,8 +29,6 @@ export function Inspector({
             <th scope="col">program</th>
             <th scope="col">fd</th>
             <th scope="col">type</th>
-            <th scope="col">local</th>
-            <th scope="col">remote</th>
             <th scope="col">state</th>
             <th scope="col" title="bytes received by the kernel, not yet read by the program">
               recv-Q
@@ -39,6 +39,8 @@ export function Inspector({
             <th scope="col" title="connections completed by the kernel, waiting for accept()">
               backlog
             </th>
+            <th scope="col">local</th>
+            <th scope="col">remote</th>
           </tr>
         </thead>
         <tbody>
@@ -56,8 +58,6 @@ export function Inspector({
                 {s.fd ?? <abbr title="no file descriptor: only the kernel holds this socket">none</abbr>}
               </td>
               <td>{s.proto.toUpperCase()}</td>
-              <td>{shortAddr(s.local)}</td>
-              <td>{shortAddr(s.remote)}</td>
               <td>
                 <span className={`state state-${s.state}`}>{s.state}</span>
                 {s.fd === null && <span className="note"> (kernel only)</span>}
@@ -65,6 +65,8 @@ export function Inspector({
               <td>{s.recvQ}</td>
               <td>{s.sendQ}</td>
               <td>{s.acceptQ !== undefined ? `${s.acceptQ}/${s.backlog}` : ''}</td>
+              <td>{shortAddr(s.local)}</td>
+              <td>{shortAddr(s.remote)}</td>
             </tr>
           ))}
         </tbody>

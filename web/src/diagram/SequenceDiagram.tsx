@@ -33,7 +33,8 @@ export function metrics(fontSize: number) {
     /** A program's own lifeline carries few calls (socket(), names): it can be narrower. */
     programWidth: Math.round(fontSize * 7),
     rowHeight: Math.round(fontSize * 1.9),
-    headerHeight: Math.round(fontSize * 3.6),
+    /** Three lines: the socket, its local address, its peer (the 4-tuple lesson 5 is about). */
+    headerHeight: Math.round(fontSize * 4.4),
     font: fontSize * 0.85,
   };
 }
@@ -63,15 +64,18 @@ export const SequenceDiagram = forwardRef<DiagramHandle, Props>(function Sequenc
     setFollow(el.scrollTop + el.clientHeight >= el.scrollHeight - m.rowHeight * 2);
   }, [m.rowHeight]);
 
-  // Follow the newest event unless the student scrolled back to read.
-  // biome-ignore lint/correctness/useExhaustiveDependencies: a new row is what makes it scroll
+  // Follow the newest event unless the student scrolled back to read: down to its row, and sideways
+  // to its lifeline (with more lifelines than the screen is wide, the newest is often off to the right).
+  // biome-ignore lint/correctness/useExhaustiveDependencies: a new row (or new sizes) is what makes it scroll
   useLayoutEffect(() => {
     const el = scroller.current;
     if (el && follow) {
       el.scrollTop = el.scrollHeight;
+      const newest = model.rows.at(-1);
+      if (newest) el.scrollLeft = sidewaysTo(rowExtent(newest, laneX, m), el.scrollLeft, el.clientWidth);
       setView({ top: el.scrollTop, height: el.clientHeight });
     }
-  }, [model.rows.length, follow]);
+  }, [model.rows.length, follow, fontSize]);
 
   useEffect(() => {
     const el = scroller.current;
@@ -173,6 +177,36 @@ export const SequenceDiagram = forwardRef<DiagramHandle, Props>(function Sequenc
 
 type M = ReturnType<typeof metrics>;
 
+/** From where to where a row is drawn, left to right: an arrow between its lifelines, a box beside one. */
+function rowExtent(row: Row, laneX: Map<string, number>, m: M): [number, number] {
+  const x = laneX.get(row.lane) ?? 0;
+  if (row.kind === 'arrow' && row.to) {
+    const x2 = laneX.get(row.to) ?? x;
+    return [Math.min(x, x2) - m.font, Math.max(x, x2) + m.font];
+  }
+  return [x - m.font, x - 3 + rowText(row, m).width];
+}
+
+/**
+ * The least sideways scroll that shows [from, to] in a view `width` wide, now at `left`. A row wider
+ * than the view shows from its start: its lifeline, where it is attached.
+ */
+export function sidewaysTo([from, to]: [number, number], left: number, width: number): number {
+  if (from >= left && to <= left + width) return left;
+  if (to - from > width || from < left) return Math.max(0, from);
+  return to - width;
+}
+
+/**
+ * A lane's header as lines: who (program and fd), then where. A connection's address pair is split
+ * over two lines so both ports show whole: the 4-tuple is what tells connections apart.
+ */
+export function headerLines(l: Lane): [string, string, string] {
+  const title = l.kind === 'socket' ? `${l.program}: ${l.title}` : l.title;
+  const [local = '', peer] = l.subtitle.split(' ↔ ');
+  return [title, local, peer === undefined ? '' : `↔ ${peer}`];
+}
+
 /** Where each lifeline stands: programs narrow, sockets and peers wide, side by side. */
 function geometry(
   lanes: readonly Lane[],
@@ -196,21 +230,35 @@ function LaneHeaders({ lanes, laneX, m }: { lanes: Lane[]; laneX: Map<string, nu
       {lanes.map((l) => {
         const x = laneX.get(l.id) ?? 0;
         const lw = l.kind === 'program' ? m.programWidth : m.laneWidth;
+        const [title, local, peer] = headerLines(l);
+        // A closed socket's header is dimmed: the kernel may give its fd number to the next socket.
+        const closed = l.kind === 'socket' && l.to !== null;
+        const fits = (t: string, size: number) => clip(t, (lw - 8) / (size * CHAR_EM));
         return (
-          <g key={l.id} className={`lane-head lane-${l.kind}`}>
+          <g key={l.id} className={`lane-head lane-${l.kind}${closed ? ' lane-closed' : ''}`}>
+            <title>{`${title}${closed ? ' (closed)' : ''}\n${[local, peer].filter(Boolean).join(' ')}`}</title>
             <rect x={x - lw / 2 + 3} y={2} width={lw - 6} height={m.headerHeight - 4} rx={6} />
             <text
               x={x}
-              y={m.headerHeight * 0.42}
+              y={m.headerHeight * 0.3}
               textAnchor="middle"
               fontSize={m.font * 1.05}
               fontWeight={600}
             >
-              {l.kind === 'socket' ? `${l.program}: ${l.title}` : l.title}
+              {fits(title, m.font * 1.05)}
             </text>
-            <text x={x} y={m.headerHeight * 0.78} textAnchor="middle" fontSize={m.font * 0.85}>
-              {clip(l.subtitle, lw / (m.font * 0.5))}
-            </text>
+            {[local, peer].map((line, i) => (
+              <text
+                // biome-ignore lint/suspicious/noArrayIndexKey: the header's two address lines, fixed
+                key={i}
+                x={x}
+                y={m.headerHeight * (0.56 + i * 0.24)}
+                textAnchor="middle"
+                fontSize={m.font * 0.85}
+              >
+                {fits(line, m.font * 0.85)}
+              </text>
+            ))}
           </g>
         );
       })}
@@ -340,7 +388,7 @@ const CHAR_EM = 0.62;
 function rowText(row: Row, m: M, whole = false): { text: string; width: number } {
   const marked = `${TONE_MARK[row.tone]}${row.label}`;
   const shown = (s: string, n: number) => (whole ? s : clip(s, n));
-  const text = row.kind === 'state' ? `⟨${shown(marked, 60)}⟩` : shown(marked, 70);
+  const text = row.kind === 'state' ? `⟨${shown(marked, 84)}⟩` : shown(marked, 96);
   return { text, width: text.length * m.font * CHAR_EM + 12 };
 }
 
@@ -391,10 +439,12 @@ export function standaloneSvg(model: DiagramModel, fontSize: number): string {
   for (const l of model.lanes) {
     const lx = x.get(l.id)!;
     const lw = w.get(l.id)!;
+    const [title, local, peer] = headerLines(l);
     out.push(
       `<rect x="${lx - lw / 2 + 3}" y="2" width="${lw - 6}" height="${m.headerHeight - 4}" rx="6" fill="#eef2f7" stroke="#445"/>`,
-      `<text x="${lx}" y="${m.headerHeight * 0.42}" text-anchor="middle" font-weight="600">${esc(l.kind === 'socket' ? `${l.program}: ${l.title}` : l.title)}</text>`,
-      `<text x="${lx}" y="${m.headerHeight * 0.78}" text-anchor="middle" font-size="${m.font * 0.85}">${esc(l.subtitle)}</text>`,
+      `<text x="${lx}" y="${m.headerHeight * 0.3}" text-anchor="middle" font-weight="600">${esc(title)}</text>`,
+      `<text x="${lx}" y="${m.headerHeight * 0.56}" text-anchor="middle" font-size="${m.font * 0.85}">${esc(local)}</text>`,
+      `<text x="${lx}" y="${m.headerHeight * 0.8}" text-anchor="middle" font-size="${m.font * 0.85}">${esc(peer)}</text>`,
       `<line x1="${lx}" x2="${lx}" y1="${m.headerHeight + l.from * m.rowHeight}" y2="${m.headerHeight + (l.to ?? model.rows.length + 1) * m.rowHeight}" stroke="#889" ${l.kind === 'program' ? 'stroke-dasharray="2 4"' : ''}/>`,
     );
   }

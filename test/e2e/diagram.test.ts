@@ -1,0 +1,95 @@
+// The call-flow diagram at classroom sizes (1366×768, the commonest projector): what just happened
+// must be on screen, and a connection's lifeline must name both its ports.
+
+import type { Browser, Locator, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  ARTIFACTS,
+  launchBrowser,
+  type Playground,
+  startPlayground,
+  typeLine,
+  watchErrors,
+} from '../support/browser.js';
+
+let pg: Playground;
+let browser: Browser;
+let page: Page;
+let errors: string[];
+let port: number;
+
+beforeAll(async () => {
+  pg = await startPlayground();
+  browser = await launchBrowser();
+  page = await browser.newPage({ viewport: { width: 1366, height: 768 } });
+  errors = watchErrors(page);
+  await page.goto(pg.url);
+  await page.waitForFunction(() =>
+    document.querySelector('[role=status]')?.textContent?.includes('connected'),
+  );
+  const facts = (await page.locator('.session-facts').textContent()) ?? '';
+  const m = /(\d+)–(\d+)/.exec(facts);
+  if (!m) throw new Error(`no ports shown: ${facts}`);
+  port = Number(m[1]);
+}, 60_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await pg?.stop();
+});
+
+/** How much of an element lies inside another's box, sideways: 1 is all of it. */
+async function shownSideways(el: Locator, within: Locator): Promise<number> {
+  const a = (await el.boundingBox())!;
+  const b = (await within.boundingBox())!;
+  const seen = Math.min(a.x + a.width, b.x + b.width) - Math.max(a.x, b.x);
+  return Math.max(0, seen) / a.width;
+}
+
+describe('the diagram on a 1366×768 screen', () => {
+  it('brings the newest lifeline into view and shows a connection’s two ports whole', async () => {
+    await typeLine(page, 'server', 's = socket.socket()');
+    await typeLine(page, 'server', `s.bind(("127.0.0.1", ${port}))`);
+    await typeLine(page, 'server', 's.listen(5)');
+    // More sockets than the diagram is wide: the newest lifelines are far to the right.
+    for (const name of ['a', 'b', 'c', 'd']) await typeLine(page, 'client', `${name} = socket.socket()`);
+    await typeLine(page, 'client', `d.connect(("127.0.0.1", ${port}))`);
+    await typeLine(page, 'server', 'conn, addr = s.accept()');
+    await typeLine(page, 'server', 'addr');
+    await typeLine(page, 'client', 'd.sendall(b"hi")');
+    const rows = page.locator('.diagram-body [data-row]');
+    await expect.poll(async () => (await rows.allTextContents()).join('\n')).toContain('2 bytes to read');
+    await typeLine(page, 'client', 'd.getsockname()');
+    const scroller = page.locator('.diagram-scroller');
+    await expect.poll(() => scroller.evaluate((el) => el.scrollWidth > el.clientWidth + 300)).toBe(true);
+    const newest = rows.last();
+    await expect.poll(() => newest.textContent()).toMatch(/→ \('127\.0\.0\.1', \d+\)/);
+    // The result just returned on the rightmost lifeline is on screen, not scrolled off to the right.
+    await expect.poll(() => shownSideways(newest, scroller)).toBeGreaterThan(0.9);
+
+    // The accepted socket's header names both ends, the client's port whole.
+    const clientPort = /\('127\.0\.0\.1', (\d+)\)/.exec(
+      (await page.locator('.diagram-body [data-row]').allTextContents()).join('\n'),
+    )?.[1];
+    expect(clientPort).toBeTruthy();
+    const headers = await page.locator('.lane-head').allTextContents();
+    expect(headers.some((h) => h.includes(`↔ 127.0.0.1:${clientPort}`) && h.includes(`:${port}`))).toBe(true);
+    expect(headers.every((h) => !h.includes('…'))).toBe(true);
+    await page.screenshot({ path: `${ARTIFACTS}/diagram-1366.png` });
+  });
+
+  it('keeps the inspector’s state and queue columns on screen, with the text made bigger', async () => {
+    const inspector = page.getByRole('region', { name: 'Socket inspector' });
+    await expect.poll(() => inspector.textContent()).toContain('ESTABLISHED');
+    for (let i = 0; i < 4; i++) await page.keyboard.press('Alt+Equal');
+    await page.screenshot({ path: `${ARTIFACTS}/inspector-1366-large.png` });
+    // The newest event stays in view as everything grows.
+    const newest = page.locator('.diagram-body [data-row]').last();
+    await expect.poll(() => shownSideways(newest, page.locator('.diagram-scroller'))).toBeGreaterThan(0.9);
+    for (const column of ['state', 'recv-Q', 'send-Q', 'backlog']) {
+      const th = inspector.getByRole('columnheader', { name: column, exact: true });
+      expect(await shownSideways(th, inspector), column).toBe(1);
+    }
+    expect(errors).toEqual([]);
+  });
+});
