@@ -377,7 +377,7 @@ export function layoutSequence(
               seq: m.seq,
               kind: 'result',
               lane: at,
-              label: `✗ ${m.error.code}: ${m.error.message}`,
+              label: errorLabel(m.error, 'socket' in call),
               tone: 'error',
               callId: m.id,
             },
@@ -557,6 +557,18 @@ export function layoutSequence(
     }
   }
   return { lanes: orderLanes(lanes, programs), rows, spans };
+}
+
+/**
+ * A failed call's result: the errno name and message. A settimeout() that ran out has no errno (Python
+ * waits with poll and gives up itself), nor has a wait cut short by Ctrl-C, so neither is dressed as
+ * one, nor as a playground rule (lesson 6 teaches that EGW_ names one).
+ */
+function errorLabel(error: { code: string; message: string }, onSocket: boolean): string {
+  if (error.code === 'EGW_TIMEOUT' && onSocket) return `✗ ${error.message} (settimeout ran out; no errno)`;
+  // Ctrl-C: the program stopped waiting; the kernel said nothing.
+  if (error.code === 'EGW_CANCELLED') return `✗ ${error.message} (no errno)`;
+  return `✗ ${error.code}: ${error.message}`;
 }
 
 /** Programs in the page's order, each followed by its sockets; lesson servers, then outsiders. */

@@ -259,6 +259,17 @@ describe('layoutSequence', () => {
     expect(m.lanes.find((l) => l.id === 'A')?.subtitle).toBe('127.0.0.1:40001 ↔ 127.0.0.1:53000');
   });
 
+  it('shows a settimeout that ran out as a timeout, not as an errno or a playground rule', () => {
+    const t = serverAndClient();
+    const call: Call = { op: 'accept', socket: 'L' };
+    t.raw({ type: 'call-started', id: 'a1', program: 'server', call });
+    const error = { code: 'EGW_TIMEOUT', errno: null, syscall: 'accept', message: 'timed out', explain: '' };
+    t.raw({ type: 'call-failed', id: 'a1', program: 'server', call, error });
+    expect(layoutSequence(t.events, ['server']).rows.at(-1)?.label).toBe(
+      '✗ timed out (settimeout ran out; no errno)',
+    );
+  });
+
   it('draws bytes sent as an arrow to the socket of the same connection, not the listener', () => {
     const t = serverAccepted();
     t.data('C', 'client', 'out', 'hello', ['127.0.0.1', 40001]);
