@@ -85,6 +85,13 @@ const isLocal = (h: string) =>
  */
 const CLOSING_ALONE: ReadonlySet<string> = new Set(['FIN_WAIT1', 'FIN_WAIT2', 'CLOSING', 'LAST_ACK']);
 
+/** State moves that only the peer's FIN makes: from a state (key) to the ones it reaches on a FIN. */
+const PEER_FIN_AFTER: ReadonlyMap<string, ReadonlySet<string>> = new Map([
+  ['ESTABLISHED', new Set(['CLOSE_WAIT'])],
+  ['FIN_WAIT1', new Set(['CLOSING', 'TIME_WAIT'])],
+  ['FIN_WAIT2', new Set(['TIME_WAIT'])],
+]);
+
 export function layoutSequence(
   trace: readonly TraceMessage[],
   programs: readonly string[],
@@ -279,8 +286,16 @@ export function layoutSequence(
           } else if (r.op === 'accept') {
             const client = handshakeFrom(r.address);
             if (client) completeHandshake(client, m.seq, m.t);
-            // A peer that is none of ours (nc, a Python script) gets its own lifeline at once.
-            else laneAt(r.address, 'tcp');
+            else {
+              // A peer that is none of ours (nc, a Python script) gets its own lifeline at once, and
+              // the handshake its kernel did with the listener's, which nothing of ours drew.
+              const peer = laneAt(r.address, 'tcp');
+              if (peer && s && laneIndex.get(peer)?.kind === 'external') {
+                kernelArrow(m.seq, m.t, peer, s.lane, 'SYN');
+                kernelArrow(m.seq, m.t, s.lane, peer, 'SYN-ACK');
+                kernelArrow(m.seq, m.t, peer, s.lane, 'ACK');
+              }
+            }
             const l = lane(
               r.socket,
               'socket',
@@ -514,6 +529,12 @@ export function layoutSequence(
         if (!s || k.gone) break;
         if (k.state === 'SYN_SENT') sendSyn(k.socket, m.seq, m.t);
         if (k.state === 'ESTABLISHED') completeHandshake(k.socket, m.seq, m.t);
+        // An outside peer's FIN shows only as our state moving on (the FINs of our own sockets and of
+        // lesson servers were drawn at their calls).
+        if (PEER_FIN_AFTER.get(s.state ?? '')?.has(k.state)) {
+          const peer = peerLane(s);
+          if (peer && laneIndex.get(peer)?.kind === 'external') kernelArrow(m.seq, m.t, peer, s.lane, 'FIN');
+        }
         if (k.local) s.local = k.local;
         if (k.remote) s.remote = k.remote;
         s.state = k.state;

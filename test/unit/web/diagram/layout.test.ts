@@ -235,6 +235,29 @@ describe('layoutSequence', () => {
     });
   });
 
+  it("draws an outside peer's handshake with the listener and its FIN, which no call of ours made", () => {
+    const t = serverAndClient();
+    t.call(
+      'server',
+      'a9',
+      { op: 'accept', socket: 'L' },
+      { op: 'accept', socket: 'B', fd: 9, address: ['127.0.0.1', 61000], local: ['127.0.0.1', 40001] },
+    );
+    const peer = { socket: 'B', fd: 9, local: ['127.0.0.1', 40001], remote: ['127.0.0.1', 61000] } as const;
+    t.state({ ...peer, state: 'ESTABLISHED' });
+    t.state({ ...peer, state: 'CLOSE_WAIT' });
+    const arrows = layoutSequence(t.events, ['server', 'client'])
+      .rows.filter((r) => r.kind === 'arrow')
+      .map((r) => `${r.lane}>${r.to} ${r.label}`);
+    const outside = 'x:127.0.0.1:61000';
+    expect(arrows.slice(-4)).toEqual([
+      `${outside}>L SYN`,
+      `L>${outside} SYN-ACK`,
+      `${outside}>L ACK`,
+      `${outside}>B FIN`,
+    ]);
+  });
+
   it('draws a blocked call as a waiting span that ends at its result', () => {
     const t = serverAndClient();
     t.raw({ type: 'call-started', id: 'a1', program: 'server', call: { op: 'accept', socket: 'L' } });
