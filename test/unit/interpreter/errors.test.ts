@@ -320,7 +320,7 @@ describe("Python-side errors keep Python's wording", () => {
     const { run } = prompt();
     expect(await run('AF_INET')).toEqual([
       "NameError: name 'AF_INET' is not defined",
-      '  ↳ AF_INET lives in the socket module: write socket.AF_INET, or run from socket import * first.',
+      '  ↳ AF_INET lives in the socket module: write socket.AF_INET.',
     ]);
   });
 

@@ -606,7 +606,8 @@ export class Evaluator implements Ctx {
       suggest(name, this.builtins.keys());
     let explain: string;
     if (SOCKET_MODULE.attrs.has(name)) {
-      explain = `${name} lives in the socket module: write socket.${name}, or run from socket import * first.`;
+      // Not "or from socket import *": after that, the lessons' socket.socket(...) is an AttributeError.
+      explain = `${name} lives in the socket module: write socket.${name}.`;
     } else if (Object.hasOwn(MISSING_NAMES, name)) {
       explain = MISSING_NAMES[name]!;
     } else {
