@@ -1207,6 +1207,7 @@ export class Engine {
       last.sendQ === sendQ &&
       last.acceptQ === st?.acceptQ &&
       last.backlog === (st?.acceptQ !== undefined ? (st.backlog ?? 0) : undefined) &&
+      last.synRetries === st?.synRetries &&
       last.fd === rec.fd &&
       last.local === rec.local &&
       last.remote === rec.remote &&
@@ -1229,6 +1230,7 @@ export class Engine {
       view.acceptQ = st.acceptQ;
       view.backlog = st.backlog ?? 0;
     }
+    if (st?.synRetries !== undefined) view.synRetries = st.synRetries;
     return view;
   }
 
@@ -1533,6 +1535,7 @@ function sameView(a: KernelSocket, b: KernelSocket): boolean {
     a.sendQ === b.sendQ &&
     a.acceptQ === b.acceptQ &&
     a.backlog === b.backlog &&
+    a.synRetries === b.synRetries &&
     a.fd === b.fd &&
     a.proto === b.proto &&
     a.program === b.program &&

@@ -43,6 +43,8 @@ export interface FdState {
   sendQ: number;
   acceptQ?: number;
   backlog?: number;
+  /** SYN_SENT: how many times the kernel sent the SYN again, no answer having come. */
+  synRetries?: number;
 }
 
 /** One row of the kernel's socket table, including sockets nobody holds an fd for. */

@@ -255,6 +255,8 @@ export interface KernelSocket {
   acceptQ?: number;
   /** Listeners: the backlog the kernel is using. */
   backlog?: number;
+  /** SYN_SENT: how many times the kernel sent the SYN again, no answer having come (a full backlog drops it). */
+  synRetries?: number;
   /** True once the kernel has forgotten the socket entirely, or it left the no-fd list. */
   gone?: boolean;
   /** A connection gone from the backlog because accept() gave it an fd: that socket's handle. */

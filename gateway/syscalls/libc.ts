@@ -380,7 +380,11 @@ class LibcPort implements SyscallPort {
     const idle =
       full && ti.readUInt32LE(LINUX.TCPI_UNACKED) === 0 && ti.readUInt32LE(LINUX.TCPI_NOTSENT_BYTES) === 0;
     const sendQ = idle ? 0 : unacknowledgedBytes(state, this.ioctlInt(fd, LINUX.SIOCOUTQ));
-    return { proto: 'tcp', state, recvQ, sendQ };
+    // A listener whose accept queue is full drops SYNs: the client's kernel sends it again, later each time.
+    const retries = state === 'SYN_SENT' ? ti[LINUX.TCPI_RETRANSMITS]! : 0;
+    return retries > 0
+      ? { proto: 'tcp', state, recvQ, sendQ, synRetries: retries }
+      : { proto: 'tcp', state, recvQ, sendQ };
   }
 
   sendQueue(fd: number): number {

@@ -53,6 +53,8 @@ export const LINUX = {
   TCP_INFO_SIZE: 232,
   /** struct tcp_info offsets: state is byte 0; on a listener unacked is the accept queue, sacked the backlog. */
   TCPI_STATE: 0,
+  /** u8 timeouts in a row with no answer: in SYN_SENT, how many times the SYN was sent again. */
+  TCPI_RETRANSMITS: 2,
   TCPI_UNACKED: 24,
   TCPI_SACKED: 28,
   /** u64 total bytes received in order (Linux 4.1+). */

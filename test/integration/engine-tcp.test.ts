@@ -110,6 +110,27 @@ describe('listen backlog', () => {
     expect(left.accepted).toBe(a.socket);
   });
 
+  it("shows a client's SYN sent again while the listener's full backlog drops it, and the way in once accept makes room", async () => {
+    const h = harness();
+    const { s, port } = await listener(h, 1);
+    // listen(1): Linux queues backlog + 1 completed connections; the third client's SYN is dropped.
+    for (const p of ['client', 'client2']) {
+      const c = await tcp(h, p);
+      await h.call(p, { op: 'connect', socket: c, address: ['127.0.0.1', port] });
+    }
+    const third = await tcp(h, 'client3');
+    const connecting = h.call('client3', { op: 'connect', socket: third, address: ['127.0.0.1', port] });
+    const waiting = await h.until(
+      (k) => k.socket === third && k.state === 'SYN_SENT' && (k.synRetries ?? 0) >= 1,
+      'the SYN sent again',
+    );
+    expect(waiting.synRetries).toBe(1);
+    await h.call('server', { op: 'accept', socket: s });
+    // The next retry (3 s after the first SYN) finds room.
+    await connecting;
+    expect(h.latest(third)?.synRetries).toBeUndefined();
+  });
+
   it('shows a queued connection whose client closed as CLOSE_WAIT with its bytes, the FIN not among them', async () => {
     const h = harness();
     const { s, port } = await listener(h, 2);

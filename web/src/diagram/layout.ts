@@ -113,7 +113,15 @@ export function layoutSequence(
    */
   const handshakes = new Map<
     string,
-    { client: SockInfo; address: Address; target: string | null; callId: string; synSent: boolean }
+    {
+      client: SockInfo;
+      address: Address;
+      target: string | null;
+      callId: string;
+      synSent: boolean;
+      /** SYNs sent again so far (drawn once each). */
+      retries?: number;
+    }
   >();
   const sendSyn = (handle: string, seq: number, t: number) => {
     const h = handshakes.get(handle);
@@ -527,7 +535,16 @@ export function layoutSequence(
         }
         // close()'s own report comes before its result: the FIN is judged on the state before it.
         if (!s || k.gone) break;
-        if (k.state === 'SYN_SENT') sendSyn(k.socket, m.seq, m.t);
+        if (k.state === 'SYN_SENT') {
+          sendSyn(k.socket, m.seq, m.t);
+          // No answer came (a full backlog drops SYNs): the kernel sends it again, later each time.
+          const h = handshakes.get(k.socket);
+          const retries = k.synRetries ?? 0;
+          if (h?.target && retries > (h.retries ?? 0)) {
+            h.retries = retries;
+            kernelArrow(m.seq, m.t, s.lane, h.target, `SYN again (no answer: try ${retries + 1})`);
+          }
+        }
         if (k.state === 'ESTABLISHED') completeHandshake(k.socket, m.seq, m.t);
         // An outside peer's FIN shows only as our state moving on (the FINs of our own sockets and of
         // lesson servers were drawn at their calls).

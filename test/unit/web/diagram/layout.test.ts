@@ -220,6 +220,19 @@ describe('layoutSequence', () => {
     expect(m.rows.at(-2)).toMatchObject({ kind: 'arrow', label: 'SYN', lane: 'D', to: 'L' });
   });
 
+  it('draws each SYN the kernel sends again while no answer comes (a full backlog drops them)', () => {
+    const t = serverAndClient();
+    t.call('client', 'k1', { op: 'socket', family: 'AF_INET', type: 'SOCK_STREAM' }, S('D', 7));
+    const call: Call = { op: 'connect', socket: 'D', address: ['127.0.0.1', 40001] };
+    t.raw({ type: 'call-started', id: 'k2', program: 'client', call });
+    const sent = { socket: 'D', fd: 7, program: 'client', state: 'SYN_SENT' } as const;
+    for (const synRetries of [0, 1, 1, 2]) t.state({ ...sent, synRetries });
+    const syns = layoutSequence(t.events, ['server', 'client'])
+      .rows.filter((r) => r.kind === 'arrow' && r.lane === 'D')
+      .map((r) => `${r.label} > ${r.to}`);
+    expect(syns).toEqual(['SYN > L', 'SYN again (no answer: try 2) > L', 'SYN again (no answer: try 3) > L']);
+  });
+
   it('gives a peer from outside (nc, a script) its own lifeline as soon as it is accepted', () => {
     const t = serverAndClient();
     t.call(
