@@ -132,4 +132,95 @@ describe('on a classroom projector', () => {
       }
     },
   );
+
+  it.each([
+    [1366, 768, 0],
+    [1920, 1080, 8],
+  ])(
+    'never breaks a name in a lesson’s code at %i×%i (text %i steps larger): it wraps between names or scrolls',
+    {
+      timeout: 60_000,
+    },
+    async (width, height, larger) => {
+      const { page } = await lessonPage(width, height, '01-first-client');
+      const errors = watchErrors(page);
+      try {
+        for (let i = 0; i < larger; i++) await page.keyboard.press('Alt+Equal');
+        await expect
+          .poll(() =>
+            page.evaluate(() => getComputedStyle(document.documentElement).getPropertyValue('--font-size')),
+          )
+          .toBe(`${15 + larger}px`);
+        const ids = await page.evaluate(async () => {
+          const doc = (await (await fetch('/api/lessons')).json()) as { lessons: { id: string }[] };
+          return doc.lessons.map((l) => l.id);
+        });
+        expect(ids.length).toBeGreaterThan(10);
+        const faults: string[] = [];
+        for (const id of ids) {
+          await page.evaluate((id) => {
+            window.location.hash = `#/lesson/${id}`;
+          }, id);
+          const panel = page.getByRole('complementary', { name: /^Lesson: / });
+          // Its scripts' download buttons carry its id: the panel shows this lesson, not the last.
+          await panel
+            .getByRole('button', { name: `⤓ ${id}-server.py` })
+            .or(panel.getByRole('button', { name: `⤓ ${id}-client.py` }))
+            .first()
+            .waitFor();
+          await expect.poll(() => panel.locator('li.step').count()).toBeGreaterThan(0);
+          faults.push(...(await panel.evaluate(codeFaults)).map((f) => `${id}: ${f}`));
+        }
+        expect(faults).toEqual([]);
+        expect(errors).toEqual([]);
+      } finally {
+        await page.close();
+      }
+    },
+  );
 });
+
+/**
+ * Runs in the page: each place where code in the lesson panel wraps between two characters of one
+ * name (`socket.AF_I` / `NET`), and each piece of code that runs past the panel's edge with no way
+ * to scroll to it.
+ */
+function codeFaults(lesson: Element): string[] {
+  const faults: string[] = [];
+  for (const code of Array.from(lesson.querySelectorAll('code'))) {
+    if (code.closest('pre')) continue;
+    // Each character's line, from its own box; a new line between two word characters breaks a name.
+    const chars: { c: string; top: number }[] = [];
+    const walker = document.createTreeWalker(code, NodeFilter.SHOW_TEXT);
+    for (let n = walker.nextNode() as Text | null; n; n = walker.nextNode() as Text | null) {
+      for (let i = 0; i < n.data.length; i++) {
+        const range = document.createRange();
+        range.setStart(n, i);
+        range.setEnd(n, i + 1);
+        const rect = range.getClientRects()[0];
+        if (rect) chars.push({ c: n.data[i]!, top: rect.top });
+      }
+    }
+    for (let i = 1; i < chars.length; i++) {
+      const [a, b] = [chars[i - 1]!, chars[i]!];
+      if (b.top > a.top + 2 && /\w/.test(a.c) && /\w/.test(b.c)) {
+        const text = chars.map((x) => x.c).join('');
+        faults.push(
+          `breaks ${JSON.stringify(`${text.slice(Math.max(0, i - 12), i)}|${text.slice(i, i + 8)}`)}`,
+        );
+      }
+    }
+    const style = getComputedStyle(code);
+    if (
+      code.scrollWidth > code.clientWidth + 1 &&
+      style.display !== 'inline' &&
+      !/auto|scroll/.test(style.overflowX)
+    )
+      faults.push(
+        `${JSON.stringify(code.textContent?.slice(0, 30))} runs past its box, which does not scroll`,
+      );
+  }
+  if (lesson.scrollWidth > lesson.clientWidth + 1)
+    faults.push(`the panel is ${lesson.scrollWidth - lesson.clientWidth}px wider than its column`);
+  return faults;
+}

@@ -67,6 +67,22 @@ export function parseBlocks(md: string): Block[] {
 }
 
 /**
+ * Code cut into the pieces a narrow column may wrap between: after a `.`, `(`, `[`, `,` or `/`
+ * followed by more code, not by a space or a closing bracket (`socket.` `create_connection(`
+ * `('` `/proc/`). Names never break inside, as a browser left to break anywhere breaks them
+ * (`socket.AF_I` / `NET`), nor do numbers (`127.0.0.1`, `1.5`); spaces are wrap points already.
+ */
+export function codePieces(code: string): string[] {
+  return code.split(/(?<=[([,/]|(?<!\d)\.|\.(?!\d))(?=[^\s)\]])/);
+}
+
+/** Code with a line-break opportunity (<wbr>, which copies as nothing) between its pieces. */
+export function breakableCode(code: string): ReactNode[] {
+  // biome-ignore lint/suspicious/noArrayIndexKey: the pieces of one text never reorder
+  return codePieces(code).flatMap((piece, i) => (i === 0 ? [piece] : [<wbr key={i} />, piece]));
+}
+
+/**
  * Inline spans: `code`, **bold**, *emphasis*, _emphasis_, [text](http...). Underscores emphasise only
  * outside words, as in CommonMark: SO_REUSEADDR and connect_ex stay as they are.
  */
@@ -79,7 +95,7 @@ export function inline(text: string): ReactNode[] {
   for (let m = re.exec(text); m; m = re.exec(text)) {
     if (m.index > last) out.push(text.slice(last, m.index));
     const key = n++;
-    if (m[1] !== undefined) out.push(<code key={key}>{m[1]}</code>);
+    if (m[1] !== undefined) out.push(<code key={key}>{breakableCode(m[1])}</code>);
     else if (m[2] !== undefined) out.push(<strong key={key}>{m[2]}</strong>);
     else if (m[3] !== undefined || m[4] !== undefined) out.push(<em key={key}>{m[3] ?? m[4]}</em>);
     else

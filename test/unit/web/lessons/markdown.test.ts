@@ -4,7 +4,7 @@
 import { createElement } from 'react';
 import { renderToStaticMarkup } from 'react-dom/server';
 import { describe, expect, it } from 'vitest';
-import { Markdown } from '../../../../web/src/lessons/Markdown.js';
+import { codePieces, Markdown } from '../../../../web/src/lessons/Markdown.js';
 
 const html = (text: string) => renderToStaticMarkup(createElement(Markdown, { text }));
 
@@ -30,6 +30,29 @@ describe('lesson Markdown', () => {
   it('still renders code, bold and links, and never HTML', () => {
     expect(html('**bold** `x` [docs](https://example.org/a_b_c) <b>no</b>')).toBe(
       '<p><strong>bold</strong> <code>x</code> <a href="https://example.org/a_b_c" target="_blank" rel="noopener noreferrer">docs</a> &lt;b&gt;no&lt;/b&gt;</p>',
+    );
+  });
+
+  it('lets code wrap after . ( [ , and /, never inside a name or a number', () => {
+    expect(codePieces("s = socket.create_connection(('127.0.0.1', 20000)); s.recv(1024)")).toEqual([
+      's = socket.',
+      'create_connection(',
+      '(',
+      "'127.0.0.1', 20000)); s.",
+      'recv(',
+      '1024)',
+    ]);
+    expect(codePieces('socket.AF_INET,socket.SOCK_STREAM')).toEqual([
+      'socket.',
+      'AF_INET,',
+      'socket.',
+      'SOCK_STREAM',
+    ]);
+    expect(codePieces('/proc/sys/net')).toEqual(['/', 'proc/', 'sys/', 'net']);
+    expect(codePieces('s.close()')).toEqual(['s.', 'close()']);
+    // A break opportunity copies as nothing: the code a student copies is the code shown.
+    expect(html('Call `socket.socket()` first.')).toBe(
+      '<p>Call <code>socket.<wbr/>socket()</code> first.</p>',
     );
   });
 });
