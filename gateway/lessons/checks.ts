@@ -13,6 +13,7 @@ import {
 } from '../protocol/messages.js';
 import { type Fill, fillText, placeholdersIn, placeholderValue, unknownPlaceholder } from './placeholders.js';
 import {
+  ANY_PROGRAM,
   type BytesMatch,
   type Check,
   type Num,
@@ -377,7 +378,7 @@ export function parseCheck(src: string): Check {
       break;
     }
     case 'state': {
-      const p = program();
+      const p = w.word('program', [...PROGRAM_LIST, ANY_PROGRAM]) as Program | typeof ANY_PROGRAM;
       const state = w.word('TCP state', TCP_STATES) as TcpState;
       const filter: StateFilter = {};
       const keys = [...STATE_NUMBERS, ...STATE_FLAGS] as readonly string[];
@@ -528,7 +529,7 @@ class Table {
 }
 
 function socketMatches(k: KernelSocket, c: Extract<Check, { kind: 'state' }>, fill: Fill): boolean {
-  if (k.program !== c.program || k.state !== c.state) return false;
+  if ((c.program !== ANY_PROGRAM && k.program !== c.program) || k.state !== c.state) return false;
   const f = c.filter;
   const eq = (n: Num | undefined, v: number | undefined) => n === undefined || resolve(n, fill) === v;
   return (
@@ -640,10 +641,14 @@ export function judge(check: Check, facts: CheckFacts): Verdict {
         }
       }
       pass ||= holds();
-      const mine = [...table.sockets.values()].filter((k) => k.program === check.program);
+      const any = check.program === ANY_PROGRAM;
+      const mine = [...table.sockets.values()].filter((k) => any || k.program === check.program);
+      const shown = mine.map((k) =>
+        any ? `${k.program ?? 'kernel'}: ${describeSocket(k)}` : describeSocket(k),
+      );
       return {
         pass,
-        seen: `${check.program}'s sockets now: ${mine.length ? mine.map(describeSocket).join('; ') : 'none'}`,
+        seen: `${any ? 'the programs' : `${check.program}'s`} sockets now: ${shown.length ? shown.join('; ') : 'none'}`,
       };
     }
     case 'server-call': {

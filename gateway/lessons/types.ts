@@ -7,6 +7,8 @@ import type { CallOp, LessonServerName, TcpState } from '../protocol/messages.js
 /** Programs a lesson may run lines in: one terminal (and one interpreter) each. */
 export const PROGRAMS = ['server', 'client', 'client2', 'client3'] as const;
 export type Program = (typeof PROGRAMS)[number];
+/** In a `state` check instead of a program: the sockets of all of them. */
+export const ANY_PROGRAM = 'any';
 
 /** The lesson servers by name, as `welcome.lessonServers` lists them and placeholders write them. */
 export const LESSON_SERVERS = [
@@ -84,8 +86,12 @@ export type Check =
   | { kind: 'output'; program: Program; match: TextMatch }
   /** Bytes that crossed: `out` = what program's send/sendall/sendto handed the kernel, `in` = what recv/recvfrom returned. */
   | { kind: 'bytes'; program: Program; direction: 'in' | 'out'; match: BytesMatch }
-  /** The kernel table: some socket of `program` is in `state` with these details (see StateFilter). */
-  | { kind: 'state'; program: Program; state: TcpState; filter: StateFilter }
+  /**
+   * The kernel table: some socket of `program` is in `state` with these details (see StateFilter).
+   * `any`: the sockets of every program together, so that `count` can say several programs hold
+   * such a socket at the same moment (three clients connected at once, not one after another).
+   */
+  | { kind: 'state'; program: Program | typeof ANY_PROGRAM; state: TcpState; filter: StateFilter }
   /** A lesson server made this call on a connection with this session in the window. */
   | { kind: 'server-call'; server: string; syscall: ServerSyscall; data?: BytesMatch };
 

@@ -361,6 +361,51 @@ describe('parseCheck', () => {
     expect(() => parseCheck('call-failed client EAI_NONAME EAI_AGAIN')).toThrow(/unexpected/);
     expect(parseCheck('blocked server accept')).toEqual({ kind: 'blocked', program: 'server', op: 'accept' });
   });
+
+  it('counts the sockets of every program together with state any: at once, not one after another', () => {
+    expect(parseCheck('state any ESTABLISHED remote-port {names} count 3')).toEqual({
+      kind: 'state',
+      program: 'any',
+      state: 'ESTABLISHED',
+      filter: { remotePort: { placeholder: 'names' }, count: 3 },
+    });
+    // Only a state check reads the kernel table of every program.
+    expect(() => parseCheck('returned any recv')).toThrow(/unknown program "any"/);
+    const names = sampleFill.servers.names;
+    let seq = 0;
+    const change = (program: string, port: number, gone = false): TraceEvent => ({
+      type: 'state-changed',
+      kernel: {
+        socket: `${program}-${port}`,
+        fd: gone ? null : 5,
+        program,
+        proto: 'tcp',
+        state: gone ? 'CLOSED' : 'ESTABLISHED',
+        local: ['127.0.0.1', port],
+        remote: ['127.0.0.1', names],
+        recvQ: 0,
+        sendQ: 0,
+        ...(gone ? { gone } : {}),
+      },
+      seq: ++seq,
+      t: 0,
+    });
+    const judgeOn = (trace: TraceEvent[]) =>
+      judge(parseCheck('state any ESTABLISHED remote-port {names} count 3'), {
+        trace,
+        from: 0,
+        output: {},
+        fill: sampleFill,
+      }).pass;
+    const clients = ['client', 'client2', 'client3'].map((p, i) => [p, 40000 + i] as const);
+    expect(
+      judgeOn([
+        ...clients.map(([p, port]) => change(p, port)),
+        ...clients.map(([p, port]) => change(p, port, true)),
+      ]),
+    ).toBe(true);
+    expect(judgeOn(clients.flatMap(([p, port]) => [change(p, port), change(p, port, true)]))).toBe(false);
+  });
 });
 
 describe('npm start with a broken lesson', () => {
