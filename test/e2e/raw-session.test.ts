@@ -292,12 +292,12 @@ describe('a raw session', () => {
       'the hostile bytes on screen',
     );
     for (const seen of [
-      '␛]0;PWNED\\x07',
-      '␛[31mred?',
-      '␛]52;c;?\\x07',
-      '␛]52;c;UFdORUQ=\\x07',
-      '␛[6n',
-      '␛[c',
+      '\\x1b]0;PWNED\\x07',
+      '\\x1b[31mred?',
+      '\\x1b]52;c;?\\x07',
+      '\\x1b]52;c;UFdORUQ=\\x07',
+      '\\x1b[6n',
+      '\\x1b[c',
     ]) {
       expect(shown).toContain(seen);
     }
@@ -308,7 +308,7 @@ describe('a raw session', () => {
     await panel.getByRole('checkbox', { name: 'Interpret as terminal' }).check();
     await until(
       () => screen(panel),
-      (t) => t.includes('END-OF-HOSTILE') && !t.includes('␛'),
+      (t) => t.includes('END-OF-HOSTILE') && !t.includes('\\x1b'),
       'the bytes interpreted',
     );
     expect(await panel.locator('.raw-terminal .xterm-fg-1').count()).toBeGreaterThan(0);

@@ -120,13 +120,12 @@ describe('listen backlog', () => {
     }
     const third = await tcp(h, 'client3');
     const connecting = h.call('client3', { op: 'connect', socket: third, address: ['127.0.0.1', port] });
-    const waiting = await h.until(
+    await h.until(
       (k) => k.socket === third && k.state === 'SYN_SENT' && (k.synRetries ?? 0) >= 1,
       'the SYN sent again',
     );
-    expect(waiting.synRetries).toBe(1);
     await h.call('server', { op: 'accept', socket: s });
-    // The next retry (3 s after the first SYN) finds room.
+    // Nothing tells the client: its next retry (a second or more later) finds room.
     await connecting;
     expect(h.latest(third)?.synRetries).toBeUndefined();
   });

@@ -319,7 +319,7 @@ const TONE_MARK: Record<Tone, string> = {
   data: '',
   state: '',
   server: '',
-  note: 'ⓘ ',
+  note: 'ℹ ',
 };
 
 function RowView({

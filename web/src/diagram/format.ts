@@ -44,7 +44,10 @@ export function hexDump(bytes: Uint8Array): string[] {
   return lines;
 }
 
-/** UTF-8 text with the invisible made visible: ␛ for ESC, \x00 for controls, <ff> for invalid bytes. */
+/**
+ * UTF-8 text with the invisible made visible: \x1b for ESC and \x00 for other controls (as Python
+ * writes them, and in glyphs every font has), <ff> for invalid bytes.
+ */
 export function visibleText(bytes: Uint8Array): string {
   let out = '';
   let i = 0;
@@ -58,8 +61,7 @@ export function visibleText(bytes: Uint8Array): string {
       continue;
     }
     if (len === 1) {
-      if (b === 0x1b) out += '␛';
-      else if (b === 0x0a) out += '\\n';
+      if (b === 0x0a) out += '\\n';
       else if (b === 0x0d) out += '\\r';
       else if (b === 0x09) out += '\\t';
       else if (b < 0x20 || b === 0x7f) out += `\\x${b.toString(16).padStart(2, '0')}`;

@@ -1,6 +1,6 @@
 // Bytes from a peer made safe to look at: printable text stays text; control characters, escape
 // sequences, invisible and direction-changing characters and invalid UTF-8 become visible marks
-// (␛[31m, \x00, \u202e, <ff>), so nothing a peer sends can recolour, retitle, query or move the
+// (\x1b[31m, \x00, \u202e, <ff>), so nothing a peer sends can recolour, retitle, query or move the
 // student's terminal. Pure: bytes in, text out; knows nothing of xterm beyond the few SGR codes it adds.
 
 import { concatBytes } from '../../../gateway/protocol/messages.js';
@@ -10,7 +10,7 @@ export type Direction = 'in' | 'out';
 export type Piece =
   /** Printable text, shown as is. */
   | { kind: 'text'; text: string }
-  /** Something invisible or dangerous, shown as a mark: ␛, \x00, \r, \t, \u202e, <ff>. */
+  /** Something invisible or dangerous, shown as a mark: \x1b, \x00, \r, \t, \u202e, <ff>. */
   | { kind: 'mark'; text: string }
   /** A line feed: shown as \n and a real line break. */
   | { kind: 'newline' };
@@ -36,7 +36,7 @@ function lead(b: number): { len: number; lo: number; hi: number } | null {
 
 const hex2 = (b: number) => b.toString(16).padStart(2, '0');
 
-const C0_NAMES: Readonly<Record<number, string>> = { 9: '\\t', 13: '\\r', 27: '␛' };
+const C0_NAMES: Readonly<Record<number, string>> = { 9: '\\t', 13: '\\r' };
 
 /**
  * Splits bytes into pieces. With `final` false, a UTF-8 character cut off at the end of the chunk is

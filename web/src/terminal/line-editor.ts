@@ -265,6 +265,6 @@ export function safeTerminalText(text: string): string {
   // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
   return text.replace(/[\x00-\x08\x0b-\x1f\x7f-\x9f]/g, (c, at: number) => {
     if (c === '\r' && (at === text.length - 1 || text[at + 1] === '\n')) return '';
-    return c === '\x1b' ? '␛' : `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`;
+    return `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`;
   });
 }

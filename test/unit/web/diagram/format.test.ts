@@ -13,7 +13,7 @@ describe('pyBytes', () => {
 
 describe('visibleText', () => {
   it('shows escape sequences, control bytes and invalid UTF-8 instead of running them', () => {
-    expect(visibleText(enc('\x1b[31mred\x1b[0m'))).toBe('␛[31mred␛[0m');
+    expect(visibleText(enc('\x1b[31mred\x1b[0m'))).toBe('\\x1b[31mred\\x1b[0m');
     expect(visibleText(new Uint8Array([0x41, 0x00, 0xff, 0x42]))).toBe('A\\x00<ff>B');
     expect(visibleText(enc('taco 🌮'))).toBe('taco 🌮');
   });

@@ -14,8 +14,8 @@ const raw = (...b: number[]) => Uint8Array.from(b);
 const OUR_SGR = /\x1b\[[0-9;]*m/g;
 
 describe('visibleLine', () => {
-  it('shows an escape sequence as text: ␛[31m', () => {
-    expect(visibleLine(enc('\x1b[31mred\x1b[0m'))).toBe('␛[31mred␛[0m');
+  it('shows an escape sequence as text: \\x1b[31m', () => {
+    expect(visibleLine(enc('\x1b[31mred\x1b[0m'))).toBe('\\x1b[31mred\\x1b[0m');
   });
 
   it('shows control characters as escapes', () => {
@@ -73,7 +73,7 @@ describe('SafeTerminalWriter', () => {
       return (n < 0x20 && c !== '\r' && c !== '\n') || (n >= 0x7f && n <= 0x9f);
     });
     expect(controls).toEqual([]);
-    expect(stripped).toBe('← ␛]0;PWNED\\x07␛[31m␛]52;c;?\\x07␛[6n\\u009b6n␛P$q␛\\');
+    expect(stripped).toBe('← \\x1b]0;PWNED\\x07\\x1b[31m\\x1b]52;c;?\\x07\\x1b[6n\\u009b6n\\x1bP$q\\x1b\\');
   });
 
   it('starts every line with the direction, and a change of direction on a new line', () => {

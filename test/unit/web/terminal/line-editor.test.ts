@@ -114,7 +114,7 @@ describe('LineEditor on a narrow terminal', () => {
 
 describe('safeTerminalText', () => {
   it('makes escape sequences and carriage returns visible instead of letting the terminal run them', () => {
-    expect(safeTerminalText('\x1b]52;c;?\x07')).toBe('␛]52;c;?\\x07');
+    expect(safeTerminalText('\x1b]52;c;?\x07')).toBe('\\x1b]52;c;?\\x07');
     expect(safeTerminalText('a\rb\tc')).toBe('a\\x0db\tc');
   });
 
