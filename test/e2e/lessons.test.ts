@@ -41,11 +41,42 @@ async function openLesson(id: string): Promise<Locator> {
   return panel;
 }
 
+/**
+ * A page with nothing behind it (no progress in its storage, a session of its own), opened on a
+ * lesson: a student's first visit.
+ */
+async function freshPage(
+  id: string,
+  viewport = { width: 1600, height: 900 },
+): Promise<{ page: Page; panel: Locator; errors: string[]; close(): Promise<void> }> {
+  const context = await browser.newContext({ viewport });
+  const fresh = await context.newPage();
+  const freshErrors = watchErrors(fresh);
+  await fresh.goto(`${pg.url}#/lesson/${id}`);
+  const panel = fresh.getByRole('complementary', { name: /^Lesson: / });
+  await expect.poll(() => panel.locator('li.step').count(), { timeout: 10_000 }).toBeGreaterThan(0);
+  await expect.poll(() => fresh.getByRole('status').first().textContent()).toContain('connected');
+  return { page: fresh, panel, errors: freshErrors, close: () => context.close() };
+}
+
+/** Whether all of an element is inside the panel's visible part (not scrolled away, not cut). */
+async function inView(panel: Locator, el: Locator): Promise<boolean> {
+  const box = await el.boundingBox();
+  const view = await panel.boundingBox();
+  return !!box && !!view && box.y >= view.y - 0.5 && box.y + box.height <= view.y + view.height + 0.5;
+}
+
 /** Runs the first n steps from the keyboard, as a presenter's remote does, each until it passes or waits. */
-async function runSteps(panel: Locator, n: number, status: RegExp = /^✓ passed$/): Promise<void> {
+async function runSteps(
+  panel: Locator,
+  n: number,
+  status: RegExp = /^✓ passed$/,
+  on: Page = page,
+  from = 0,
+): Promise<void> {
   const steps = panel.locator('li.step');
-  for (let i = 0; i < n; i++) {
-    await page.keyboard.press('Alt+PageDown');
+  for (let i = from; i < from + n; i++) {
+    await on.keyboard.press('Alt+PageDown');
     await expect
       .poll(() => steps.nth(i).locator('.step-status').textContent(), { timeout: 15_000 })
       .toMatch(status);
@@ -238,6 +269,32 @@ describe('a guided lesson', () => {
     await page.getByRole('button', { name: 'All lessons' }).click();
     const list = page.getByRole('complementary', { name: 'Lessons' });
     await expect.poll(() => list.textContent()).toContain('steps done');
+  });
+
+  it('opens a lesson on a 1366×768 projector with its title and controls in view, and keeps the controls in reach while it steps', {
+    timeout: 60_000,
+  }, async () => {
+    const small = await freshPage('02-first-server', { width: 1366, height: 768 });
+    try {
+      const { panel } = small;
+      const run = panel.getByRole('button', { name: /Run step/ });
+      // At step 1 the student reads from the top: the title, the goal, then the prose.
+      await small.page.waitForTimeout(300);
+      expect(await panel.evaluate((el) => el.scrollTop)).toBe(0);
+      expect(await inView(panel, panel.locator('h2'))).toBe(true);
+      expect(await inView(panel, panel.locator('.lesson-goal'))).toBe(true);
+      expect(await inView(panel, run)).toBe(true);
+      // Stepping on, the panel follows the current step, and Run, Back and Restart stay in reach.
+      await runSteps(panel, 3, /^✓ passed$/, small.page);
+      const current = panel.locator('li.step[aria-current="step"]');
+      await expect.poll(() => inView(panel, current.locator('.step-line'))).toBe(true);
+      for (const name of [/Run step 4/, /Back/, /Restart/]) {
+        expect(await inView(panel, panel.getByRole('button', { name }))).toBe(true);
+      }
+      expect(small.errors).toEqual([]);
+    } finally {
+      await small.close();
+    }
   });
 
   it('shows every lesson whole in its column on a 1366×768 projector: no line runs off the side', {

@@ -6,6 +6,7 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 import { exportScripts, lessonExport } from '../../../gateway/lessons/export.js';
 import { fillText } from '../../../gateway/lessons/placeholders.js';
 import { CONCEPTS, type Exercise, type Lesson } from '../../../gateway/lessons/types.js';
+import { revealDelta } from './flow.js';
 import { type CheckResult, type Driver, judgeUntil, type Mark, mark } from './lesson-run.js';
 import { Markdown } from './Markdown.js';
 import { type LessonProgress, loadProgress, saveProgress } from './progress.js';
@@ -36,6 +37,7 @@ export function LessonPanel({ lessons, lessonId, driver, restart, onClose, onOpe
   });
   const marks = useRef(new Map<number, Mark>());
   const busy = useRef(false);
+  const panel = useRef<HTMLElement>(null);
   const fill = driver.fill();
   const text = (s: string) => fillText(s, fill);
 
@@ -68,6 +70,26 @@ export function LessonPanel({ lessons, lessonId, driver, restart, onClose, onOpe
   useEffect(() => {
     if (lesson) markFor(Math.min(current, lesson.steps.length));
   }, [lesson, current, markFor]);
+
+  // The panel follows the current step, but only when it changes (not at every render, which would
+  // pull the student back while they read), and never under the controls that stay on top. At step 1
+  // it shows the top: the title, the goal and the prose come first.
+  useEffect(() => {
+    const el = panel.current;
+    if (!lesson || !el) return;
+    if (current === 0) {
+      el.scrollTop = 0;
+      return;
+    }
+    const target = el.querySelector('li.step[aria-current="step"]') ?? el.querySelector('.exercise');
+    const bar = el.querySelector('.lesson-bar');
+    if (!target || !bar) return;
+    const item = target.getBoundingClientRect();
+    el.scrollTop += revealDelta(item, {
+      top: bar.getBoundingClientRect().bottom,
+      bottom: el.getBoundingClientRect().top + el.clientHeight,
+    });
+  }, [lesson, current]);
 
   const record = useCallback(
     (done: number, ex?: boolean) => {
@@ -229,7 +251,7 @@ export function LessonPanel({ lessons, lessonId, driver, restart, onClose, onOpe
   const idx = lessons.indexOf(lesson);
   const allDone = current >= lesson.steps.length;
   return (
-    <aside className="lesson" aria-label={`Lesson: ${lesson.title}`}>
+    <aside className="lesson" aria-label={`Lesson: ${lesson.title}`} ref={panel}>
       <header className="lesson-head">
         <button type="button" onClick={() => onOpen('')} aria-label="All lessons">
           ☰ Lessons
@@ -246,21 +268,27 @@ export function LessonPanel({ lessons, lessonId, driver, restart, onClose, onOpe
         <strong>Goal:</strong> {text(lesson.goal)}
       </p>
       <p className="lesson-concepts">Concepts: {lesson.concepts.map((c) => CONCEPTS[c] ?? c).join('; ')}</p>
+      {/* Stays on top while the steps scroll under it: Run, Back and Restart are always in reach (the
+          downloads below it need not be, and would take a projector's lines). */}
+      <div className="lesson-bar">
+        <div className="lesson-controls">
+          <button type="button" onClick={next} disabled={allDone} title="Alt+PageDown">
+            {allDone ? '✓ All steps done' : `▶ Run step ${current + 1}`}
+          </button>
+          <button
+            type="button"
+            onClick={() => runTo(Math.max(0, current - 1))}
+            disabled={current === 0}
+            title="Alt+PageUp"
+          >
+            ◀ Back
+          </button>
+          <button type="button" onClick={() => runTo(0)}>
+            ↺ Restart
+          </button>
+        </div>
+      </div>
       <div className="lesson-controls">
-        <button type="button" onClick={next} disabled={allDone} title="Alt+PageDown">
-          {allDone ? '✓ All steps done' : `▶ Run step ${current + 1}`}
-        </button>
-        <button
-          type="button"
-          onClick={() => runTo(Math.max(0, current - 1))}
-          disabled={current === 0}
-          title="Alt+PageUp"
-        >
-          ◀ Back
-        </button>
-        <button type="button" onClick={() => runTo(0)}>
-          ↺ Restart
-        </button>
         <ExportButtons lesson={lesson} fill={fill} />
       </div>
       <Markdown text={text(lesson.prose)} />
@@ -285,7 +313,6 @@ export function LessonPanel({ lessons, lessonId, driver, restart, onClose, onOpe
               key={step.n}
               className={`step step-${state}`}
               aria-current={i === current ? 'step' : undefined}
-              ref={i === current ? (el) => el?.scrollIntoView({ block: 'nearest' }) : undefined}
             >
               {step.prose && <Markdown text={text(step.prose)} />}
               <div className="step-line">
