@@ -258,6 +258,41 @@ describe('a guided lesson', () => {
     await expect.poll(() => page.getByRole('region', { name: 'Program terminals' }).isVisible()).toBe(true);
   });
 
+  it("steps from a presenter's remote (PageDown, PageUp, →) unless a terminal has the keys", {
+    timeout: 60_000,
+  }, async () => {
+    const fresh = await freshPage('02-first-server');
+    try {
+      const { page: p, panel } = fresh;
+      const status = panel.locator('li.step .step-status');
+      const run = panel.locator('.lesson-bar').getByRole('button', { name: /Run step/ });
+      await p.keyboard.press('PageDown');
+      await expect.poll(() => status.nth(0).textContent(), { timeout: 15_000 }).toBe('✓ passed');
+      // In a terminal PageDown is the terminal's: no step runs, nothing is typed.
+      await p.getByRole('textbox', { name: 'server terminal: type Python socket calls' }).focus();
+      const typed = await terminalText(p, 'server');
+      await p.keyboard.press('PageDown');
+      await p.waitForTimeout(1500);
+      expect(await run.textContent()).toBe('▶ Run step 2');
+      expect(await terminalText(p, 'server')).toBe(typed);
+      // Alt+PageDown steps from there all the same.
+      await p.keyboard.press('Alt+PageDown');
+      await expect.poll(() => status.nth(1).textContent(), { timeout: 15_000 }).toBe('✓ passed');
+      // Back on the page, → steps, and PageUp goes back one.
+      await panel.locator('h2').click();
+      await p.keyboard.press('ArrowRight');
+      await expect.poll(() => status.nth(2).textContent(), { timeout: 15_000 }).toBe('✓ passed');
+      await p.keyboard.press('PageUp');
+      await expect.poll(() => run.textContent(), { timeout: 20_000 }).toBe('▶ Run step 3');
+      await expect
+        .poll(() => status.allTextContents(), { timeout: 20_000 })
+        .toEqual(Array.from({ length: await status.count() }, (_, i) => (i < 2 ? '✓ passed' : '')));
+      expect(fresh.errors).toEqual([]);
+    } finally {
+      await fresh.close();
+    }
+  });
+
   it('keeps its progress across a reload', async () => {
     await page.reload();
     const panel = page.getByRole('complementary', { name: /^Lesson: / });

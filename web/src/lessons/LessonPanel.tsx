@@ -6,7 +6,7 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 import { exportScripts, lessonExport } from '../../../gateway/lessons/export.js';
 import { fillText } from '../../../gateway/lessons/placeholders.js';
 import { CONCEPTS, type Exercise, type Lesson } from '../../../gateway/lessons/types.js';
-import { revealDelta } from './flow.js';
+import { type KeyPlace, revealDelta, stepKey } from './flow.js';
 import { type CheckResult, type Driver, judgeUntil, type Mark, mark } from './lesson-run.js';
 import { Markdown } from './Markdown.js';
 import { type LessonProgress, loadProgress, saveProgress } from './progress.js';
@@ -218,17 +218,19 @@ export function LessonPanel({ lessons, lessonId, driver, restart, onClose, onOpe
       if (pass) record(lesson.steps.length, true);
     });
 
-  // Keyboard for the projector: Alt+PageDown runs the next step, Alt+PageUp goes back one.
-  const keys = useRef({ next, back: () => runTo(Math.max(0, current - 1)) });
-  keys.current = { next, back: () => runTo(Math.max(0, current - 1)) };
+  // Keyboard for the projector and a presenter's remote: PageDown runs the next step, PageUp goes
+  // back one (see stepKey for where, and the Alt versions). Only while a lesson is open: the course
+  // list keeps PageDown for scrolling.
+  const keys = useRef({ open: false, next, back: () => runTo(Math.max(0, current - 1)) });
+  keys.current = { open: lesson !== undefined, next, back: () => runTo(Math.max(0, current - 1)) };
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
-      if (!e.altKey) return;
-      if (e.key === 'PageDown') keys.current.next();
-      else if (e.key === 'PageUp') keys.current.back();
-      else return;
+      if (!keys.current.open || e.ctrlKey || e.metaKey || e.shiftKey) return;
+      const act = stepKey(e.key, e.altKey, keyPlace(e.target));
+      if (!act) return;
       e.preventDefault();
       e.stopPropagation();
+      keys.current[act]();
     };
     window.addEventListener('keydown', onKey, true);
     return () => window.removeEventListener('keydown', onKey, true);
@@ -272,14 +274,19 @@ export function LessonPanel({ lessons, lessonId, driver, restart, onClose, onOpe
           downloads below it need not be, and would take a projector's lines). */}
       <div className="lesson-bar">
         <div className="lesson-controls">
-          <button type="button" onClick={next} disabled={allDone} title="Alt+PageDown">
+          <button
+            type="button"
+            onClick={next}
+            disabled={allDone}
+            title="PageDown (Alt+PageDown in a terminal)"
+          >
             {allDone ? '✓ All steps done' : `▶ Run step ${current + 1}`}
           </button>
           <button
             type="button"
             onClick={() => runTo(Math.max(0, current - 1))}
             disabled={current === 0}
-            title="Alt+PageUp"
+            title="PageUp (Alt+PageUp in a terminal)"
           >
             ◀ Back
           </button>
@@ -451,6 +458,20 @@ function CourseList({
       </ol>
     </>
   );
+}
+
+/** Where a key went, for stepKey: the xterm's hidden textarea, like any text field, keeps its keys. */
+function keyPlace(target: EventTarget | null): KeyPlace {
+  if (!(target instanceof Element)) return 'page';
+  if (
+    target instanceof HTMLInputElement ||
+    target instanceof HTMLTextAreaElement ||
+    target instanceof HTMLSelectElement ||
+    (target instanceof HTMLElement && target.isContentEditable) ||
+    target.closest('.terminal-host, [role="dialog"]')
+  )
+    return 'own';
+  return target.closest('.diagram-body, [role="tablist"]') ? 'arrows' : 'page';
 }
 
 /** One download per program: the lesson's lines as a Python 3 script, ports filled in for this session. */
