@@ -66,6 +66,10 @@ async function inView(panel: Locator, el: Locator): Promise<boolean> {
   return !!box && !!view && box.y >= view.y - 0.5 && box.y + box.height <= view.y + view.height + 0.5;
 }
 
+/** The lesson's Run button, which says what the next press of PageDown does. */
+const mainButton = (panel: Locator) =>
+  panel.locator('.lesson-bar').getByRole('button', { name: /Run step|Replay|All steps done/ });
+
 /** Runs the first n steps from the keyboard, as a presenter's remote does, each until it passes or waits. */
 async function runSteps(
   panel: Locator,
@@ -79,7 +83,13 @@ async function runSteps(
     await on.keyboard.press('Alt+PageDown');
     await expect
       .poll(() => steps.nth(i).locator('.step-status').textContent(), { timeout: 15_000 })
-      .toMatch(status);
+      .toMatch(status)
+      .catch(async (e) => {
+        const program = (await steps.nth(i).locator('.step-program').textContent()) ?? 'server';
+        throw new Error(
+          `step ${i + 1}: ${await steps.nth(i).textContent()}\n${program} terminal:\n${await terminalText(on, program)}\n${e}`,
+        );
+      });
   }
 }
 
@@ -293,14 +303,100 @@ describe('a guided lesson', () => {
     }
   });
 
-  it('keeps its progress across a reload', async () => {
+  it('resumes after a reload and in a second tab by replaying the steps done before, not by typing the next into empty terminals', {
+    timeout: 60_000,
+  }, async () => {
+    const fresh = await freshPage('02-first-server');
+    try {
+      const { page: p, panel } = fresh;
+      const status = panel.locator('li.step .step-status');
+      await runSteps(panel, 3, /^✓ passed$/, p);
+      await p.reload();
+      await expect.poll(() => panel.locator('li.step').count(), { timeout: 10_000 }).toBeGreaterThan(0);
+      await expect.poll(() => p.getByRole('status').first().textContent()).toContain('connected');
+      // Step 4 (accept) would meet a server terminal where s was never defined: the lesson says so,
+      // keeps the ✓ marks, and its Run button (PageDown) replays steps 1-3 first.
+      await expect.poll(() => mainButton(panel).textContent()).toBe('▶ Replay steps 1–3');
+      expect(await panel.locator('.lesson-gap').textContent()).toMatch(/ran in another page session/);
+      expect((await status.allTextContents()).slice(0, 4)).toEqual(['✓ passed', '✓ passed', '✓ passed', '']);
+      // The page's welcome back says where the way on is.
+      expect(await p.locator('.banner', { hasText: 'Welcome back' }).textContent()).toMatch(
+        /replay the steps/,
+      );
+      await p.keyboard.press('PageDown');
+      await expect.poll(() => mainButton(panel).textContent(), { timeout: 20_000 }).toBe('▶ Run step 4');
+      expect(await panel.locator('.lesson-gap').count()).toBe(0);
+      await p.keyboard.press('PageDown');
+      await expect
+        .poll(() => status.nth(3).textContent(), { timeout: 15_000 })
+        .toBe('⏳ waiting in the kernel');
+      expect(await terminalText(p, 'server')).not.toMatch(/Error/);
+      // A second tab shares the progress, not the terminals: it offers the same way on.
+      const second = await p.context().newPage();
+      const secondErrors = watchErrors(second);
+      await second.goto(`${pg.url}#/lesson/02-first-server`);
+      const secondPanel = second.getByRole('complementary', { name: /^Lesson: / });
+      await expect
+        .poll(() => mainButton(secondPanel).textContent(), { timeout: 10_000 })
+        .toBe('▶ Replay steps 1–3');
+      await second.close();
+      expect(secondErrors).toEqual([]);
+      expect(fresh.errors).toEqual([]);
+    } finally {
+      await fresh.close();
+    }
+  });
+
+  it("opens a finished lesson over another lesson's terminals and offers to start it on its own", {
+    timeout: 90_000,
+  }, async () => {
+    const fresh = await freshPage('01-first-client');
+    try {
+      const { page: p, panel } = fresh;
+      const steps = panel.locator('li.step');
+      await runSteps(panel, await steps.count(), /^✓ passed$/, p);
+      // Its connect to the echo server (lesson 3's steps connect elsewhere).
+      const connect = (await steps.nth(1).locator('.step-line code').textContent())!;
+      expect(connect).toMatch(/connect/);
+      expect(await terminalText(p, 'client')).toContain(connect);
+      // Lesson 3 was finished on another day.
+      await p.evaluate((id) => {
+        const key = 'socket-playground:progress';
+        const all = JSON.parse(localStorage.getItem(key) ?? '{}') as Record<string, unknown>;
+        localStorage.setItem(key, JSON.stringify({ ...all, [id]: { done: 99, exercise: false } }));
+      }, LESSON);
+      await p.goto(`${pg.url}#/lesson/${LESSON}`);
+      await expect.poll(() => panel.locator('h2').textContent()).toMatch(/bind/i);
+      const n = await steps.count();
+      await expect.poll(() => mainButton(panel).textContent()).toBe(`▶ Replay steps 1–${n}`);
+      expect(await panel.locator('.lesson-gap').textContent()).toContain(
+        'These terminals hold the lesson “Your first client”',
+      );
+      await p.keyboard.press('PageDown');
+      await expect.poll(() => mainButton(panel).textContent(), { timeout: 60_000 }).toBe('✓ All steps done');
+      expect(new Set(await panel.locator('li.step .step-status').allTextContents())).toEqual(
+        new Set(['✓ passed']),
+      );
+      // Its own terminals now: lesson 1's lines are gone with the old ones.
+      expect(await terminalText(p, 'client')).not.toContain(connect);
+      expect(fresh.errors).toEqual([]);
+    } finally {
+      await fresh.close();
+    }
+  });
+
+  it('keeps its progress across a reload, and offers to replay the finished steps on the new terminals', async () => {
     await page.reload();
     const panel = page.getByRole('complementary', { name: /^Lesson: / });
     await expect.poll(() => panel.count(), { timeout: 10_000 }).toBe(1);
-    // Every step is marked done, so there is no next step to run.
-    await expect
-      .poll(() => panel.getByRole('button', { name: /Run step|All steps done/ }).isDisabled())
-      .toBe(true);
+    // Every step is marked done (history), but the new terminals ran none of them: the next move
+    // replays them (the exercise needs their sockets), instead of there being none.
+    const n = await panel.locator('li.step').count();
+    await expect.poll(() => mainButton(panel).textContent()).toBe(`▶ Replay steps 1–${n}`);
+    expect(await mainButton(panel).isDisabled()).toBe(false);
+    expect(new Set(await panel.locator('li.step .step-status').allTextContents())).toEqual(
+      new Set(['✓ passed']),
+    );
     await page.getByRole('button', { name: 'All lessons' }).click();
     const list = page.getByRole('complementary', { name: 'Lessons' });
     await expect.poll(() => list.textContent()).toContain('steps done');

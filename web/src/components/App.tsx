@@ -8,6 +8,7 @@ import type { Call } from '../../../gateway/protocol/messages.js';
 import { GatewayConnection, gatewayUrl } from '../connection/gateway-connection.js';
 import { describeRow, layoutSequence } from '../diagram/layout.js';
 import { type DiagramHandle, SequenceDiagram } from '../diagram/SequenceDiagram.js';
+import type { TerminalsRan } from '../lessons/flow.js';
 import { downloadText, LessonPanel, type PublicLesson } from '../lessons/LessonPanel.js';
 import type { Driver } from '../lessons/lesson-run.js';
 import { RawSessions, type RawSessionsHandle } from '../raw/RawSessions.js';
@@ -61,6 +62,8 @@ export function App() {
   const [epoch, setEpoch] = useState(0);
   const outputs = useRef<Record<string, string[]>>({});
   const inputs = useRef<Record<string, TypedLine[]>>({});
+  // What these terminals have run of a lesson: nothing yet on a new page, whatever the progress.
+  const lessonRan = useRef<TerminalsRan>({ lesson: null, steps: 0 });
   const stateRef = useRef(state);
   stateRef.current = state;
 
@@ -103,6 +106,7 @@ export function App() {
     const old = stateRef.current.session?.session;
     outputs.current = {};
     inputs.current = {};
+    lessonRan.current = { lesson: null, steps: 0 };
     // Forget the old terminals now, so waiting below sees only the fresh ones register.
     terminals.current.clear();
     conn.fresh();
@@ -314,7 +318,8 @@ export function App() {
       {state.resumed && (
         <div className="banner" role="status">
           Welcome back: the gateway kept this tab's sockets ({Object.keys(state.sockets).length} listed in the
-          inspector). Your terminals start afresh, so their variables no longer name them.{' '}
+          inspector). Your terminals start afresh, so their variables no longer name them
+          {route ? ': the lesson offers to replay the steps you did, on fresh sockets' : ''}.{' '}
           <button type="button" onClick={() => dispatch({ type: 'dismiss-lost' })}>
             OK
           </button>
@@ -337,6 +342,7 @@ export function App() {
             lessonId={route}
             driver={driver}
             restart={restart}
+            ran={lessonRan}
             onOpen={(id) => {
               window.location.hash = id ? `#/lesson/${id}` : '#/lessons';
             }}

@@ -2,11 +2,20 @@
 // the step's line into its terminal), Check, Restart on fresh sockets, Run to here, the exercise, and
 // progress kept in the browser. Judges every check on real facts through lesson-run.ts.
 
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { type RefObject, useCallback, useEffect, useRef, useState } from 'react';
 import { exportScripts, lessonExport } from '../../../gateway/lessons/export.js';
 import { fillText } from '../../../gateway/lessons/placeholders.js';
 import { CONCEPTS, type Exercise, type Lesson } from '../../../gateway/lessons/types.js';
-import { type KeyPlace, revealDelta, stepKey } from './flow.js';
+import {
+  type Gap,
+  gapFor,
+  type KeyPlace,
+  nextMove,
+  revealDelta,
+  stepKey,
+  stepsText,
+  type TerminalsRan,
+} from './flow.js';
 import { type CheckResult, type Driver, judgeUntil, type Mark, mark } from './lesson-run.js';
 import { Markdown } from './Markdown.js';
 import { type LessonProgress, loadProgress, saveProgress } from './progress.js';
@@ -17,6 +26,11 @@ interface Props {
   driver: Driver;
   /** Starts a fresh session with fresh terminals; resolves once the new session is ready. */
   restart(): Promise<void>;
+  /**
+   * What this page's terminals have run of a lesson. The page keeps it: it outlives the panel, which
+   * closes and opens again, and ends with the terminals. The panel moves it on as steps run.
+   */
+  ran: RefObject<TerminalsRan>;
   onClose(): void;
   onOpen(id: string): void;
 }
@@ -26,7 +40,7 @@ export type PublicLesson = Omit<Lesson, 'exercise'> & { exercise: Omit<Exercise,
 
 type StepState = { results: CheckResult[] | null; running: boolean; waiting?: boolean };
 
-export function LessonPanel({ lessons, lessonId, driver, restart, onClose, onOpen }: Props) {
+export function LessonPanel({ lessons, lessonId, driver, restart, ran, onClose, onOpen }: Props) {
   const lesson = lessons.find((l) => l.id === lessonId);
   const [progress, setProgress] = useState<Record<string, LessonProgress>>(() => loadProgress(localStorage));
   const [current, setCurrent] = useState(0);
@@ -41,7 +55,9 @@ export function LessonPanel({ lessons, lessonId, driver, restart, onClose, onOpe
   const fill = driver.fill();
   const text = (s: string) => fillText(s, fill);
 
-  // A lesson opens where the student left it; its steps' results start blank.
+  // A lesson opens where the student left it; its steps' results start blank. (The steps before it
+  // show as passed, history kept in the browser; if these terminals did not run them, gapFor says so
+  // and the next move replays them.)
   useEffect(() => {
     if (!lesson) return;
     const p = loadProgress(localStorage)[lesson.id];
@@ -105,6 +121,22 @@ export function LessonPanel({ lessons, lessonId, driver, restart, onClose, onOpe
     [lesson],
   );
 
+  /** The lesson goes on to step n here: these terminals have run the steps before it. */
+  const advance = (n: number) => {
+    if (!lesson) return;
+    setCurrent((c) => Math.max(c, n));
+    const before = ran.current.lesson === lesson.id ? ran.current.steps : 0;
+    ran.current = { lesson: lesson.id, steps: Math.max(before, n) };
+  };
+
+  /** A fresh session and terminals for this lesson, which have run none of its steps yet. */
+  const startFresh = async () => {
+    if (!lesson) return;
+    await restart();
+    ran.current = { lesson: lesson.id, steps: 0 };
+    marks.current.clear();
+  };
+
   const setStep = (i: number, s: Partial<StepState>) =>
     setSteps((all) => all.map((x, j) => (j === i ? { ...x, ...s } : x)));
 
@@ -113,10 +145,7 @@ export function LessonPanel({ lessons, lessonId, driver, restart, onClose, onOpe
     if (!lesson) return false;
     // A lesson starts on fresh sockets: what an earlier lesson or the sandbox left in the kernel
     // (a TIME_WAIT on the same port, a listener) would change what this one shows.
-    if (i === 0 && driver.trace().length > 0) {
-      await restart();
-      marks.current.clear();
-    }
+    if (i === 0 && (driver.trace().length > 0 || gapFor(lesson.id, 0, ran.current))) await startFresh();
     const step = lesson.steps[i]!;
     const m = markFor(i);
     setStep(i, { running: true, results: null, waiting: false });
@@ -134,7 +163,7 @@ export function LessonPanel({ lessons, lessonId, driver, restart, onClose, onOpe
       }
       const done = driver.done(step.program);
       setStep(i, { running: false, waiting: true });
-      setCurrent((c) => Math.max(c, i + 1));
+      advance(i + 1);
       // Judged twice: while it waits (SYN_SENT, a blocked call) and once it returned; a check
       // passes if it held at either moment.
       const early = judgeUntil(driver, m, step.checks, 1500);
@@ -157,7 +186,7 @@ export function LessonPanel({ lessons, lessonId, driver, restart, onClose, onOpe
     // (The exercise starts when the last step is done, as the next step's window opens: see the
     // effect on `current`. The student does the work, then asks for a check.)
     if (pass) {
-      setCurrent((c) => Math.max(c, i + 1));
+      advance(i + 1);
       record(i + 1);
     }
     return pass;
@@ -169,7 +198,7 @@ export function LessonPanel({ lessons, lessonId, driver, restart, onClose, onOpe
     const results = await judgeUntil(driver, markFor(i), lesson.steps[i]!.checks, 1000);
     setStep(i, { running: false, results });
     if (results.every((r) => r.pass)) {
-      setCurrent((c) => Math.max(c, i + 1));
+      advance(i + 1);
       record(i + 1);
     }
   };
@@ -188,8 +217,7 @@ export function LessonPanel({ lessons, lessonId, driver, restart, onClose, onOpe
   const runTo = (target: number) =>
     guard(async () => {
       if (!lesson) return;
-      await restart();
-      marks.current.clear();
+      await startFresh();
       setSteps(lesson.steps.map(() => ({ results: null, running: false })));
       setExercise({ results: null, running: false });
       setCurrent(0);
@@ -198,8 +226,14 @@ export function LessonPanel({ lessons, lessonId, driver, restart, onClose, onOpe
       }
     });
 
-  const next = () =>
-    guard(async () => void (lesson && current < lesson.steps.length && (await runStep(current))));
+  const gap = lesson ? gapFor(lesson.id, current, ran.current) : null;
+  const move = nextMove(current, lesson?.steps.length ?? 0, gap);
+
+  /** Run, PageDown: the next step; or first the steps done before, if these terminals lack them. */
+  const next = () => {
+    if (move.kind === 'replay') return runTo(move.steps);
+    return guard(async () => void (move.kind === 'run' && (await runStep(move.step))));
+  };
 
   /** A fresh attempt at the exercise: what was done before no longer counts. */
   const retryExercise = () => {
@@ -252,6 +286,7 @@ export function LessonPanel({ lessons, lessonId, driver, restart, onClose, onOpe
 
   const idx = lessons.indexOf(lesson);
   const allDone = current >= lesson.steps.length;
+  const replaying = move.kind === 'replay';
   return (
     <aside className="lesson" aria-label={`Lesson: ${lesson.title}`} ref={panel}>
       <header className="lesson-head">
@@ -273,14 +308,19 @@ export function LessonPanel({ lessons, lessonId, driver, restart, onClose, onOpe
       {/* Stays on top while the steps scroll under it: Run, Back and Restart are always in reach (the
           downloads below it need not be, and would take a projector's lines). */}
       <div className="lesson-bar">
+        {gap && <GapNotice gap={gap} other={lessons.find((l) => l.id === gap.other)?.title ?? gap.other} />}
         <div className="lesson-controls">
           <button
             type="button"
             onClick={next}
-            disabled={allDone}
+            disabled={move.kind === 'none'}
             title="PageDown (Alt+PageDown in a terminal)"
           >
-            {allDone ? '✓ All steps done' : `▶ Run step ${current + 1}`}
+            {move.kind === 'replay'
+              ? `▶ Replay ${stepsText(move.steps)}`
+              : move.kind === 'run'
+                ? `▶ Run step ${move.step + 1}`
+                : '✓ All steps done'}
           </button>
           <button
             type="button"
@@ -341,7 +381,8 @@ export function LessonPanel({ lessons, lessonId, driver, restart, onClose, onOpe
                           ? '⏳ waiting in the kernel'
                           : ''}
                 </span>
-                {i <= current && (
+                {/* Until the steps before are replayed, Run and Check would meet names never defined. */}
+                {i <= current && !replaying && (
                   <>
                     <button type="button" onClick={() => guard(async () => void (await runStep(i)))}>
                       Run
@@ -349,14 +390,16 @@ export function LessonPanel({ lessons, lessonId, driver, restart, onClose, onOpe
                     <button type="button" onClick={() => guard(() => judgeStep(i))}>
                       Check
                     </button>
-                    <button
-                      type="button"
-                      onClick={() => runTo(i + 1)}
-                      title="Replays the lesson on fresh sockets up to this step"
-                    >
-                      Run to here
-                    </button>
                   </>
+                )}
+                {i <= current && (
+                  <button
+                    type="button"
+                    onClick={() => runTo(i + 1)}
+                    title="Replays the lesson on fresh sockets up to this step"
+                  >
+                    Run to here
+                  </button>
                 )}
               </div>
               {st?.results && <Results results={st.results} />}
@@ -390,6 +433,25 @@ export function LessonPanel({ lessons, lessonId, driver, restart, onClose, onOpe
         </button>
       )}
     </aside>
+  );
+}
+
+/**
+ * Says why the terminals are not where the lesson is, and what the Run button (PageDown) will do
+ * about it: replay the steps done before, on fresh sockets.
+ */
+function GapNotice({ gap, other }: { gap: Gap; other: string | null }) {
+  const held = other ? `These terminals hold the lesson “${other}”` : '';
+  if (gap.steps === 0) return <p className="lesson-gap">{held}: step 1 starts this one on fresh sockets.</p>;
+  const them = gap.steps === 1 ? 'it' : 'them';
+  return (
+    <p className="lesson-gap" role="status">
+      {other
+        ? `${held}; this lesson's ${stepsText(gap.steps)} ran before, in other terminals,`
+        : `Your ${stepsText(gap.steps)} ran in another page session (a reload, another tab): these terminals have not run ${them},`}{' '}
+      so names like <code>s</code> or <code>conn</code> are not defined here. <strong>▶ Replay</strong> runs{' '}
+      {them} again on fresh sockets (PageDown); <strong>↺ Restart</strong> begins at step 1.
+    </p>
   );
 }
 

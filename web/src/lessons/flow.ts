@@ -1,5 +1,6 @@
 // How the lesson panel moves, decided without React or the DOM so it can be tested in Node: where
-// the panel scrolls when the current step changes, and which keys step.
+// the panel scrolls when the current step changes, which keys step, and what the next step is when
+// the terminals have not run the steps the progress says were done.
 
 /** A vertical extent in the same coordinates as another (client pixels, say). */
 export interface Extent {
@@ -41,3 +42,47 @@ export function stepKey(key: string, alt: boolean, place: KeyPlace): 'next' | 'b
   }
   return null;
 }
+
+/**
+ * What this page's terminals have run of a lesson. Progress is kept in the browser, but a Python
+ * name lives only in the terminal that made it: a reload, a second tab or a fresh start begins with
+ * none, whatever the progress says. Nothing on a new page or after a fresh start.
+ */
+export interface TerminalsRan {
+  /** The lesson whose steps they ran, or null. */
+  lesson: string | null;
+  /** How many of its steps, from the first. */
+  steps: number;
+}
+
+/** Why the terminals cannot go on from the lesson's current step. */
+export interface Gap {
+  /** The steps done before, which these terminals have not run (0: none, but see `other`). */
+  steps: number;
+  /** The other lesson these terminals ran steps of, if any. */
+  other: string | null;
+}
+
+/**
+ * Whether the terminals are where the lesson is: null if the next step may simply be run. Otherwise
+ * the steps done before must be replayed first (a lesson opened at step 4 on fresh terminals would
+ * type step 4 into an interpreter where `s` was never defined). At step 1 nothing needs replaying,
+ * but the terminals may still hold another lesson, which step 1 replaces.
+ */
+export function gapFor(lesson: string, current: number, ran: TerminalsRan): Gap | null {
+  const other = ran.lesson !== null && ran.lesson !== lesson && ran.steps > 0 ? ran.lesson : null;
+  if (current === 0) return other ? { steps: 0, other } : null;
+  if (ran.lesson === lesson && ran.steps >= current) return null;
+  return { steps: current, other };
+}
+
+/** What the lesson's Run button and the stepping keys do next. */
+export type NextMove = { kind: 'run'; step: number } | { kind: 'replay'; steps: number } | { kind: 'none' };
+
+export function nextMove(current: number, total: number, gap: Gap | null): NextMove {
+  if (gap && gap.steps > 0) return { kind: 'replay', steps: gap.steps };
+  return current < total ? { kind: 'run', step: current } : { kind: 'none' };
+}
+
+/** "step 1" or "steps 1–4", as the replay offers them. */
+export const stepsText = (n: number): string => (n === 1 ? 'step 1' : `steps 1–${n}`);

@@ -1,7 +1,8 @@
-// How the lesson panel moves: where it scrolls when the current step changes, and which keys step.
+// How the lesson panel moves: where it scrolls when the current step changes, which keys step, and
+// what comes next when the terminals have not run the steps the progress says were done.
 
 import { describe, expect, it } from 'vitest';
-import { revealDelta, stepKey } from '../../../../web/src/lessons/flow.js';
+import { gapFor, nextMove, revealDelta, stepKey, stepsText } from '../../../../web/src/lessons/flow.js';
 
 describe('scrolling the current step into view', () => {
   const view = { top: 100, bottom: 700 };
@@ -51,5 +52,48 @@ describe("a presenter's remote", () => {
   it('leaves other keys alone', () => {
     expect(stepKey('b', false, 'page')).toBeNull();
     expect(stepKey('Enter', false, 'page')).toBeNull();
+  });
+});
+
+describe('terminals that have not run the steps done before', () => {
+  const fresh = { lesson: null, steps: 0 };
+
+  it('go on from the current step when they ran the steps before it', () => {
+    expect(gapFor('02', 3, { lesson: '02', steps: 3 })).toBeNull();
+    // A step whose line failed was typed all the same.
+    expect(gapFor('02', 3, { lesson: '02', steps: 4 })).toBeNull();
+    expect(gapFor('02', 0, fresh)).toBeNull();
+  });
+
+  it('replay the steps done before on a new page (a reload, a second tab)', () => {
+    const gap = gapFor('02', 3, fresh);
+    expect(gap).toEqual({ steps: 3, other: null });
+    expect(nextMove(3, 14, gap)).toEqual({ kind: 'replay', steps: 3 });
+    // Another tab went further in the same lesson than these terminals.
+    expect(gapFor('02', 5, { lesson: '02', steps: 3 })).toEqual({ steps: 5, other: null });
+  });
+
+  it('replay a finished lesson too, so its exercise can be done: nothing is left without a next move', () => {
+    const gap = gapFor('02', 14, fresh);
+    expect(nextMove(14, 14, gap)).toEqual({ kind: 'replay', steps: 14 });
+    expect(nextMove(14, 14, null)).toEqual({ kind: 'none' });
+  });
+
+  it('name the other lesson they hold, even at step 1 (which starts afresh)', () => {
+    expect(gapFor('13', 24, { lesson: '16', steps: 12 })).toEqual({ steps: 24, other: '16' });
+    const first = gapFor('13', 0, { lesson: '16', steps: 12 });
+    expect(first).toEqual({ steps: 0, other: '16' });
+    expect(nextMove(0, 24, first)).toEqual({ kind: 'run', step: 0 });
+    // Fresh terminals made for another lesson hold nothing of it.
+    expect(gapFor('13', 0, { lesson: '16', steps: 0 })).toBeNull();
+  });
+
+  it('run the next step when the terminals are where the lesson is', () => {
+    expect(nextMove(3, 14, null)).toEqual({ kind: 'run', step: 3 });
+  });
+
+  it('say the steps to replay as a person would', () => {
+    expect(stepsText(1)).toBe('step 1');
+    expect(stepsText(4)).toBe('steps 1–4');
   });
 });
