@@ -68,7 +68,7 @@ async function inView(panel: Locator, el: Locator): Promise<boolean> {
 
 /** The lesson's Run button, which says what the next press of PageDown does. */
 const mainButton = (panel: Locator) =>
-  panel.locator('.lesson-bar').getByRole('button', { name: /Run step|Replay|All steps done/ });
+  panel.locator('.lesson-bar').getByRole('button', { name: /Run step|Replay|Skip step|All steps done/ });
 
 /** Runs the first n steps from the keyboard, as a presenter's remote does, each until it passes or waits. */
 async function runSteps(
@@ -297,6 +297,54 @@ describe('a guided lesson', () => {
       await expect
         .poll(() => status.allTextContents(), { timeout: 20_000 })
         .toEqual(Array.from({ length: await status.count() }, (_, i) => (i < 2 ? '✓ passed' : '')));
+      expect(fresh.errors).toEqual([]);
+    } finally {
+      await fresh.close();
+    }
+  });
+
+  it('gets past a failed step: ⤼ Skip on it, or the next press once a second try failed too', {
+    timeout: 90_000,
+  }, async () => {
+    const fresh = await freshPage('02-first-server');
+    try {
+      const { page: p, panel } = fresh;
+      const steps = panel.locator('li.step');
+      const status = panel.locator('li.step .step-status');
+      await runSteps(panel, 2, /^✓ passed$/, p);
+      // The presenter closed s by hand: step 3, s.listen(5), can only fail now.
+      const breakIt = async () => {
+        const prompts = (await terminalText(p, 'server')).split('>>>').length;
+        await typeLine(p, 'server', 's.close()');
+        await expect
+          .poll(async () => (await terminalText(p, 'server')).split('>>>').length)
+          .toBeGreaterThan(prompts);
+      };
+      await breakIt();
+      await p.keyboard.press('Alt+PageDown');
+      await expect.poll(() => status.nth(2).textContent(), { timeout: 15_000 }).toBe('✗ not yet');
+      expect(await mainButton(panel).textContent()).toBe('▶ Run step 3 again');
+      // With the mouse: ⤼ Skip on the failed step, and the lesson goes on.
+      await steps.nth(2).getByRole('button', { name: '⤼ Skip' }).click();
+      await expect.poll(() => status.nth(2).textContent()).toBe('⤼ skipped');
+      expect(await mainButton(panel).textContent()).toBe('▶ Run step 4');
+      // From the remote: back to step 3 (steps 1-2 replayed on fresh sockets), broken again. The
+      // first press fails, the second tries once more and fails, the third moves on.
+      await p.keyboard.press('PageUp');
+      await expect.poll(() => mainButton(panel).textContent(), { timeout: 20_000 }).toBe('▶ Run step 3');
+      await breakIt();
+      await p.keyboard.press('Alt+PageDown');
+      await expect
+        .poll(() => mainButton(panel).textContent(), { timeout: 15_000 })
+        .toBe('▶ Run step 3 again');
+      await p.keyboard.press('Alt+PageDown');
+      await expect.poll(() => mainButton(panel).textContent(), { timeout: 15_000 }).toBe('⤼ Skip step 3');
+      expect(await status.nth(2).textContent()).toBe('✗ not yet');
+      await p.keyboard.press('Alt+PageDown');
+      await expect.poll(() => status.nth(2).textContent()).toBe('⤼ skipped');
+      expect(await mainButton(panel).textContent()).toBe('▶ Run step 4');
+      // Skipped, not passed: the failed checks stay to be read.
+      expect(await steps.nth(2).locator('.check-results .fail').count()).toBeGreaterThan(0);
       expect(fresh.errors).toEqual([]);
     } finally {
       await fresh.close();

@@ -25,6 +25,10 @@ const SHORTCUTS: [string, string][] = [
   ['Alt + L', 'the lessons'],
   ['PageDown / PageUp', "in a lesson: run the next step / go back one (a presenter's remote; → / ← too)"],
   ['Alt + PageDown / PageUp', 'the same, while a terminal has the keys (there PageDown is its own)'],
+  [
+    'PageDown on a failed step',
+    'runs it once more; after a second failure, skips it (⤼ Skip on the step at once)',
+  ],
   ['Alt + R', 'open a raw session (bytes by hand, like nc or telnet)'],
   ['Alt + 1 … 9', 'focus program terminal 1 … 9'],
   ['Alt + D', 'focus the diagram (↑ ↓ walk its events, Esc deselects)'],

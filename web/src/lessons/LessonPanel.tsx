@@ -38,7 +38,23 @@ interface Props {
 /** A lesson as GET /api/lessons serves it: the exercise's solution stays on the gateway. */
 export type PublicLesson = Omit<Lesson, 'exercise'> & { exercise: Omit<Exercise, 'solution'> };
 
-type StepState = { results: CheckResult[] | null; running: boolean; waiting?: boolean };
+type StepState = {
+  results: CheckResult[] | null;
+  running: boolean;
+  waiting: boolean;
+  /** How often Run typed its line and its checks failed: the next press skips it after two. */
+  failures: number;
+  /** Passed over by the presenter (⤼ Skip) after it failed: the lesson went on without it. */
+  skipped: boolean;
+};
+
+const blankStep = (): StepState => ({
+  results: null,
+  running: false,
+  waiting: false,
+  failures: 0,
+  skipped: false,
+});
 
 export function LessonPanel({ lessons, lessonId, driver, restart, ran, onClose, onOpen }: Props) {
   const lesson = lessons.find((l) => l.id === lessonId);
@@ -62,7 +78,7 @@ export function LessonPanel({ lessons, lessonId, driver, restart, ran, onClose, 
     if (!lesson) return;
     const p = loadProgress(localStorage)[lesson.id];
     setCurrent(Math.min(p?.done ?? 0, lesson.steps.length));
-    setSteps(lesson.steps.map(() => ({ results: null, running: false, waiting: false })));
+    setSteps(lesson.steps.map(blankStep));
     setExercise({ results: null, running: false });
     marks.current.clear();
   }, [lesson]);
@@ -137,8 +153,8 @@ export function LessonPanel({ lessons, lessonId, driver, restart, ran, onClose, 
     marks.current.clear();
   };
 
-  const setStep = (i: number, s: Partial<StepState>) =>
-    setSteps((all) => all.map((x, j) => (j === i ? { ...x, ...s } : x)));
+  const setStep = (i: number, s: Partial<StepState> | ((x: StepState) => Partial<StepState>)) =>
+    setSteps((all) => all.map((x, j) => (j === i ? { ...x, ...(typeof s === 'function' ? s(x) : s) } : x)));
 
   /** Types step i's line into its terminal (visibly), then judges its checks until they pass. */
   const runStep = async (i: number, fast = false): Promise<boolean> => {
@@ -148,7 +164,7 @@ export function LessonPanel({ lessons, lessonId, driver, restart, ran, onClose, 
     if (i === 0 && (driver.trace().length > 0 || gapFor(lesson.id, 0, ran.current))) await startFresh();
     const step = lesson.steps[i]!;
     const m = markFor(i);
-    setStep(i, { running: true, results: null, waiting: false });
+    setStep(i, { running: true, results: null, waiting: false, skipped: false });
     if (step.run !== null && step.waits) {
       // A line that blocks (accept before anyone connects): the lesson goes on while it waits, and
       // its checks are judged once it returns, which later steps bring about.
@@ -182,7 +198,7 @@ export function LessonPanel({ lessons, lessonId, driver, restart, ran, onClose, 
     if (step.run !== null) await driver.type(step.program, fillText(step.run, driver.fill()), true);
     const results = await judgeUntil(driver, m, step.checks, 6000);
     const pass = results.every((r) => r.pass);
-    setStep(i, { running: false, results });
+    setStep(i, (x) => ({ running: false, results, failures: pass ? 0 : x.failures + 1 }));
     // (The exercise starts when the last step is done, as the next step's window opens: see the
     // effect on `current`. The student does the work, then asks for a check.)
     if (pass) {
@@ -196,8 +212,9 @@ export function LessonPanel({ lessons, lessonId, driver, restart, ran, onClose, 
     if (!lesson) return;
     setStep(i, { running: true });
     const results = await judgeUntil(driver, markFor(i), lesson.steps[i]!.checks, 1000);
-    setStep(i, { running: false, results });
-    if (results.every((r) => r.pass)) {
+    const pass = results.every((r) => r.pass);
+    setStep(i, (x) => ({ running: false, results, skipped: x.skipped && !pass }));
+    if (pass) {
       advance(i + 1);
       record(i + 1);
     }
@@ -218,7 +235,7 @@ export function LessonPanel({ lessons, lessonId, driver, restart, ran, onClose, 
     guard(async () => {
       if (!lesson) return;
       await startFresh();
-      setSteps(lesson.steps.map(() => ({ results: null, running: false })));
+      setSteps(lesson.steps.map(blankStep));
       setExercise({ results: null, running: false });
       setCurrent(0);
       for (let i = 0; i < target; i++) {
@@ -226,12 +243,27 @@ export function LessonPanel({ lessons, lessonId, driver, restart, ran, onClose, 
       }
     });
 
-  const gap = lesson ? gapFor(lesson.id, current, ran.current) : null;
-  const move = nextMove(current, lesson?.steps.length ?? 0, gap);
+  /**
+   * Past a step that failed, for a presenter who cannot stop to mend it: marked done (its failed
+   * checks stay shown), and the lesson goes on with the next. Run on it later may still pass it.
+   */
+  const skip = (i: number) =>
+    guard(async () => {
+      setStep(i, { skipped: true });
+      advance(i + 1);
+      record(i + 1);
+    });
 
-  /** Run, PageDown: the next step; or first the steps done before, if these terminals lack them. */
+  const gap = lesson ? gapFor(lesson.id, current, ran.current) : null;
+  const move = nextMove(current, lesson?.steps.length ?? 0, gap, steps[current]?.failures ?? 0);
+
+  /**
+   * Run, PageDown: the next step; or first the steps done before, if these terminals lack them; or,
+   * on a step that failed twice, past it.
+   */
   const next = () => {
     if (move.kind === 'replay') return runTo(move.steps);
+    if (move.kind === 'skip') return skip(move.step);
     return guard(async () => void (move.kind === 'run' && (await runStep(move.step))));
   };
 
@@ -318,9 +350,11 @@ export function LessonPanel({ lessons, lessonId, driver, restart, ran, onClose, 
           >
             {move.kind === 'replay'
               ? `▶ Replay ${stepsText(move.steps)}`
-              : move.kind === 'run'
-                ? `▶ Run step ${move.step + 1}`
-                : '✓ All steps done'}
+              : move.kind === 'skip'
+                ? `⤼ Skip step ${move.step + 1}`
+                : move.kind === 'run'
+                  ? `▶ Run step ${move.step + 1}${move.again ? ' again' : ''}`
+                  : '✓ All steps done'}
           </button>
           <button
             type="button"
@@ -346,15 +380,17 @@ export function LessonPanel({ lessons, lessonId, driver, restart, ran, onClose, 
             ? 'running'
             : st?.waiting
               ? 'waiting'
-              : st?.results
-                ? st.results.every((r) => r.pass)
-                  ? 'passed'
-                  : 'failed'
-                : i < current
-                  ? 'passed'
-                  : i === current
-                    ? 'current'
-                    : 'todo';
+              : st?.skipped
+                ? 'skipped'
+                : st?.results
+                  ? st.results.every((r) => r.pass)
+                    ? 'passed'
+                    : 'failed'
+                  : i < current
+                    ? 'passed'
+                    : i === current
+                      ? 'current'
+                      : 'todo';
           return (
             <li
               key={step.n}
@@ -379,8 +415,19 @@ export function LessonPanel({ lessons, lessonId, driver, restart, ran, onClose, 
                         ? '… checking'
                         : state === 'waiting'
                           ? '⏳ waiting in the kernel'
-                          : ''}
+                          : state === 'skipped'
+                            ? '⤼ skipped'
+                            : ''}
                 </span>
+                {state === 'failed' && i === current && !replaying && (
+                  <button
+                    type="button"
+                    onClick={() => skip(i)}
+                    title="Mark this step done and go on to the next (PageDown does it once the step failed twice)"
+                  >
+                    ⤼ Skip
+                  </button>
+                )}
                 {/* Until the steps before are replayed, Run and Check would meet names never defined. */}
                 {i <= current && !replaying && (
                   <>

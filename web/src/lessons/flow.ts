@@ -77,11 +77,26 @@ export function gapFor(lesson: string, current: number, ran: TerminalsRan): Gap 
 }
 
 /** What the lesson's Run button and the stepping keys do next. */
-export type NextMove = { kind: 'run'; step: number } | { kind: 'replay'; steps: number } | { kind: 'none' };
+export type NextMove =
+  | { kind: 'run'; step: number; again: boolean }
+  | { kind: 'skip'; step: number }
+  | { kind: 'replay'; steps: number }
+  | { kind: 'none' };
 
-export function nextMove(current: number, total: number, gap: Gap | null): NextMove {
+/** A step whose line failed this many times is skipped by the next press, not typed once more. */
+export const SKIP_AFTER_FAILURES = 2;
+
+/**
+ * The next move, from the current step, the number of steps, whether the terminals lack the steps
+ * before (gapFor), and how often the current step's line has failed. A failed step is tried once
+ * more (a server that was not listening yet, a slow peer), then the remote moves past it: typing a
+ * failed bind a third time only fails differently (EINVAL), and a presenter cannot stop to debug.
+ */
+export function nextMove(current: number, total: number, gap: Gap | null, failures = 0): NextMove {
   if (gap && gap.steps > 0) return { kind: 'replay', steps: gap.steps };
-  return current < total ? { kind: 'run', step: current } : { kind: 'none' };
+  if (current >= total) return { kind: 'none' };
+  if (failures >= SKIP_AFTER_FAILURES) return { kind: 'skip', step: current };
+  return { kind: 'run', step: current, again: failures > 0 };
 }
 
 /** "step 1" or "steps 1–4", as the replay offers them. */

@@ -83,17 +83,29 @@ describe('terminals that have not run the steps done before', () => {
     expect(gapFor('13', 24, { lesson: '16', steps: 12 })).toEqual({ steps: 24, other: '16' });
     const first = gapFor('13', 0, { lesson: '16', steps: 12 });
     expect(first).toEqual({ steps: 0, other: '16' });
-    expect(nextMove(0, 24, first)).toEqual({ kind: 'run', step: 0 });
+    expect(nextMove(0, 24, first)).toEqual({ kind: 'run', step: 0, again: false });
     // Fresh terminals made for another lesson hold nothing of it.
     expect(gapFor('13', 0, { lesson: '16', steps: 0 })).toBeNull();
   });
 
   it('run the next step when the terminals are where the lesson is', () => {
-    expect(nextMove(3, 14, null)).toEqual({ kind: 'run', step: 3 });
+    expect(nextMove(3, 14, null)).toEqual({ kind: 'run', step: 3, again: false });
   });
 
   it('say the steps to replay as a person would', () => {
     expect(stepsText(1)).toBe('step 1');
     expect(stepsText(4)).toBe('steps 1–4');
+  });
+});
+
+describe('a step whose line failed', () => {
+  it('is run once more, then skipped by the next press', () => {
+    expect(nextMove(2, 14, null, 1)).toEqual({ kind: 'run', step: 2, again: true });
+    expect(nextMove(2, 14, null, 2)).toEqual({ kind: 'skip', step: 2 });
+    expect(nextMove(2, 14, null, 5)).toEqual({ kind: 'skip', step: 2 });
+  });
+
+  it('is replayed with the others first when the terminals lack the steps before', () => {
+    expect(nextMove(2, 14, { steps: 2, other: null }, 2)).toEqual({ kind: 'replay', steps: 2 });
   });
 });
