@@ -199,8 +199,21 @@ export interface Lesson {
   placeholders: string[];
 }
 
+/**
+ * An exercise as the page receives it: without its solution, but with the terminals it needs, so
+ * the page can open them (client2 or client3 that no step used) as the exercise begins.
+ */
+export type PublicExercise = Omit<Exercise, 'solution'> & { programs: Program[] };
+
 /** A lesson as the page receives it from GET /api/lessons: everything but the exercise's solution. */
-export type PublicLesson = Omit<Lesson, 'exercise'> & { exercise: Omit<Exercise, 'solution'> };
+export type PublicLesson = Omit<Lesson, 'exercise'> & { exercise: PublicExercise };
+
+/** Every program an exercise's checks or solution name, in PROGRAMS order (server first). */
+export function exercisePrograms(exercise: Exercise): Program[] {
+  const named = new Set<string>(exercise.solution.map((s) => s.program));
+  for (const { check } of exercise.checks) if ('program' in check) named.add(check.program);
+  return PROGRAMS.filter((p) => named.has(p));
+}
 
 /** A lesson with or without its solution: what the Python export needs. */
 export type AnyLesson = Omit<Lesson, 'exercise'> & {
@@ -209,7 +222,7 @@ export type AnyLesson = Omit<Lesson, 'exercise'> & {
 
 export function publicLesson(l: Lesson): PublicLesson {
   const { solution: _hidden, ...exercise } = l.exercise;
-  return { ...l, exercise };
+  return { ...l, exercise: { ...exercise, programs: exercisePrograms(l.exercise) } };
 }
 
 /** The body of GET /api/lessons. */

@@ -94,12 +94,18 @@ async function runSteps(
 }
 
 describe('a guided lesson', () => {
-  it('opens by link, steps to the end from the keyboard, and every check turns green', async () => {
+  it('opens by link, steps to the end from the keyboard, every check turns green, and the exercise finds its terminal', async () => {
     const panel = await openLesson(LESSON);
     const n = await panel.locator('li.step').count();
     expect(n).toBeGreaterThan(3);
     await runSteps(panel, n);
     expect(await panel.locator('.check-results .fail').count()).toBe(0);
+    // The steps used server and client; the exercise asks for client2, which opens as it begins.
+    expect(await panel.getByRole('region', { name: 'Exercise' }).textContent()).toContain('client2');
+    const heads = page.getByRole('region', { name: 'Program terminals' }).locator('.program-head h2');
+    await expect
+      .poll(async () => (await heads.allTextContents()).map((h) => h.split(' ')[0]))
+      .toEqual(['server', 'client', 'client2']);
     await page.screenshot({ path: `${ARTIFACTS}/lesson-bind-is-not-listen.png` });
     expect(errors).toEqual([]);
   });

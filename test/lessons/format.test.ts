@@ -115,6 +115,20 @@ describe('the lessons in lessons/', () => {
     expect(doc.lessons).toHaveLength(lessons.length);
     expect(JSON.stringify(doc)).not.toContain('"solution"');
   });
+
+  it('are served with the terminals each exercise needs, those no step opened too', () => {
+    const programs = (id: string) =>
+      lessonsDocument(lessons).lessons.find((l) => l.id.startsWith(id))?.exercise.programs;
+    // Lesson 2's steps use server and client; its exercise, client2. Lesson 5's, client3.
+    expect(programs('02-')).toEqual(['server', 'client2']);
+    expect(programs('05-')).toEqual(['server', 'client', 'client2', 'client3']);
+    for (const l of lessonsDocument(lessons).lessons) {
+      const used = new Set(l.steps.map((s) => s.program));
+      const needed = l.exercise.programs.filter((p) => !used.has(p) && /^client\d$/.test(p));
+      // The task says which terminal to use: every terminal opened for it is named in the task.
+      for (const p of needed) expect(l.exercise.task, `${l.id} needs ${p}`).toContain(p);
+    }
+  });
 });
 
 // ---------------------------------------------------------------------------------------------

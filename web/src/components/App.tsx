@@ -81,19 +81,25 @@ export function App() {
     return () => window.removeEventListener('hashchange', onHash);
   }, []);
 
-  const driver = useMemo<Driver>(
-    () => ({
+  const driver = useMemo<Driver>(() => {
+    const open = async (program: string) => {
+      // Lessons may use client2 and client3: open their terminals first, one at a time (the state
+      // only shows a new program once React has rendered it).
+      while (!stateRef.current.programs.includes(program) && /^client\d*$/.test(program)) {
+        const before = stateRef.current.programs.length;
+        if (before >= 8) break;
+        dispatch({ type: 'add-program' });
+        await until(() => (stateRef.current.programs.length > before ? true : undefined), 'a new terminal');
+      }
+      return until(() => terminals.current.get(program), `the ${program} terminal`);
+    };
+    return {
       async type(program, line, wait) {
-        // Lessons may use client2 and client3: open their terminals first, one at a time (the state
-        // only shows a new program once React has rendered it).
-        while (!stateRef.current.programs.includes(program) && /^client\d*$/.test(program)) {
-          const before = stateRef.current.programs.length;
-          if (before >= 8) break;
-          dispatch({ type: 'add-program' });
-          await until(() => (stateRef.current.programs.length > before ? true : undefined), 'a new terminal');
-        }
-        const t = await until(() => terminals.current.get(program), `the ${program} terminal`);
+        const t = await open(program);
         await t.type(line, { wait, delayMs: 12 });
+      },
+      async open(program) {
+        await open(program);
       },
       done: async (program) => {
         await terminals.current.get(program)?.idle();
@@ -101,9 +107,8 @@ export function App() {
       trace: () => stateRef.current.trace.toArray(),
       output: () => outputs.current,
       fill: () => fillFromWelcome(stateRef.current.session ?? { ports: [], lessonServers: [] }),
-    }),
-    [],
-  );
+    };
+  }, []);
 
   /** A lesson's Restart: a new session (fresh sockets, fresh ports) and fresh terminals. */
   const restart = useCallback(async () => {

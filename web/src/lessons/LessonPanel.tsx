@@ -5,7 +5,7 @@
 import { type RefObject, useCallback, useEffect, useRef, useState } from 'react';
 import { exportScripts, lessonExport } from '../../../gateway/lessons/export.js';
 import { fillText } from '../../../gateway/lessons/placeholders.js';
-import { CONCEPTS, type Exercise, type Lesson } from '../../../gateway/lessons/types.js';
+import { CONCEPTS, type PublicLesson } from '../../../gateway/lessons/types.js';
 import {
   type Gap,
   gapFor,
@@ -35,8 +35,7 @@ interface Props {
   onOpen(id: string): void;
 }
 
-/** A lesson as GET /api/lessons serves it: the exercise's solution stays on the gateway. */
-export type PublicLesson = Omit<Lesson, 'exercise'> & { exercise: Omit<Exercise, 'solution'> };
+export type { PublicLesson };
 
 type StepState = {
   results: CheckResult[] | null;
@@ -102,6 +101,20 @@ export function LessonPanel({ lessons, lessonId, driver, restart, ran, onClose, 
   useEffect(() => {
     if (lesson) markFor(Math.min(current, lesson.steps.length));
   }, [lesson, current, markFor]);
+
+  // The exercise may need terminals no step used (client2 in lesson 2, client3 in lesson 5): they open
+  // as it becomes the next thing to do, so the student need not look for + client. Not while the
+  // steps before wait to be replayed: the replay would close them again.
+  const exerciseNext =
+    lesson !== undefined && current >= lesson.steps.length && !gapFor(lesson.id, current, ran.current);
+  useEffect(() => {
+    if (!lesson || !exerciseNext) return;
+    void (async () => {
+      for (const p of lesson.exercise.programs) await driver.open(p);
+    })().catch(() => {
+      // The page has no room for another terminal: the task says how to open one with + client.
+    });
+  }, [lesson, exerciseNext, driver]);
 
   // The panel follows the current step, but only when it changes (not at every render, which would
   // pull the student back while they read), and never under the controls that stay on top. At step 1

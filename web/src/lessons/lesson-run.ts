@@ -10,6 +10,8 @@ import type { StepCheck } from '../../../gateway/lessons/types.js';
 export interface Driver {
   /** Types a line into a program's terminal and runs it; resolves when it returned (or at once if !wait). */
   type(program: string, line: string, wait: boolean): Promise<void>;
+  /** Opens a program's terminal if it is not open yet (client3 opens client2 first); resolves once ready. */
+  open(program: string): Promise<void>;
   /** Resolves once everything typed into that program has run. */
   done(program: string): Promise<void>;
   /** The session's trace so far. */

@@ -13,6 +13,7 @@ function fakeDriver() {
   const output: Record<string, string[]> = {};
   const driver: Driver = {
     async type() {},
+    async open() {},
     async done() {},
     trace: () => trace,
     output: () => output,
