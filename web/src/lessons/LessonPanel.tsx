@@ -1,6 +1,8 @@
 // The guided lesson beside the terminals: the course list, the lesson's text and steps, Run (types
-// the step's line into its terminal), Check, Restart on fresh sockets, Run to here, the exercise, and
-// progress kept in the browser. Judges every check on real facts through lesson-run.ts.
+// the step's line into its terminal), Check, Skip for a step that failed, Restart on fresh sockets,
+// Run to here, Replay for terminals that did not run the steps done before (a reload, another tab),
+// the exercise with the terminals it needs, and progress kept in the browser. Judges every check on
+// real facts through lesson-run.ts; what comes next and which keys step are decided in flow.ts.
 
 import { type RefObject, useCallback, useEffect, useRef, useState } from 'react';
 import { exportScripts, lessonExport } from '../../../gateway/lessons/export.js';
