@@ -130,7 +130,7 @@ describe('a guided lesson', () => {
         // A line that blocks lets the lesson go on; its checks turn green once later steps free it.
         await expect
           .poll(() => steps.nth(i).locator('.step-status').textContent(), { timeout: 15_000 })
-          .toMatch(/✓ passed|⏳ waiting/)
+          .toMatch(/✓ passed|◌ waiting/)
           .catch(async (e) => {
             await page.screenshot({ path: `${ARTIFACTS}/lesson-${id}-failed-step.png` });
             throw new Error(
@@ -243,8 +243,8 @@ describe('a guided lesson', () => {
       l.includes('accept()'),
     );
     expect(accept).toBeGreaterThan(0);
-    await runSteps(panel, accept + 1, /^(✓ passed|⏳ waiting in the kernel)$/);
-    expect(await status.nth(accept).textContent()).toBe('⏳ waiting in the kernel');
+    await runSteps(panel, accept + 1, /^(✓ passed|◌ waiting in the kernel)$/);
+    expect(await status.nth(accept).textContent()).toBe('◌ waiting in the kernel');
     await page.keyboard.press('Alt+PageUp');
     const n = await status.count();
     const replayed = Array.from({ length: n }, (_, i) => (i < accept ? '✓ passed' : ''));
@@ -383,7 +383,7 @@ describe('a guided lesson', () => {
       await p.keyboard.press('PageDown');
       await expect
         .poll(() => status.nth(3).textContent(), { timeout: 15_000 })
-        .toBe('⏳ waiting in the kernel');
+        .toBe('◌ waiting in the kernel');
       expect(await terminalText(p, 'server')).not.toMatch(/Error/);
       // A second tab shares the progress, not the terminals: it offers the same way on.
       const second = await p.context().newPage();

@@ -19,7 +19,7 @@ import {
   type TerminalsRan,
 } from './flow.js';
 import { type CheckResult, type Driver, judgeUntil, type Mark, mark } from './lesson-run.js';
-import { Markdown } from './Markdown.js';
+import { breakableCode, Markdown } from './Markdown.js';
 import { type LessonProgress, loadProgress, saveProgress } from './progress.js';
 
 interface Props {
@@ -415,7 +415,11 @@ export function LessonPanel({ lessons, lessonId, driver, restart, ran, onClose, 
               {step.prose && <Markdown text={text(step.prose)} />}
               <div className="step-line">
                 <span className="step-program">{step.program}</span>
-                {step.run !== null ? <code>{text(step.run)}</code> : <em>watch {step.program}</em>}
+                {step.run !== null ? (
+                  <code>{breakableCode(text(step.run))}</code>
+                ) : (
+                  <em>watch {step.program}</em>
+                )}
               </div>
               <div className="step-expect">
                 <Markdown text={text(step.expect)} />
@@ -429,7 +433,7 @@ export function LessonPanel({ lessons, lessonId, driver, restart, ran, onClose, 
                       : state === 'running'
                         ? '… checking'
                         : state === 'waiting'
-                          ? '⏳ waiting in the kernel'
+                          ? '◌ waiting in the kernel'
                           : state === 'skipped'
                             ? '⤼ skipped'
                             : ''}
