@@ -451,6 +451,8 @@ describe('a guided lesson', () => {
     expect(new Set(await panel.locator('li.step .step-status').allTextContents())).toEqual(
       new Set(['✓ passed']),
     );
+    // The exercise is judged on these terminals' work: not before the replay.
+    expect(await panel.getByRole('button', { name: 'Check my work' }).isDisabled()).toBe(true);
     await page.getByRole('button', { name: 'All lessons' }).click();
     const list = page.getByRole('complementary', { name: 'Lessons' });
     await expect.poll(() => list.textContent()).toContain('steps done');
