@@ -401,6 +401,53 @@ describe('a guided lesson', () => {
     }
   });
 
+  it('starts on fresh sockets when the page, reloaded, resumed a session that still holds the lesson port', {
+    timeout: 60_000,
+  }, async () => {
+    const fresh = await freshPage('02-first-server');
+    try {
+      const { page: p, panel } = fresh;
+      // Sandbox work first: a listener on the port the lesson's bind will ask for.
+      const bind = (await panel.locator('li.step').nth(1).locator('.step-line code').textContent())!;
+      const port = /(\d{4,5})\)\)/.exec(bind)?.[1];
+      expect(port).toBeDefined();
+      await typeLine(p, 'server', `old = socket.socket(); old.bind(('127.0.0.1', ${port})); old.listen()`);
+      await expect.poll(() => p.locator('.inspector').textContent()).toContain('LISTEN');
+      // A reload within the grace period gives the page back the same session and its listener.
+      await p.reload();
+      await expect.poll(() => p.getByRole('status').first().textContent()).toContain('connected');
+      await expect.poll(() => p.locator('.inspector').textContent()).toContain('LISTEN');
+      // Step 1 sets the lesson on sockets of its own, so step 2's bind is the lesson's, not EADDRINUSE.
+      await runSteps(panel, 3, /^✓ passed$/, p);
+      expect(await terminalText(p, 'server')).not.toContain('EADDRINUSE');
+      expect(fresh.errors).toEqual([]);
+    } finally {
+      await fresh.close();
+    }
+  });
+
+  it('closes the terminals a lesson opened when it restarts, and opens them again when a step needs them', {
+    timeout: 60_000,
+  }, async () => {
+    const fresh = await freshPage('04-the-backlog');
+    try {
+      const { page: p, panel } = fresh;
+      const heads = p.getByRole('region', { name: 'Program terminals' }).locator('.program-head h2');
+      const names = async () => (await heads.allTextContents()).map((h) => h.split(' ')[0]);
+      // Step 5 is client2's connect: its terminal opens for it.
+      await runSteps(panel, 5, /^✓ passed$/, p);
+      await expect.poll(names).toEqual(['server', 'client', 'client2']);
+      await panel.getByRole('button', { name: /Restart/ }).click();
+      await expect.poll(() => mainButton(panel).textContent(), { timeout: 15_000 }).toBe('▶ Run step 1');
+      await expect.poll(names).toEqual(['server', 'client']);
+      await runSteps(panel, 5, /^✓ passed$/, p);
+      await expect.poll(names).toEqual(['server', 'client', 'client2']);
+      expect(fresh.errors).toEqual([]);
+    } finally {
+      await fresh.close();
+    }
+  });
+
   it("opens a finished lesson over another lesson's terminals and offers to start it on its own", {
     timeout: 90_000,
   }, async () => {

@@ -105,6 +105,7 @@ export function App() {
         await terminals.current.get(program)?.idle();
       },
       trace: () => stateRef.current.trace.toArray(),
+      holdsSockets: () => Object.keys(stateRef.current.sockets).length > 0,
       output: () => outputs.current,
       fill: () => fillFromWelcome(stateRef.current.session ?? { ports: [], lessonServers: [] }),
     };
@@ -118,6 +119,8 @@ export function App() {
     lessonRan.current = { lesson: null, steps: 0 };
     // Forget the old terminals now, so waiting below sees only the fresh ones register.
     terminals.current.clear();
+    // Fresh terminals are the page's first two: a lesson opens client2 and client3 when it uses them.
+    dispatch({ type: 'reset-programs' });
     conn.fresh();
     setEpoch((e) => e + 1);
     await until(

@@ -175,8 +175,14 @@ export function LessonPanel({ lessons, lessonId, driver, restart, ran, onClose, 
   const runStep = async (i: number, fast = false): Promise<boolean> => {
     if (!lesson) return false;
     // A lesson starts on fresh sockets: what an earlier lesson or the sandbox left in the kernel
-    // (a TIME_WAIT on the same port, a listener) would change what this one shows.
-    if (i === 0 && (driver.trace().length > 0 || gapFor(lesson.id, 0, ran.current))) await startFresh();
+    // (a TIME_WAIT on the same port, a listener) would change what this one shows. After a reload
+    // the trace is empty but the session the page resumed may still hold them.
+    if (
+      i === 0 &&
+      (driver.trace().length > 0 || driver.holdsSockets() || gapFor(lesson.id, 0, ran.current))
+    ) {
+      await startFresh();
+    }
     const step = lesson.steps[i]!;
     const m = markFor(i);
     setStep(i, { running: true, results: null, waiting: false, skipped: false });

@@ -16,6 +16,8 @@ export interface Driver {
   done(program: string): Promise<void>;
   /** The session's trace so far. */
   trace(): readonly TraceEvent[];
+  /** Whether the session holds sockets, or the kernel still keeps some of its (TIME_WAIT...). */
+  holdsSockets(): boolean;
   /** Every line each program has printed since the page loaded. */
   output(): Readonly<Record<string, readonly string[]>>;
   fill(): Fill;

@@ -11,6 +11,8 @@ export type Action =
   | { type: 'server'; msg: ServerMessage }
   | { type: 'add-program' }
   | { type: 'remove-program'; program: string }
+  /** Back to the two terminals a page opens with (a fresh start; lessons open more as they need). */
+  | { type: 'reset-programs' }
   | { type: 'select'; seq: number | null }
   | { type: 'font'; delta: number }
   | { type: 'theme'; theme: 'light' | 'dark' }

@@ -81,6 +81,8 @@ export function reducer(state: State, action: Action): State {
       return state.programs.length <= 1
         ? state
         : { ...state, programs: state.programs.filter((p) => p !== action.program) };
+    case 'reset-programs':
+      return { ...state, programs: initialState.programs };
     case 'select':
       return { ...state, selected: action.seq };
     case 'font':

@@ -16,6 +16,7 @@ function fakeDriver() {
     async open() {},
     async done() {},
     trace: () => trace,
+    holdsSockets: () => false,
     output: () => output,
     fill: () => ({ ports: [20000], servers: { echo: 7007 } }),
   };
