@@ -109,8 +109,17 @@ describe('on a classroom projector', () => {
           width: document.documentElement.scrollWidth,
         }));
         expect(doc).toEqual({ height, width });
-        // The toolbar stays at the top, and the line to send, its Send button too, in view.
-        expect((await box(page.locator('.toolbar'))).top).toBe(0);
+        // The toolbar stays at the top, on one line, with the session's ports whole in it.
+        const bar = await box(page.locator('.toolbar'));
+        const button = await box(page.locator('.toolbar').getByRole('button', { name: 'Lessons' }));
+        expect(bar.top).toBe(0);
+        expect(bar.bottom - bar.top).toBeLessThan(2 * (button.bottom - button.top));
+        const facts = page.locator('.session-facts');
+        expect(await facts.textContent()).toMatch(/your ports \d+–\d+/);
+        expect((await box(facts.locator('strong').first())).right).toBeLessThanOrEqual(
+          (await box(facts)).right,
+        );
+        // The line to send, its Send button too, in view.
         for (const l of [line, raw.getByRole('button', { name: 'Send', exact: true })]) {
           expect((await box(l)).bottom).toBeLessThanOrEqual(height);
           expect(await seen(l)).toBe(true);

@@ -8,6 +8,7 @@ import {
   launchBrowser,
   type Playground,
   startPlayground,
+  terminalText,
   typeLine,
   watchErrors,
 } from '../support/browser.js';
@@ -74,7 +75,9 @@ describe('at the projector', () => {
     await page.keyboard.press('Alt+f');
     await expect.poll(() => page.getByRole('region', { name: 'Program terminals' }).isVisible()).toBe(false);
     const download = page.waitForEvent('download');
-    await page.getByRole('button', { name: 'SVG' }).click();
+    // Exports are one toolbar button's list, there in full screen too.
+    await page.locator('.toolbar summary', { hasText: 'Export' }).click();
+    await page.getByRole('button', { name: 'Diagram as SVG' }).click();
     const file = await (await download).path();
     const svg = (await import('node:fs')).readFileSync(file, 'utf8');
     expect(svg).toMatch(/^<svg xmlns="http:\/\/www.w3.org\/2000\/svg"/);
@@ -106,9 +109,12 @@ describe('at the projector', () => {
 
   it('exports what a terminal ran as a Python 3 script that python3 runs', async () => {
     await typeLine(page, 'server', 'print(socket.gethostbyname("localhost"))');
-    await expect.poll(() => page.evaluate(() => document.body.textContent?.includes('⤓ Python'))).toBe(true);
+    await expect.poll(() => terminalText(page, 'server')).toContain('127.0.0.1');
+    await page.locator('.toolbar summary', { hasText: 'Export' }).click();
     const download = page.waitForEvent('download');
-    await page.getByRole('button', { name: '⤓ Python' }).click();
+    await page.getByRole('button', { name: 'Python scripts' }).click();
+    // A choice closes the list.
+    await expect.poll(() => page.getByRole('button', { name: 'Python scripts' }).isVisible()).toBe(false);
     const d = await download;
     expect(d.suggestedFilename()).toBe('sandbox-server.py');
     const file = await d.path();

@@ -12,9 +12,11 @@ import type { TerminalsRan } from '../lessons/flow.js';
 import { downloadText, LessonPanel, type PublicLesson } from '../lessons/LessonPanel.js';
 import type { Driver } from '../lessons/lesson-run.js';
 import { RawSessions, type RawSessionsHandle } from '../raw/RawSessions.js';
+import type { Welcome } from '../store/actions.js';
 import { initialState, reducer } from '../store/state.js';
 import { ProgramTerminal, type SourcedBackend, type TerminalApi } from '../terminal/ProgramTerminal.js';
 import { EventDetails } from './EventDetails.js';
+import { ExportMenu } from './ExportMenu.js';
 import { Inspector } from './Inspector.js';
 
 const SHORTCUTS: [string, string][] = [
@@ -246,16 +248,16 @@ export function App() {
       <header className="toolbar">
         <h1>Socket playground</h1>
         <ConnectionBadge status={state.connection} note={state.connectionNote} />
-        {state.session && (
-          <span className="session-facts">
-            engine{' '}
-            <strong>
-              {state.session.engine.kind === 'libc' ? 'real system calls' : 'fallback (modelled)'}
-            </strong>{' '}
-            · your ports <strong>{portRange(state.session.ports)}</strong>
-          </span>
-        )}
-        <span className="spacer" />
+        {/* Takes the room the buttons leave, and gives it up first (its end cut, shown whole on
+            hover): the ports come first, as a student needs them to connect. */}
+        <span className="session-facts" title={sessionFacts(state.session)}>
+          {state.session && (
+            <>
+              your ports <strong>{portRange(state.session.ports)}</strong> ·{' '}
+              <strong>{engineName(state.session)}</strong>
+            </>
+          )}
+        </span>
         <button type="button" onClick={() => (window.location.hash = '#/lessons')} title="Alt+L">
           Lessons
         </button>
@@ -285,32 +287,42 @@ export function App() {
           type="button"
           onClick={() => dispatch({ type: 'theme', theme: state.theme === 'dark' ? 'light' : 'dark' })}
           title="Alt+T"
+          aria-label={state.theme === 'dark' ? 'Light theme' : 'Dark theme'}
         >
-          {state.theme === 'dark' ? 'Light theme' : 'Dark theme'}
-        </button>
-        <button type="button" onClick={() => setFullDiagram((f) => !f)} title="Alt+F">
-          {fullDiagram ? 'Exit full screen' : 'Full-screen diagram'}
+          {state.theme === 'dark' ? 'Light' : 'Dark'}
         </button>
         <button
           type="button"
-          onClick={() => {
-            const fill = fillFromWelcome(state.session ?? { ports: [], lessonServers: [] });
-            const programs = Object.entries(inputs.current).map(([program, lines]) => ({ program, lines }));
-            for (const s of exportScripts({ title: 'sandbox session', name: 'sandbox', programs }, fill)) {
-              downloadText(s.text, s.fileName, 'text/x-python');
-            }
-          }}
-          title="Download what each terminal ran as Python 3 scripts"
-          disabled={state.programs.length === 0}
+          onClick={() => setFullDiagram((f) => !f)}
+          title="Alt+F"
+          aria-label={fullDiagram ? 'Exit full screen' : 'Diagram only (full screen)'}
         >
-          ⤓ Python
+          {fullDiagram ? 'Exit full screen' : 'Diagram only'}
         </button>
-        <button type="button" onClick={exportSvg} title="Alt+S">
-          SVG
-        </button>
-        <button type="button" onClick={exportPng} title="Alt+P">
-          PNG
-        </button>
+        <ExportMenu
+          items={[
+            {
+              label: 'Python scripts',
+              title: 'Download what each terminal ran as Python 3 scripts',
+              disabled: state.programs.length === 0,
+              run: () => {
+                const fill = fillFromWelcome(state.session ?? { ports: [], lessonServers: [] });
+                const programs = Object.entries(inputs.current).map(([program, lines]) => ({
+                  program,
+                  lines,
+                }));
+                for (const s of exportScripts(
+                  { title: 'sandbox session', name: 'sandbox', programs },
+                  fill,
+                )) {
+                  downloadText(s.text, s.fileName, 'text/x-python');
+                }
+              },
+            },
+            { label: 'Diagram as SVG', title: 'Alt+S', run: exportSvg },
+            { label: 'Diagram as PNG', title: 'Alt+P', run: exportPng },
+          ]}
+        />
         <button type="button" onClick={() => setHelp(true)} aria-label="Keyboard shortcuts" title="?">
           ?
         </button>
@@ -534,6 +546,13 @@ async function until<T>(get: () => T | undefined, what: string): Promise<T> {
 
 const portRange = (ports: number[]) =>
   ports.length === 0 ? 'none' : `${ports[0]}–${ports[ports.length - 1]}`;
+
+const engineName = (session: Welcome) =>
+  session.engine.kind === 'libc' ? 'real system calls' : 'fallback engine (modelled)';
+
+/** The toolbar's facts whole, for when its end is cut. */
+const sessionFacts = (session: Welcome | null) =>
+  session ? `Your ports ${portRange(session.ports)} · ${engineName(session)}` : undefined;
 
 function download(blob: Blob, name: string): void {
   const a = document.createElement('a');
