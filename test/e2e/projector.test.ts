@@ -69,6 +69,59 @@ describe('at the projector', () => {
     await page.screenshot({ path: `${ARTIFACTS}/projector-light-large.png` });
   });
 
+  it('draws the underscore at every text size, so create_connection never reads as two words', {
+    timeout: 90_000,
+  }, async () => {
+    const own = await browser.newPage({ viewport: { width: 1366, height: 768 } });
+    try {
+      await own.goto(pg.url);
+      await expect.poll(() => own.getByRole('status').first().textContent()).toContain('connected');
+      await typeLine(own, 'server', "print('__________')");
+      const root = () =>
+        own.evaluate(() => getComputedStyle(document.documentElement).getPropertyValue('--font-size'));
+      while ((await root()) !== '10px') await own.keyboard.press('Alt+Minus');
+      const missing: number[] = [];
+      for (let size = 10; size <= 40; size++) {
+        await expect.poll(root).toBe(`${size}px`);
+        // The printed row, once the terminal has been redrawn at this size.
+        const row = await own
+          .waitForFunction((size) => {
+            const rows = document.querySelector<HTMLElement>('.program .xterm-rows');
+            if (!rows || getComputedStyle(rows).fontSize !== `${size}px`) return null;
+            const printed = Array.from(rows.children).find((r) => r.textContent?.trim() === '__________');
+            const box = printed?.getBoundingClientRect();
+            return box ? { x: box.left, y: box.top, height: box.height } : null;
+          }, size)
+          .then((h) => h.jsonValue());
+        await own.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+        const shot = await own.screenshot({ clip: { x: row!.x, y: row!.y, width: 60, height: row!.height } });
+        // Pixels unlike the row's background: the underscores, if the row shows them.
+        const drawn = await own.evaluate(async (png) => {
+          const img = new Image();
+          img.src = `data:image/png;base64,${png}`;
+          await img.decode();
+          const canvas = document.createElement('canvas');
+          canvas.width = img.width;
+          canvas.height = img.height;
+          const g = canvas.getContext('2d')!;
+          g.drawImage(img, 0, 0);
+          const d = g.getImageData(0, 0, img.width, img.height).data;
+          let n = 0;
+          for (let i = 0; i < d.length; i += 4) {
+            if (Math.abs(d[i]! - d[0]!) + Math.abs(d[i + 1]! - d[1]!) + Math.abs(d[i + 2]! - d[2]!) > 150)
+              n++;
+          }
+          return n;
+        }, shot.toString('base64'));
+        if (drawn === 0) missing.push(size);
+        if (size < 40) await own.keyboard.press('Alt+Equal');
+      }
+      expect(missing).toEqual([]);
+    } finally {
+      await own.close();
+    }
+  });
+
   it('shows the diagram full screen and exports it as SVG', async () => {
     await typeLine(page, 'server', 's = socket.socket()');
     await expect.poll(() => page.locator('.row-result').count()).toBeGreaterThan(0);

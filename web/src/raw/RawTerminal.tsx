@@ -6,7 +6,13 @@
 import { Terminal } from '@xterm/xterm';
 import '@xterm/xterm/css/xterm.css';
 import { memo, useEffect, useRef } from 'react';
-import { fitTerminal, swallowDangerousOsc, TERMINAL_FONT, TERMINAL_THEMES } from '../terminal/xterm-setup.js';
+import {
+  fitTerminal,
+  swallowDangerousOsc,
+  TERMINAL_FONT,
+  TERMINAL_LINE_HEIGHT,
+  TERMINAL_THEMES,
+} from '../terminal/xterm-setup.js';
 import type { CloseEvent, RawStream } from './raw-session.js';
 import { SafeTerminalWriter } from './render-bytes.js';
 
@@ -51,6 +57,7 @@ export const RawTerminal = memo(function RawTerminal({
     const t = new Terminal({
       fontSize,
       fontFamily: TERMINAL_FONT,
+      lineHeight: TERMINAL_LINE_HEIGHT,
       theme: TERMINAL_THEMES[theme],
       // Keys never go through xterm: the input line below is the only way bytes leave.
       disableStdin: true,

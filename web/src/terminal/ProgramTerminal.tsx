@@ -6,7 +6,13 @@ import '@xterm/xterm/css/xterm.css';
 import { useEffect, useRef } from 'react';
 import { Interpreter, type Keyboard, type SocketBackend } from '../interpreter/index.js';
 import { commonPrefix, LineEditor, safeTerminalText } from './line-editor.js';
-import { fitTerminal, swallowDangerousOsc, TERMINAL_FONT, TERMINAL_THEMES } from './xterm-setup.js';
+import {
+  fitTerminal,
+  swallowDangerousOsc,
+  TERMINAL_FONT,
+  TERMINAL_LINE_HEIGHT,
+  TERMINAL_THEMES,
+} from './xterm-setup.js';
 
 export interface TypeOptions {
   /**
@@ -72,6 +78,7 @@ export function ProgramTerminal({ program, backend, fontSize, theme, onReady, on
     const t = new Terminal({
       fontSize,
       fontFamily: TERMINAL_FONT,
+      lineHeight: TERMINAL_LINE_HEIGHT,
       theme: TERMINAL_THEMES[theme],
       cursorBlink: true,
       convertEol: false,
