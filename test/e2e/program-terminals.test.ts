@@ -10,6 +10,7 @@ import {
   ssPort,
   startPlayground,
   terminalText,
+  typeAsLesson,
   typeLine,
   until,
   watchErrors,
@@ -146,6 +147,25 @@ describe('program terminals', () => {
     ).split('\n');
     const at = after.lastIndexOf(`>>> ${exact}`);
     expect(after.slice(at + 1, at + 3)).toEqual(['>>> len(n)', String(cols - 10)]);
+  });
+
+  it("run a lesson's lines one prompt each: no empty prompt after plain statements, a block still closed", async () => {
+    // As a lesson step types several statements: each runs at its own prompt, nothing after them.
+    await typeAsLesson(page, 'client', "a = 'one'\nb = 'two'\nprint(a, b)");
+    const plain = await until(
+      () => terminalText(page, 'client'),
+      (x) => x.endsWith('one two\n>>>'),
+      'the three lines run',
+    );
+    expect(plain.split('\n').slice(-4)).toEqual([">>> b = 'two'", '>>> print(a, b)', 'one two', '>>>']);
+    // A block ends at an empty line, then the statement after it runs.
+    await typeAsLesson(page, 'client', "for x in (1, 2):\n    print(x)\nprint('done')");
+    const block = await until(
+      () => terminalText(page, 'client'),
+      (x) => x.endsWith('done\n>>>'),
+      'the block and the line after it run',
+    );
+    expect(block.split('\n').slice(-4)).toEqual(['1', '2', 'done', '>>>']);
   });
 
   it('show ECONNREFUSED in red when a server only bound, and the kernel has no listener', async () => {

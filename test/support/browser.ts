@@ -101,6 +101,18 @@ export async function typeLine(page: Page, program: string, line: string): Promi
   await page.keyboard.press('Enter');
 }
 
+/** Types lines into a program's terminal as a lesson step does (one paste, each line at its prompt). */
+export async function typeAsLesson(page: Page, program: string, text: string): Promise<void> {
+  await page.evaluate(
+    ([p, t]) =>
+      (window as unknown as { playground: { type(p: string, t: string): Promise<void> } }).playground.type(
+        p,
+        t,
+      ),
+    [program, text] as const,
+  );
+}
+
 export async function terminalText(page: Page, program: string): Promise<string> {
   return page.evaluate(
     (p) => (window as unknown as { playground?: { text(p: string): string } }).playground?.text(p) ?? '',

@@ -271,8 +271,9 @@ export function ProgramTerminal({ program, backend, fontSize, theme, onReady, on
       async type(input: string, { wait = true, delayMs = 0 }: TypeOptions = {}) {
         await wantsLine;
         const lines = input.replace(/\n+$/, '').split('\n');
-        // A compound statement (while, if, def...) is closed by an empty line, as a student would.
-        if (lines.length > 1 || interp.needsMore(lines[0]!)) lines.push('');
+        // A compound statement (while, if, def...) is closed by an empty line, as a student would;
+        // lines that each stand alone are not followed by one (it would print an empty prompt).
+        if (lines.some((l) => /^\s/.test(l) || interp.needsMore(l))) lines.push('');
         for (const [i, line] of lines.entries()) {
           // Each statement returns before the next is typed, as a student waits for the prompt (the
           // lines of a block run together at its empty line, so nothing runs between them). Only the
