@@ -1,7 +1,7 @@
 // The composition root: the HTTP server that serves the page, the one WebSocket endpoint (/ws) and
 // its gatekeeping (Host, Origin, token, limits, heartbeat). The only importer of `ws`.
 
-import { timingSafeEqual } from 'node:crypto';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -140,7 +140,8 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
     connectsPerSecond: config.connectsPerSecond,
     graceMs: config.graceSeconds * 1000,
   });
-  const badTokens = new Map<string, number[]>();
+  /** Per client address, the wrong tokens of the last minute (hashed) and when each was first seen. */
+  const badTokens = new Map<string, { hash: string; at: number }[]>();
   const lessonsJson = JSON.stringify(lessonsDocument(deps.lessons ?? []));
 
   const http: Server = createServer(
@@ -179,16 +180,27 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
     return a.length === b.length && timingSafeEqual(a, b);
   }
 
-  /** Two bad tokens a minute per address, then 429: guessing is not an option. */
+  /**
+   * Two different wrong tokens a minute per address, then 429: guessing is not an option. Only a
+   * new wrong value is a guess. No token at all is not one, nor is the same stale cookie sent again
+   * by a page that reconnects: a class behind one address (a school's NAT) would otherwise be locked
+   * out by one student who opened the page without the link, or kept yesterday's cookie.
+   */
   function tooManyBadTokens(addr: string): boolean {
     const now = Date.now();
-    const recent = (badTokens.get(addr) ?? []).filter((t) => now - t < 60_000);
-    badTokens.set(addr, recent);
+    const recent = (badTokens.get(addr) ?? []).filter((b) => now - b.at < 60_000);
+    if (recent.length === 0) badTokens.delete(addr);
+    else badTokens.set(addr, recent);
     return recent.length >= 2;
   }
 
-  function noteBadToken(addr: string): void {
-    badTokens.get(addr)?.push(Date.now()) ?? badTokens.set(addr, [Date.now()]);
+  function noteBadToken(addr: string, given: string | null): void {
+    if (given === null) return;
+    const hash = createHash('sha256').update(given).digest('base64');
+    const recent = badTokens.get(addr) ?? [];
+    if (recent.some((b) => b.hash === hash)) return;
+    recent.push({ hash, at: Date.now() });
+    badTokens.set(addr, recent);
   }
 
   /** Checks that guard the WebSocket: DNS rebinding (Host), cross-site hijacking (Origin), the token. */
@@ -209,8 +221,9 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
     if (config.token !== null) {
       const addr = req.socket.remoteAddress ?? '?';
       if (tooManyBadTokens(addr)) return { status: 429, reason: 'too many bad tokens; wait a minute' };
-      if (!tokenOk(tokenOf(req))) {
-        noteBadToken(addr);
+      const given = tokenOf(req);
+      if (!tokenOk(given)) {
+        noteBadToken(addr, given);
         return { status: 401, reason: 'missing or wrong access token' };
       }
     }
@@ -322,7 +335,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
           return;
         }
         if (!tokenOk(given)) {
-          noteBadToken(addr);
+          noteBadToken(addr, given);
           res.writeHead(401, { 'Content-Type': 'text/plain' }).end('Wrong access token.\n');
           return;
         }

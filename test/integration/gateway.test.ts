@@ -412,16 +412,32 @@ describe('a gateway beyond loopback', () => {
     const token = 't'.repeat(32);
     const g = await start({ token });
     const url = `ws://127.0.0.1:${g.port}/ws`;
-    await expect(Page.open(url, { Origin: `http://127.0.0.1:${g.port}` })).rejects.toThrow('HTTP 401');
-    const ok = await Page.open(`${url}?token=${token}`, { Origin: `http://127.0.0.1:${g.port}` });
+    const origin = { Origin: `http://127.0.0.1:${g.port}` };
+    await expect(Page.open(url, origin)).rejects.toThrow('HTTP 401');
+    const ok = await Page.open(`${url}?token=${token}`, origin);
     await ok.hello();
     await ok.close();
-    await expect(Page.open(`${url}?token=wrong`, { Origin: `http://127.0.0.1:${g.port}` })).rejects.toThrow(
-      'HTTP 401',
-    );
-    await expect(
-      Page.open(`${url}?token=${token}`, { Origin: `http://127.0.0.1:${g.port}` }),
-    ).rejects.toThrow('HTTP 429');
+    await expect(Page.open(`${url}?token=wrong-1`, origin)).rejects.toThrow('HTTP 401');
+    await expect(Page.open(`${url}?token=wrong-2`, origin)).rejects.toThrow('HTTP 401');
+    await expect(Page.open(`${url}?token=${token}`, origin)).rejects.toThrow('HTTP 429');
+    await g.close();
+  });
+
+  it('counts neither a missing token nor the same stale cookie again as guesses, so one tab cannot lock out a class behind one address', async () => {
+    const token = 't'.repeat(32);
+    const g = await start({ token });
+    const url = `ws://127.0.0.1:${g.port}/ws`;
+    const origin = { Origin: `http://127.0.0.1:${g.port}` };
+    // A tab opened without the link, and one that kept yesterday's cookie, both reconnecting.
+    for (let i = 0; i < 4; i++) {
+      await expect(Page.open(url, origin)).rejects.toThrow('HTTP 401');
+      await expect(
+        Page.open(url, { ...origin, Cookie: 'playground_token=yesterdays-token-0000' }),
+      ).rejects.toThrow('HTTP 401');
+    }
+    const classmate = await Page.open(url, { ...origin, Cookie: `playground_token=${token}` });
+    await classmate.hello();
+    await classmate.close();
     await g.close();
   });
 });
