@@ -331,12 +331,12 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
       if (given !== null) {
         const addr = req.socket.remoteAddress ?? '?';
         if (tooManyBadTokens(addr)) {
-          res.writeHead(429, { 'Content-Type': 'text/plain' }).end('Too many wrong tokens. Wait a minute.\n');
+          refusePage(res, 429, TOO_MANY_GUESSES(addr));
           return;
         }
         if (!tokenOk(given)) {
           noteBadToken(addr, given);
-          res.writeHead(401, { 'Content-Type': 'text/plain' }).end('Wrong access token.\n');
+          refusePage(res, 401, WRONG_TOKEN);
           return;
         }
         // Swap the token for a cookie and take it out of the address bar, which a projector shows.
@@ -364,6 +364,22 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
         .writeHead(200, { 'Content-Type': 'application/json', ...SECURITY_HEADERS })
         .end(JSON.stringify({ ok: true, sessions: sessions.size, engine: deps.sys.info.kind }));
       return;
+    }
+    // The page itself: without the token it could only say "connection lost" forever (a browser is
+    // not told why a WebSocket was refused), so a student who typed the address without ?token=, or
+    // kept the cookie of a gateway since restarted with another token, is told what to open instead.
+    if (config.token !== null && !isAsset(url.pathname)) {
+      const addr = req.socket.remoteAddress ?? '?';
+      const given = tokenOf(req);
+      if (given !== null && tooManyBadTokens(addr)) {
+        refusePage(res, 429, TOO_MANY_GUESSES(addr));
+        return;
+      }
+      if (!tokenOk(given)) {
+        noteBadToken(addr, given);
+        refusePage(res, 401, given === null ? NO_TOKEN : STALE_TOKEN);
+        return;
+      }
     }
     if (!hasWeb) {
       res
@@ -421,6 +437,36 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
       http.closeAllConnections();
     },
   };
+}
+
+// What a student reads when the page is refused: what happened and what to open instead.
+const ASK =
+  'Open the link your instructor gave you: it ends in <code>?token=</code> followed by the access token.';
+const NO_TOKEN = `This socket playground is shared by a class and needs its access token. ${ASK}`;
+const STALE_TOKEN = `The access token this browser kept no longer opens this playground (it was probably restarted with a new token). ${ASK}`;
+const WRONG_TOKEN = `That access token is wrong. ${ASK}`;
+const TOO_MANY_GUESSES = (addr: string) =>
+  `Too many wrong access tokens came from your address (${escapeHtml(addr)}) in the last minute. Wait a minute, then ${ASK.charAt(0).toLowerCase()}${ASK.slice(1)}`;
+
+/** Files of the built app that carry no secrets (scripts, styles, fonts): served without the token. */
+function isAsset(pathname: string): boolean {
+  return pathname.startsWith('/assets/');
+}
+
+function refusePage(res: ServerResponse, status: 401 | 429, message: string): void {
+  res
+    .writeHead(status, {
+      'Content-Type': 'text/html; charset=utf-8',
+      'Cache-Control': 'no-store',
+      ...SECURITY_HEADERS,
+    })
+    .end(
+      `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Socket playground: access token needed</title></head>\n<body><h1>Socket playground</h1>\n<p>${message}</p></body></html>\n`,
+    );
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
 function placeholderPage(deps: GatewayDeps): string {

@@ -440,4 +440,24 @@ describe('a gateway beyond loopback', () => {
     await classmate.close();
     await g.close();
   });
+
+  it('tells a student who opens the page without the token, or with a stale cookie, which link to open', async () => {
+    const token = 't'.repeat(32);
+    const g = await start({ token });
+    const page = (cookie?: string) =>
+      fetch(`http://127.0.0.1:${g.port}/`, {
+        headers: cookie ? { Cookie: `playground_token=${cookie}` } : {},
+      });
+    const none = await page();
+    expect(none.status).toBe(401);
+    expect(await none.text()).toMatch(/needs its access token.*\?token=/);
+    const stale = await page('yesterdays-token-0000');
+    expect(stale.status).toBe(401);
+    expect(await stale.text()).toMatch(/no longer opens this playground.*\?token=/);
+    expect((await page(token)).status).toBe(200);
+    // The ones who got in are not held up by the others: the stale cookie counted once.
+    await page('yesterdays-token-0000');
+    expect((await page(token)).status).toBe(200);
+    await g.close();
+  });
 });
