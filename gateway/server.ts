@@ -22,7 +22,7 @@ import {
   toBase64,
 } from './protocol/messages.js';
 import { decodeRecords } from './protocol/records.js';
-import type { Session, Transport } from './session/session.js';
+import { Session, type Transport } from './session/session.js';
 import { Sessions } from './session/sessions.js';
 import { wsFrame } from './ws-frame.js';
 
@@ -260,9 +260,11 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
     });
     const transport = new WsTransport(ws, outbox);
     const opened = sessions.open(transport, address);
-    if (typeof opened === 'string') {
-      transport.send({ type: 'error', id: null, code: 'EGW_RATE_LIMITED', message: opened });
-      ws.close(1013, 'too many sessions');
+    if (!(opened instanceof Session)) {
+      // Written at once, not through the outbox, whose frame would leave after the close. The page
+      // shows the close reason while it tries again (a tab closed elsewhere lets it in).
+      ws.send(JSON.stringify({ type: 'error', id: null, code: 'EGW_RATE_LIMITED', message: opened.message }));
+      ws.close(1013, opened.reason);
       return;
     }
     let session: Session = opened;

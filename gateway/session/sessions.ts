@@ -64,13 +64,22 @@ export class Sessions {
     return this.live.size;
   }
 
-  /** A new WebSocket: a new session, or a refusal naming the limit. */
-  open(transport: Transport, address: string): Session | string {
+  /**
+   * A new WebSocket: a new session, or a refusal naming the limit and the option an instructor
+   * changes; `reason` is the same in a WebSocket close reason's 123 bytes, which the page shows.
+   */
+  open(transport: Transport, address: string): Session | { message: string; reason: string } {
     if (this.live.size >= this.o.maxSessions)
-      return `the gateway already serves ${this.o.maxSessions} sessions (--max-sessions)`;
+      return {
+        message: `the gateway already serves ${this.o.maxSessions} sessions (browser tabs), its limit: close a tab, or ask the instructor to restart it with a higher --max-sessions`,
+        reason: `the gateway is full (${this.o.maxSessions} tabs): the instructor can raise --max-sessions`,
+      };
     const n = this.perAddress.get(address) ?? 0;
     if (n >= this.o.maxSessionsPerAddress) {
-      return `${address} already has ${n} sessions open (--max-sessions-per-address)`;
+      return {
+        message: `${address} already has ${n} sessions (browser tabs) open, the most one address may have: close a tab, or, when a class shares one address (a school network behind NAT), ask the instructor to restart the gateway with a higher --max-sessions-per-address`,
+        reason: `${n} tabs from one address, the limit: the instructor can raise --max-sessions-per-address`,
+      };
     }
     const ports = this.pool.take();
     const session = new Session(this.ctx, transport, ports, address);

@@ -461,3 +461,24 @@ describe('a gateway beyond loopback', () => {
     await g.close();
   });
 });
+
+describe('a class behind one address', () => {
+  it('tells the tab over the per-address limit which rule it met and which option the instructor changes', async () => {
+    const g = await start({ maxSessionsPerAddress: 2 });
+    const open = () => Page.open(`ws://127.0.0.1:${g.port}/ws`, { Origin: `http://127.0.0.1:${g.port}` });
+    const [a, b] = [await open(), await open()];
+    await Promise.all([a.hello(), b.hello()]);
+    const third = await open();
+    const refused = await third.next((m) => m.type === 'error');
+    expect(refused).toMatchObject({ code: 'EGW_RATE_LIMITED' });
+    if (refused.type !== 'error') throw new Error('unreachable');
+    expect(refused.message).toMatch(/127\.0\.0\.1 already has 2 sessions/);
+    expect(refused.message).toMatch(/NAT.*--max-sessions-per-address/);
+    // The page shows the close reason while it tries again.
+    await expect(third.next(() => false)).rejects.toThrow(
+      /1013 2 tabs from one address, the limit: the instructor can raise --max-sessions-per-address/,
+    );
+    await Promise.all([a.close(), b.close(), third.close()]);
+    await g.close();
+  });
+});
