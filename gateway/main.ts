@@ -67,6 +67,7 @@ async function main(): Promise<void> {
   });
   gatewayRef = gateway;
   for (const l of lessons) log(`${l.name.padEnd(12)} ${l.proto} ${l.host}:${l.port}  ${l.description}`);
+  for (const line of classLimits(config)) log(line);
   const open = openUrls(config.host, gateway.port, config.token, lanAddresses());
   console.log(`\nSocket playground: open ${open.here}`);
   for (const url of open.students ?? []) console.log(`            students open ${url}`);
@@ -103,6 +104,21 @@ function warnIfEphemeral([first, last]: [number, number], log: (line: string) =>
       `warning  student ports ${first}-${last} overlap the kernel's ephemeral ports ${lo}-${hi}: outgoing connections may take some of them`,
     );
   }
+}
+
+/**
+ * The limits a class meets, said before it meets them: each browser tab is a session, and a school
+ * network behind NAT brings every student from one address.
+ */
+function classLimits(c: GatewayConfig): string[] {
+  const [first, last] = c.studentPorts;
+  const blocks = c.portsPerSession > 0 ? Math.floor((last - first + 1) / c.portsPerSession) : 0;
+  return [
+    `limits   ${c.maxSessions} tabs in all (--max-sessions), ${c.maxSessionsPerAddress} from one address (--max-sessions-per-address: a class behind one NAT address needs about 2 per student)`,
+    `ports    ${first}-${last}, ${c.portsPerSession} per tab (--ports-per-session): enough for ${blocks} tabs${
+      blocks < c.maxSessions ? `; tabs beyond ${blocks} get no port to bind (widen --ports)` : ''
+    }`,
+  ];
 }
 
 /** This machine's non-loopback addresses, where classmates can reach a student's listener. */

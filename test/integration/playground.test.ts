@@ -37,6 +37,13 @@ describe('npm start', () => {
     }
   });
 
+  it('says beforehand the session limits a class meets and the options that change them', () => {
+    expect(out).toMatch(
+      /^limits\s+120 tabs in all \(--max-sessions\), 16 from one address \(--max-sessions-per-address: a class behind one NAT address/m,
+    );
+    expect(out).toMatch(/^ports\s+\d+-\d+, 10 per tab \(--ports-per-session\): enough for \d+ tabs/m);
+  });
+
   it('serves a page at the URL', async () => {
     const res = await fetch(`http://localhost:${port}/`);
     expect(res.status).toBe(200);
