@@ -114,7 +114,7 @@ function classLimits(c: GatewayConfig): string[] {
   const [first, last] = c.studentPorts;
   const blocks = c.portsPerSession > 0 ? Math.floor((last - first + 1) / c.portsPerSession) : 0;
   return [
-    `limits   ${c.maxSessions} tabs in all (--max-sessions), ${c.maxSessionsPerAddress} from one address (--max-sessions-per-address: a class behind one NAT address needs about 2 per student)`,
+    `limits   ${c.maxSessions} tabs in all (--max-sessions), ${c.maxSessionsPerAddress} from one address (--max-sessions-per-address: a class behind one NAT address needs about 3 per student)`,
     `ports    ${first}-${last}, ${c.portsPerSession} per tab (--ports-per-session): enough for ${blocks} tabs${
       blocks < c.maxSessions ? `; tabs beyond ${blocks} get no port to bind (widen --ports)` : ''
     }`,
