@@ -260,13 +260,53 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
     });
     const transport = new WsTransport(ws, outbox);
     const opened = sessions.open(transport, address);
-    if (!(opened instanceof Session)) {
+    if (opened instanceof Session) {
+      serve(ws, outbox, transport, opened);
+      return;
+    }
+    // Over a limit. A reload, though, brings the resume token of a session that waits for it and
+    // already holds its place: refused, it would lose its sockets to the very limit it counts in.
+    const refuse = () => {
+      clearTimeout(timer);
+      if (ws.readyState !== ws.OPEN) return;
       // Written at once, not through the outbox, whose frame would leave after the close. The page
       // shows the close reason while it tries again (a tab closed elsewhere lets it in).
       ws.send(JSON.stringify({ type: 'error', id: null, code: 'EGW_RATE_LIMITED', message: opened.message }));
       ws.close(1013, opened.reason);
-      return;
+    };
+    const timer = setTimeout(refuse, 5000);
+    ws.on('close', () => clearTimeout(timer));
+    ws.once('message', (data: RawData, isBinary: boolean) => {
+      clearTimeout(timer);
+      const token = isBinary ? null : resumeTokenOf(data.toString());
+      if (token === null || !sessions.canResume(token)) {
+        refuse();
+        return;
+      }
+      serve(ws, outbox, transport, sessions.open(transport, address, { resuming: true }) as Session, data);
+    });
+  }
+
+  /** The resume token of a hello, or null for anything else. */
+  function resumeTokenOf(text: string): string | null {
+    try {
+      const m: unknown = JSON.parse(text);
+      if (typeof m !== 'object' || m === null) return null;
+      const { type, resume } = m as { type?: unknown; resume?: unknown };
+      return type === 'hello' && typeof resume === 'string' ? resume : null;
+    } catch {
+      return null;
     }
+  }
+
+  /** A tab's session at work; `first` is a message that came before it was served. */
+  function serve(
+    ws: WebSocket,
+    outbox: Outbox,
+    transport: WsTransport,
+    opened: Session,
+    first?: RawData,
+  ): void {
     let session: Session = opened;
     let alive = true;
     ws.on('pong', () => {
@@ -280,7 +320,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
       alive = false;
       ws.ping();
     }, HEARTBEAT_MS);
-    ws.on('message', (data: RawData, isBinary: boolean) => {
+    const receive = (data: RawData, isBinary: boolean) => {
       try {
         session = isBinary
           ? session.receiveBinary(asBytes(data), transport)
@@ -295,7 +335,9 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
         });
       }
       if (ws.bufferedAmount > PAUSE_ABOVE) pauseUntilDrained(ws);
-    });
+    };
+    ws.on('message', receive);
+    if (first !== undefined) receive(first, false);
     ws.on('close', () => {
       clearInterval(heartbeat);
       outbox.drop();

@@ -68,7 +68,13 @@ export class Sessions {
    * A new WebSocket: a new session, or a refusal naming the limit and the option an instructor
    * changes; `reason` is the same in a WebSocket close reason's 123 bytes, which the page shows.
    */
-  open(transport: Transport, address: string): Session | { message: string; reason: string } {
+  open(
+    transport: Transport,
+    address: string,
+    o: { resuming?: boolean } = {},
+  ): Session | { message: string; reason: string } {
+    // A page resuming a session (see canResume) takes no new place: this one ends at its hello.
+    if (o.resuming) return this.create(transport, address);
     if (this.live.size >= this.o.maxSessions)
       return {
         message: `the gateway already serves ${this.o.maxSessions} sessions (browser tabs), its limit: close a tab, or ask the instructor to restart it with a higher --max-sessions`,
@@ -81,6 +87,16 @@ export class Sessions {
         reason: `${n} tabs from one address, the limit: the instructor can raise --max-sessions-per-address`,
       };
     }
+    return this.create(transport, address);
+  }
+
+  /** Whether a hello's resume token names a session still waiting for its tab. */
+  canResume(token: string): boolean {
+    const s = this.byToken.get(token);
+    return s !== undefined && !s.isEnded;
+  }
+
+  private create(transport: Transport, address: string): Session {
     const ports = this.pool.take();
     const session = new Session(this.ctx, transport, ports, address);
     const targets = [
@@ -114,7 +130,7 @@ export class Sessions {
     });
     this.live.add(session);
     this.byToken.set(session.resumeToken, session);
-    this.perAddress.set(address, n + 1);
+    this.perAddress.set(address, (this.perAddress.get(address) ?? 0) + 1);
     return session;
   }
 

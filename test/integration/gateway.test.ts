@@ -469,6 +469,7 @@ describe('a class behind one address', () => {
     const [a, b] = [await open(), await open()];
     await Promise.all([a.hello(), b.hello()]);
     const third = await open();
+    third.send({ type: 'hello', id: 'hello', protocol: 1 });
     const refused = await third.next((m) => m.type === 'error');
     expect(refused).toMatchObject({ code: 'EGW_RATE_LIMITED' });
     if (refused.type !== 'error') throw new Error('unreachable');
@@ -479,6 +480,23 @@ describe('a class behind one address', () => {
       /1013 2 tabs from one address, the limit: the instructor can raise --max-sessions-per-address/,
     );
     await Promise.all([a.close(), b.close(), third.close()]);
+    await g.close();
+  });
+
+  it('lets a tab reload at the limit and resume its session, which already holds its place', async () => {
+    const g = await start({ maxSessionsPerAddress: 2, graceSeconds: 30 });
+    const open = () => Page.open(`ws://127.0.0.1:${g.port}/ws`, { Origin: `http://127.0.0.1:${g.port}` });
+    const [a, b] = [await open(), await open()];
+    const [wa] = await Promise.all([a.hello(), b.hello()]);
+    await a.close();
+    const reloaded = await open();
+    const back = await reloaded.hello(wa.resumeToken);
+    expect(back).toMatchObject({ resumed: true, resumeToken: wa.resumeToken, ports: wa.ports });
+    // Still two places taken: a new tab is refused.
+    const third = await open();
+    third.send({ type: 'hello', id: 'hello', protocol: 1 });
+    expect(await third.next((m) => m.type === 'error')).toMatchObject({ code: 'EGW_RATE_LIMITED' });
+    await Promise.all([reloaded.close(), b.close(), third.close()]);
     await g.close();
   });
 });
