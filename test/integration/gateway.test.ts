@@ -499,4 +499,23 @@ describe('a class behind one address', () => {
     await Promise.all([reloaded.close(), b.close(), third.close()]);
     await g.close();
   });
+
+  it('tells the tab over the gateway-wide limit to ask for --max-sessions', async () => {
+    const g = await start({ maxSessions: 1 });
+    const open = () => Page.open(`ws://127.0.0.1:${g.port}/ws`, { Origin: `http://127.0.0.1:${g.port}` });
+    const first = await open();
+    await first.hello();
+    const second = await open();
+    second.send({ type: 'hello', id: 'hello', protocol: 1 });
+    const refused = await second.next((m) => m.type === 'error');
+    expect(refused).toMatchObject({
+      code: 'EGW_RATE_LIMITED',
+      message: expect.stringMatching(/--max-sessions\b/),
+    });
+    await expect(second.next(() => false)).rejects.toThrow(
+      /1013 the gateway is full \(1 tabs\): the instructor can raise --max-sessions/,
+    );
+    await Promise.all([first.close(), second.close()]);
+    await g.close();
+  });
 });
