@@ -29,6 +29,8 @@ export class GatewayConnection {
   private readonly waiting = new Map<string, (m: Reply) => void>();
   private attempt = 0;
   private stopped = false;
+  /** The gateway answered the hello with an error: the page shows why, and does not retry. */
+  private refused = false;
   private hadSession = false;
   /** The terminal input that made each call, for the diagram's details. */
   private readonly sources = new Map<string, string>();
@@ -44,6 +46,7 @@ export class GatewayConnection {
 
   start(): void {
     this.stopped = false;
+    this.refused = false;
     this.open();
   }
 
@@ -163,7 +166,8 @@ export class GatewayConnection {
       if (this.ws !== ws) return;
       this.ws = null;
       if (this.stopped) {
-        this.dispatch({ type: 'connection', status: 'closed' });
+        // A gateway that refused the hello said why; the close that follows must not hide it.
+        if (!this.refused) this.dispatch({ type: 'connection', status: 'closed' });
         return;
       }
       const wait = BACKOFF_MS[Math.min(this.attempt, BACKOFF_MS.length - 1)]!;
@@ -230,6 +234,7 @@ export class GatewayConnection {
     }
     if (msg.type === 'error' && msg.id === 'hello') {
       this.dispatch({ type: 'connection', status: 'failed', note: msg.message });
+      this.refused = true;
       this.stop();
       return;
     }

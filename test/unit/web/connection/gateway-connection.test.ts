@@ -28,7 +28,10 @@ class FakeSocket {
     this.sent.push(frame);
   }
 
-  close(): void {}
+  close(): void {
+    // As a browser's: the close event comes after, not inside, the call.
+    queueMicrotask(() => this.onclose?.({ code: 1000, reason: '' }));
+  }
 
   open(): void {
     this.readyState = FakeSocket.OPEN;
@@ -121,6 +124,23 @@ describe('the page speaking to the gateway', () => {
         explain: expect.stringContaining('never reached the kernel'),
       },
     });
+  });
+
+  it('keeps showing why the gateway refused the hello after the socket closes, and does not retry', async () => {
+    const actions: Action[] = [];
+    const conn = new GatewayConnection('ws://x/ws', (a) => actions.push(a), memoryStorage());
+    conn.start();
+    const ws = FakeSocket.last!;
+    ws.open();
+    const message = 'this page speaks protocol 1; the gateway speaks 2: reload the page';
+    ws.receive(JSON.stringify({ type: 'error', id: 'hello', code: 'EGW_PROTO', message }));
+    await new Promise((r) => setTimeout(r, 10));
+    expect(actions.filter((a) => a.type === 'connection').at(-1)).toEqual({
+      type: 'connection',
+      status: 'failed',
+      note: message,
+    });
+    expect(FakeSocket.last).toBe(ws);
   });
 
   it('sends a write as JSON to a gateway that did not agree', async () => {
