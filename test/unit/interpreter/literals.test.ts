@@ -59,6 +59,7 @@ describe('str and bytes literals', () => {
   it('refuses non-ASCII characters in a bytes literal, as Python does', async () => {
     const { run } = prompt();
     expect(await run(`x = b'é'`)).toEqual([
+      '  File "<stdin>", line 1',
       "    x = b'é'",
       '        ^',
       'SyntaxError: bytes can only contain ASCII literal characters',

@@ -57,12 +57,46 @@ describe('blank lines', () => {
 describe('syntax errors', () => {
   it('points a caret at the spot, as Python does', async () => {
     const { run } = prompt();
-    expect(await run('x = = 1')).toEqual(['    x = = 1', '        ^', 'SyntaxError: invalid syntax']);
-    expect(await run('print(1))')).toEqual(['    print(1))', '            ^', "SyntaxError: unmatched ')'"]);
+    const file = '  File "<stdin>", line 1';
+    expect(await run('x = = 1')).toEqual([file, '    x = = 1', '        ^', 'SyntaxError: invalid syntax']);
+    expect(await run('print(1))')).toEqual([
+      file,
+      '    print(1))',
+      '            ^',
+      "SyntaxError: unmatched ')'",
+    ]);
     expect(await run('x = (1, 2]')).toEqual([
+      file,
       '    x = (1, 2]',
       '             ^',
       "SyntaxError: closing parenthesis ']' does not match opening parenthesis '('",
+    ]);
+  });
+
+  // Seeds 000, 002 and 003 are Python 2: pasted as they are, their lines fail as in python3 3.11.
+  it('underlines a whole Python 2 print statement, up to its comment, as python3 does', async () => {
+    const { run } = prompt();
+    expect(await run('print "Connection %d using port %d" % (connections, address[1]) # seed 003')).toEqual([
+      '  File "<stdin>", line 1',
+      '    print "Connection %d using port %d" % (connections, address[1]) # seed 003',
+      `    ${'^'.repeat(63)}`,
+      "SyntaxError: Missing parentheses in call to 'print'. Did you mean print(...)?",
+    ]);
+    expect(await run('for n in range(5):\n   data = 1\n   print data\n')).toEqual([
+      '  File "<stdin>", line 3',
+      '    print data',
+      '    ^^^^^^^^^^',
+      "SyntaxError: Missing parentheses in call to 'print'. Did you mean print(...)?",
+    ]);
+  });
+
+  it('prints an unexpected indent without a caret, as python3 does', async () => {
+    const { run } = prompt();
+    // The rest of seed 003's server loop, after its print statement failed.
+    expect(await run('     req = clientSocket.recv(100)')).toEqual([
+      '  File "<stdin>", line 1',
+      '    req = clientSocket.recv(100)',
+      'IndentationError: unexpected indent',
     ]);
   });
 

@@ -180,6 +180,8 @@ export class PySyntaxError extends Error {
     readonly col: number,
     readonly incomplete = false,
     readonly kind: 'SyntaxError' | 'IndentationError' = 'SyntaxError',
+    /** Where the offending span ends on its line (exclusive), when Python underlines a span. */
+    readonly endCol?: number,
   ) {
     super(message);
   }
@@ -247,15 +249,24 @@ export function formatException(exc: PyExc): string[] {
   return lines;
 }
 
-/** A syntax error as Python's prompt prints it: the line, a caret under the spot, the message. */
+/**
+ * A syntax error as python3 3.11's prompt prints it: the File line (always, even for one line),
+ * the line, carets under the spot (a span for some errors), the message. An unexpected indent has
+ * no caret line there: the line is shown from its first character, where the caret would sit.
+ */
 export function formatSyntaxError(err: PySyntaxError, source: string): string[] {
   const sourceLines = source.split('\n');
   const text = sourceLines[err.line - 1] ?? '';
   const stripped = text.trimStart();
-  const caret = Math.max(0, Math.min(err.col - (text.length - stripped.length), stripped.trimEnd().length));
-  const lines: string[] = [];
-  if (sourceLines.filter((l) => l.trim() !== '').length > 1) lines.push(`  File "<stdin>", line ${err.line}`);
-  if (stripped.trim() !== '') lines.push(`    ${stripped.trimEnd()}`, `    ${' '.repeat(caret)}^`);
+  const indent = text.length - stripped.length;
+  const caret = Math.max(0, Math.min(err.col - indent, stripped.trimEnd().length));
+  const width = err.endCol === undefined ? 1 : Math.max(1, err.endCol - err.col);
+  const lines = [`  File "<stdin>", line ${err.line}`];
+  if (stripped.trim() !== '') {
+    lines.push(`    ${stripped.trimEnd()}`);
+    if (!(err.kind === 'IndentationError' && err.message === 'unexpected indent'))
+      lines.push(`    ${' '.repeat(caret)}${'^'.repeat(width)}`);
+  }
   lines.push(`${err.kind}: ${err.message}`);
   return lines;
 }

@@ -153,6 +153,16 @@ class Parser {
   private fail(message: string, t = this.peek(), incomplete = false): never {
     throw new PySyntaxError(message, t.line, t.col, incomplete);
   }
+  /** Where the last token on `t`'s line ends (its comment excluded). */
+  private lineEnd(t: Token): number {
+    let end = t.col + t.text.length;
+    for (let k = this.i; k < this.tokens.length; k++) {
+      const u = this.tokens[k]!;
+      if (u.line !== t.line || u.kind === 'newline' || u.kind === 'end') break;
+      if (u.kind !== 'indent' && u.kind !== 'dedent') end = u.col + u.text.length;
+    }
+    return end;
+  }
   private invalid(t = this.peek()): never {
     if (t.kind === 'indent') this.indentError('unexpected indent', t);
     return this.fail('invalid syntax', t);
@@ -474,7 +484,15 @@ class Parser {
           // Python 2's print statement, as in the older seed tutorials.
           const n = this.peek(1);
           if (n.kind === 'string' || n.kind === 'number' || (n.kind === 'name' && !KEYWORDS.has(n.text))) {
-            this.fail(`Missing parentheses in call to '${t.text}'. Did you mean ${t.text}(...)?`, t);
+            // python3 underlines the whole statement, up to its comment.
+            throw new PySyntaxError(
+              `Missing parentheses in call to '${t.text}'. Did you mean ${t.text}(...)?`,
+              t.line,
+              t.col,
+              false,
+              'SyntaxError',
+              this.lineEnd(t),
+            );
           }
         }
       }
