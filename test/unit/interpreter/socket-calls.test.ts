@@ -452,7 +452,7 @@ describe("argument mistakes are caught before any call, with Python's words", ()
     const { run } = await withSockets();
     expect(await run('s.makefile("rb")')).toEqual([
       "AttributeError: 'socket' object has no attribute 'makefile'",
-      '  ↳ socket.makefile() exists in Python but not in this playground. Socket methods here: accept, bind, close, connect, connect_ex, fileno, getblocking, getpeername, getsockname, getsockopt, gettimeout, listen, recv, recvfrom, send, sendall, sendto, setblocking, setsockopt, settimeout, shutdown.',
+      '  ↳ socket.makefile() exists in Python but not in this playground: read with recv() in a loop and write with sendall() instead. Socket methods here: accept, bind, close, connect, connect_ex, fileno, getblocking, getpeername, getsockname, getsockopt, gettimeout, listen, recv, recvfrom, send, sendall, sendto, setblocking, setsockopt, settimeout, shutdown.',
     ]);
     expect((await run('s.recvv(10)'))[0]).toBe(
       "AttributeError: 'socket' object has no attribute 'recvv'. Did you mean: 'recv'?",

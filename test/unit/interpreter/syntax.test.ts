@@ -158,7 +158,6 @@ describe('syntax errors', () => {
 
 describe('unsupported syntax', () => {
   it.each([
-    ['class C: pass', 'class definitions are'],
     ['f = lambda x: x', 'lambda expressions are'],
     ['[x for x in range(3)]', 'list comprehensions are'],
     ['sum(x for x in range(3))', 'generator expressions are'],
@@ -174,6 +173,35 @@ describe('unsupported syntax', () => {
   ])('%s says what is not supported and what is', async (source, what) => {
     const { run } = prompt();
     expect((await run(source)).at(-1)).toBe(`SyntaxError: ${what} not supported here; ${SUPPORTED}`);
+  });
+});
+
+describe('what the seeds reach for and this prompt lacks', () => {
+  it('refuses a class, as seed 000 writes its client, and says to write functions instead', async () => {
+    const { run } = prompt();
+    expect((await run('class Client( object ):\n    rbufsize= -1\n')).at(-1)).toBe(
+      `SyntaxError: class definitions are not supported here (write its methods as functions that take the socket, e.g. def make_request(sock, text):); ${SUPPORTED}`,
+    );
+  });
+
+  it.each([
+    ['import SocketServer', "SocketServer is Python 2's name for socketserver, which is not available here."],
+    ['import socketserver', 'The socketserver module is not available here.'],
+    ['import threading', 'Threads are not available here; open a second program terminal instead.'],
+  ])('%s says to write the server loop with socket instead', async (source, why) => {
+    const { run } = prompt();
+    const [error, hint] = await run(source);
+    expect(error).toMatch(/^ModuleNotFoundError: No module named '\w+'$/);
+    expect(hint).toBe(
+      `  ↳ ${why} Write the server with socket itself: bind, listen, then accept() in a while True: loop, one client at a time (select.select() serves several at once). Only import socket, select, time and struct work here.`,
+    );
+  });
+
+  it("says what to do instead of seed 002's sys.argv", async () => {
+    const { run } = prompt();
+    expect((await run('import socket, sys'))[1]).toBe(
+      "  ↳ The sys module is not available here: put what a script reads from sys.argv in variables, e.g. host = '127.0.0.1'. Only import socket, select, time and struct work here.",
+    );
   });
 });
 

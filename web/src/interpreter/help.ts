@@ -5,8 +5,16 @@
 export const SUPPORTED_SUMMARY =
   'assignments, expressions, calls, if/elif/else, while, for, try/except/finally, def, with, import socket (type help() for more)';
 
-export const unsupportedMessage = (what: string, verb: 'is' | 'are' = 'are'): string =>
-  `${what} ${verb} not supported here; this prompt understands ${SUPPORTED_SUMMARY}`;
+export const unsupportedMessage = (what: string, verb: 'is' | 'are' = 'are', instead = ''): string =>
+  `${what} ${verb} not supported here${instead ? ` (${instead})` : ''}; this prompt understands ${SUPPORTED_SUMMARY}`;
+
+/** Seed 000's Client and SocketServer handler are classes: say what to write instead. */
+export const CLASS_INSTEAD =
+  'write its methods as functions that take the socket, e.g. def make_request(sock, text):';
+
+/** Seeds 000 and 004 reach for SocketServer and threads; one socket loop does the same job here. */
+const SERVER_LOOP =
+  'Write the server with socket itself: bind, listen, then accept() in a while True: loop, one client at a time (select.select() serves several at once).';
 
 export const HELP_TEXT: readonly string[] = [
   'This prompt runs Python socket code for real: every socket call goes to the kernel on the gateway.',
@@ -91,10 +99,13 @@ export const MISSING_NAMES: Readonly<Record<string, string>> = {
   bytearray: 'bytearray is not available here; use bytes.',
   set: 'Sets are not available here; use a list or dict.',
   lambda: 'lambda is not available here; use def.',
-  sys: 'The sys module is not available here.',
+  sys: "The sys module is not available here: put what a script reads from sys.argv in variables, e.g. host = '127.0.0.1'.",
   os: 'The os module is not available here.',
   select: 'Run import select first to use select.select().',
-  threading: 'Threads are not available here; open a second program terminal instead.',
+  threading: `Threads are not available here; open a second program terminal instead. ${SERVER_LOOP}`,
+  thread: `Threads are not available here; open a second program terminal instead. ${SERVER_LOOP}`,
+  socketserver: `The socketserver module is not available here. ${SERVER_LOOP}`,
+  SocketServer: `SocketServer is Python 2's name for socketserver, which is not available here. ${SERVER_LOOP}`,
   struct: 'Run import struct first to use struct.pack().',
   time: 'Run import time first to use time.sleep().',
   unicode: 'unicode is Python 2: in Python 3 every str is Unicode.',

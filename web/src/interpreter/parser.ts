@@ -13,7 +13,7 @@ import type {
   Stmt,
 } from './ast.js';
 import { PySyntaxError } from './errors.js';
-import { unsupportedMessage } from './help.js';
+import { CLASS_INSTEAD, unsupportedMessage } from './help.js';
 import { decodeEscapes, type Token, tokenize } from './tokenizer.js';
 import { FALSE, NONE, pyBytes, pyStr, TRUE } from './values.js';
 
@@ -170,8 +170,8 @@ class Parser {
   private indentError(message: string, t = this.peek(), incomplete = false): never {
     throw new PySyntaxError(message, t.line, t.col, incomplete, 'IndentationError');
   }
-  private unsupported(what: string, t = this.peek(), verb: 'is' | 'are' = 'are'): never {
-    return this.fail(unsupportedMessage(what, verb), t);
+  private unsupported(what: string, t = this.peek(), verb: 'is' | 'are' = 'are', instead = ''): never {
+    return this.fail(unsupportedMessage(what, verb, instead), t);
   }
   private expectOp(text: string, message = `expected '${text}'`): Token {
     if (!this.isOp(text)) this.fail(message);
@@ -225,7 +225,7 @@ class Parser {
         case 'with':
           return [this.parseWith()];
         case 'class':
-          return this.unsupported('class definitions');
+          return this.unsupported('class definitions', t, 'are', CLASS_INSTEAD);
         case 'async':
           return this.unsupported('async functions');
       }

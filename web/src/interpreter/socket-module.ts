@@ -548,7 +548,7 @@ export function socketAttribute(s: PySocket, name: string): PyValue | null {
 
 export function socketAttributeHint(name: string): string {
   const what = PYTHON_ONLY_METHODS.has(name)
-    ? `socket.${name}() exists in Python but not in this playground. `
+    ? `socket.${name}() exists in Python but not in this playground${name === 'makefile' ? ': read with recv() in a loop and write with sendall() instead' : ''}. `
     : '';
   return `${what}Socket methods here: ${SOCKET_METHOD_NAMES.join(', ')}.`;
 }
