@@ -333,8 +333,25 @@ class Parser {
       let name: string | null = null;
       if (!this.isOp(':')) {
         if (this.isOp('*')) this.unsupported('except* clauses');
+        const first = this.peek();
         match = this.parseTest();
-        if (this.isOp(',')) this.fail('multiple exception types must be parenthesized', this.peek());
+        if (this.isOp(',')) {
+          // Python 2's `except socket.error, e:` (seed 002): python3 underlines the whole list.
+          let end = this.peek();
+          for (let k = this.i; k < this.tokens.length; k++) {
+            const u = this.tokens[k]!;
+            if (u.line !== first.line || u.kind === 'newline' || this.isOp(':', u) || u.text === 'as') break;
+            end = u;
+          }
+          throw new PySyntaxError(
+            'multiple exception types must be parenthesized',
+            first.line,
+            first.col,
+            false,
+            'SyntaxError',
+            end.col + end.text.length,
+          );
+        }
         if (this.eatKw('as')) name = this.expectName().text;
       }
       this.colon();
