@@ -185,6 +185,25 @@ describe('what the seeds reach for and this prompt lacks', () => {
     );
   });
 
+  it('reads the whole class before refusing it once, instead of an error for every line', async () => {
+    const { py } = prompt();
+    const client = [
+      'class Client( object ):',
+      '    rbufsize= -1',
+      "    def __init__( self, address=('localhost',7000) ):",
+      '        self.server=socket.socket( socket.AF_INET, socket.SOCK_STREAM )',
+      '    def makeRequest( self, text ):',
+      '        """send a message and get a 1-line reply"""',
+      '        return data',
+    ].join('\n');
+    expect(py.needsMore('class Client( object ):')).toBe(true);
+    expect(py.needsMore(client)).toBe(true);
+    expect(py.needsMore(`${client}\n`)).toBe(false);
+    const { lines } = await py.run(`${client}\n`);
+    expect(lines.slice(0, 3)).toEqual(['  File "<stdin>", line 1', '    class Client( object ):', '    ^']);
+    expect(lines).toHaveLength(4);
+  });
+
   it.each([
     ['import SocketServer', "SocketServer is Python 2's name for socketserver, which is not available here."],
     ['import socketserver', 'The socketserver module is not available here.'],

@@ -224,8 +224,27 @@ class Parser {
           return [this.parseDef()];
         case 'with':
           return [this.parseWith()];
-        case 'class':
-          return this.unsupported('class definitions', t, 'are', CLASS_INSTEAD);
+        case 'class': {
+          // Read the whole class first, as python3's prompt does: its block gets one refusal, not an
+          // IndentationError per line (seed 000's client), and the prompt waits for its empty line.
+          this.next();
+          this.expectName();
+          if (this.eatOp('(')) {
+            for (let depth = 1; depth > 0 && this.peek().kind !== 'end'; ) {
+              const u = this.next();
+              if (this.isOp('(', u)) depth++;
+              else if (this.isOp(')', u)) depth--;
+            }
+          }
+          this.colon();
+          this.parseBlock('class definition', t.line);
+          throw new PySyntaxError(
+            unsupportedMessage('class definitions', 'are', CLASS_INSTEAD),
+            t.line,
+            t.col,
+            true,
+          );
+        }
         case 'async':
           return this.unsupported('async functions');
       }
