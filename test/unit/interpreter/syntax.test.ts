@@ -202,6 +202,15 @@ describe('what the seeds reach for and this prompt lacks', () => {
     const { lines } = await py.run(`${client}\n`);
     expect(lines.slice(0, 3)).toEqual(['  File "<stdin>", line 1', '    class Client( object ):', '    ^']);
     expect(lines).toHaveLength(4);
+    // Seed 000 goes on at the left edge with no empty line: python3 fails there, at once.
+    const more = `${client}\nprint "Connecting to Echo Server"`;
+    expect(py.needsMore(more)).toBe(false);
+    expect((await py.run(more)).lines).toEqual([
+      '  File "<stdin>", line 8',
+      '    print "Connecting to Echo Server"',
+      '    ^^^^^',
+      'SyntaxError: invalid syntax',
+    ]);
   });
 
   it.each([

@@ -238,6 +238,20 @@ class Parser {
           }
           this.colon();
           this.parseBlock('class definition', t.line);
+          while (this.peek().kind === 'newline') this.next();
+          const after = this.peek();
+          if (after.kind !== 'end') {
+            // A line at the left edge with no empty line before it: python3's prompt reads it as part
+            // of the class, where it is invalid (seed 000's print under its class).
+            throw new PySyntaxError(
+              'invalid syntax',
+              after.line,
+              after.col,
+              false,
+              'SyntaxError',
+              after.col + after.text.length,
+            );
+          }
           throw new PySyntaxError(
             unsupportedMessage('class definitions', 'are', CLASS_INSTEAD),
             t.line,
