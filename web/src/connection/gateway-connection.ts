@@ -21,6 +21,27 @@ export type CallReply = { ok: true; result: CallResult } | { ok: false; error: C
 export type WriteReply = { ok: true; bytes: number } | { ok: false; error: CallError };
 
 const RESUME_KEY = 'socket-playground:resume';
+
+/**
+ * The page around the connection. A browser is never told why a WebSocket was refused: when the
+ * socket closes before it opened, `refused` asks the page's own address, which the gateway refuses
+ * with a reason a student can read (an access token that changed, too many wrong ones).
+ */
+export interface PageHost {
+  /** Whether the gateway now refuses this page itself (401, 429); false when it cannot be reached. */
+  refused(): Promise<boolean>;
+  /** Loads the page again, to show the gateway's own explanation. */
+  reload(): void;
+}
+
+const browserPage: PageHost = {
+  refused: () =>
+    fetch(window.location.pathname, { method: 'HEAD', cache: 'no-store' }).then(
+      (r) => r.status === 401 || r.status === 429,
+      () => false,
+    ),
+  reload: () => window.location.reload(),
+};
 const BACKOFF_MS = [250, 500, 1000, 2000, 4000, 5000];
 
 export class GatewayConnection {
@@ -42,6 +63,7 @@ export class GatewayConnection {
     private readonly url: string,
     private readonly dispatch: (a: Action) => void,
     private readonly storage: Pick<Storage, 'getItem' | 'setItem' | 'removeItem'> = sessionStorage,
+    private readonly page: PageHost = browserPage,
   ) {}
 
   start(): void {
@@ -149,7 +171,9 @@ export class GatewayConnection {
     ws.binaryType = 'arraybuffer';
     this.ws = ws;
     this.binary = false;
+    let opened = false;
     ws.onopen = () => {
+      opened = true;
       const resume = this.storage.getItem(RESUME_KEY);
       ws.send(
         JSON.stringify({
@@ -172,12 +196,23 @@ export class GatewayConnection {
       }
       const wait = BACKOFF_MS[Math.min(this.attempt, BACKOFF_MS.length - 1)]!;
       this.attempt++;
+      // Refused before it opened: a gateway restarted with a new access token refuses this page
+      // too, and says why; one that is down refuses nothing, and the retries go on.
+      if (!opened) {
+        void this.page.refused().then((refused) => {
+          if (!refused) return;
+          this.stopped = true;
+          this.page.reload();
+        });
+      }
       this.dispatch({
         type: 'connection',
         status: 'reconnecting',
         note: ev.reason || `connection lost (code ${ev.code})`,
       });
-      setTimeout(() => this.open(), wait);
+      setTimeout(() => {
+        if (!this.stopped) this.open();
+      }, wait);
     };
   }
 

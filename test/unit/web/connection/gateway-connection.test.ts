@@ -143,6 +143,23 @@ describe('the page speaking to the gateway', () => {
     expect(FakeSocket.last).toBe(ws);
   });
 
+  it("reloads to show the gateway's reason when it refuses the page too, and retries when it is only down", async () => {
+    for (const refused of [true, false]) {
+      const reloads: number[] = [];
+      const page = { refused: async () => refused, reload: () => void reloads.push(Date.now()) };
+      const conn = new GatewayConnection('ws://x/ws', () => {}, memoryStorage(), page);
+      conn.start();
+      const ws = FakeSocket.last!;
+      // Refused at the upgrade (a browser says only 1006), or nobody listening: it never opened.
+      ws.onclose?.({ code: 1006, reason: '' });
+      await new Promise((r) => setTimeout(r, 400));
+      expect(reloads.length).toBe(refused ? 1 : 0);
+      // Down, it tries again after its backoff; refused, it leaves the page to the gateway's words.
+      expect(FakeSocket.last === ws).toBe(refused);
+      conn.stop();
+    }
+  });
+
   it('sends a write as JSON to a gateway that did not agree', async () => {
     const { conn, ws } = await connected(false);
     void conn.write('s_1', Uint8Array.from([104, 105]));
