@@ -175,6 +175,13 @@ export function App() {
     const svg = diagram.current?.toSvg();
     if (svg) download(new Blob([svg], { type: 'image/svg+xml' }), 'call-flow.svg');
   }, []);
+  const exportPython = useCallback(() => {
+    const fill = fillFromWelcome(stateRef.current.session ?? { ports: [], lessonServers: [] });
+    const programs = Object.entries(inputs.current).map(([program, lines]) => ({ program, lines }));
+    for (const s of exportScripts({ title: 'sandbox session', name: 'sandbox', programs }, fill)) {
+      downloadText(s.text, s.fileName, 'text/x-python');
+    }
+  }, []);
   const exportPng = useCallback(() => {
     const svg = diagram.current?.toSvg();
     if (svg) void svgToPng(svg).then((png) => download(png, 'call-flow.png'));
@@ -305,19 +312,7 @@ export function App() {
               label: 'Python scripts',
               title: 'Download what each terminal ran as Python 3 scripts',
               disabled: state.programs.length === 0,
-              run: () => {
-                const fill = fillFromWelcome(state.session ?? { ports: [], lessonServers: [] });
-                const programs = Object.entries(inputs.current).map(([program, lines]) => ({
-                  program,
-                  lines,
-                }));
-                for (const s of exportScripts(
-                  { title: 'sandbox session', name: 'sandbox', programs },
-                  fill,
-                )) {
-                  downloadText(s.text, s.fileName, 'text/x-python');
-                }
-              },
+              run: exportPython,
             },
             { label: 'Diagram as SVG', title: 'Alt+S', run: exportSvg },
             { label: 'Diagram as PNG', title: 'Alt+P', run: exportPng },

@@ -21,6 +21,7 @@ export type CallReply = { ok: true; result: CallResult } | { ok: false; error: C
 export type WriteReply = { ok: true; bytes: number } | { ok: false; error: CallError };
 
 const RESUME_KEY = 'socket-playground:resume';
+const BACKOFF_MS = [250, 500, 1000, 2000, 4000, 5000];
 
 /**
  * The page around the connection. A browser is never told why a WebSocket was refused: when the
@@ -42,7 +43,6 @@ const browserPage: PageHost = {
     ),
   reload: () => window.location.reload(),
 };
-const BACKOFF_MS = [250, 500, 1000, 2000, 4000, 5000];
 
 export class GatewayConnection {
   private ws: WebSocket | null = null;
@@ -51,7 +51,7 @@ export class GatewayConnection {
   private attempt = 0;
   private stopped = false;
   /** The gateway answered the hello with an error: the page shows why, and does not retry. */
-  private refused = false;
+  private helloRefused = false;
   private hadSession = false;
   /** The terminal input that made each call, for the diagram's details. */
   private readonly sources = new Map<string, string>();
@@ -68,7 +68,7 @@ export class GatewayConnection {
 
   start(): void {
     this.stopped = false;
-    this.refused = false;
+    this.helloRefused = false;
     this.open();
   }
 
@@ -191,7 +191,7 @@ export class GatewayConnection {
       this.ws = null;
       if (this.stopped) {
         // A gateway that refused the hello said why; the close that follows must not hide it.
-        if (!this.refused) this.dispatch({ type: 'connection', status: 'closed' });
+        if (!this.helloRefused) this.dispatch({ type: 'connection', status: 'closed' });
         return;
       }
       const wait = BACKOFF_MS[Math.min(this.attempt, BACKOFF_MS.length - 1)]!;
@@ -269,7 +269,7 @@ export class GatewayConnection {
     }
     if (msg.type === 'error' && msg.id === 'hello') {
       this.dispatch({ type: 'connection', status: 'failed', note: msg.message });
-      this.refused = true;
+      this.helloRefused = true;
       this.stop();
       return;
     }

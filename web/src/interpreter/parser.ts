@@ -153,15 +153,22 @@ class Parser {
   private fail(message: string, t = this.peek(), incomplete = false): never {
     throw new PySyntaxError(message, t.line, t.col, incomplete);
   }
-  /** Where the last token on `t`'s line ends (its comment excluded). */
-  private lineEnd(t: Token): number {
+  /**
+   * Where the last token on `t`'s line ends (its comment excluded), looking from the current token
+   * on and stopping before one that `stop` picks.
+   */
+  private lineEnd(t: Token, stop: (u: Token) => boolean = () => false): number {
     let end = t.col + t.text.length;
     for (let k = this.i; k < this.tokens.length; k++) {
       const u = this.tokens[k]!;
-      if (u.line !== t.line || u.kind === 'newline' || u.kind === 'end') break;
+      if (u.line !== t.line || u.kind === 'newline' || u.kind === 'end' || stop(u)) break;
       if (u.kind !== 'indent' && u.kind !== 'dedent') end = u.col + u.text.length;
     }
     return end;
+  }
+  /** A syntax error python3 underlines as a span: from `t` to `endCol` on its line. */
+  private failSpan(message: string, t: Token, endCol: number): never {
+    throw new PySyntaxError(message, t.line, t.col, false, 'SyntaxError', endCol);
   }
   private invalid(t = this.peek()): never {
     if (t.kind === 'indent') this.indentError('unexpected indent', t);
@@ -243,14 +250,7 @@ class Parser {
           if (after.kind !== 'end') {
             // A line at the left edge with no empty line before it: python3's prompt reads it as part
             // of the class, where it is invalid (seed 000's print under its class).
-            throw new PySyntaxError(
-              'invalid syntax',
-              after.line,
-              after.col,
-              false,
-              'SyntaxError',
-              after.col + after.text.length,
-            );
+            this.failSpan('invalid syntax', after, after.col + after.text.length);
           }
           throw new PySyntaxError(
             unsupportedMessage('class definitions', 'are', CLASS_INSTEAD),
@@ -370,19 +370,10 @@ class Parser {
         match = this.parseTest();
         if (this.isOp(',')) {
           // Python 2's `except socket.error, e:` (seed 002): python3 underlines the whole list.
-          let end = this.peek();
-          for (let k = this.i; k < this.tokens.length; k++) {
-            const u = this.tokens[k]!;
-            if (u.line !== first.line || u.kind === 'newline' || this.isOp(':', u) || u.text === 'as') break;
-            end = u;
-          }
-          throw new PySyntaxError(
+          this.failSpan(
             'multiple exception types must be parenthesized',
-            first.line,
-            first.col,
-            false,
-            'SyntaxError',
-            end.col + end.text.length,
+            first,
+            this.lineEnd(first, (u) => this.isOp(':', u) || u.text === 'as'),
           );
         }
         if (this.eatKw('as')) name = this.expectName().text;
@@ -535,12 +526,9 @@ class Parser {
           const n = this.peek(1);
           if (n.kind === 'string' || n.kind === 'number' || (n.kind === 'name' && !KEYWORDS.has(n.text))) {
             // python3 underlines the whole statement, up to its comment.
-            throw new PySyntaxError(
+            this.failSpan(
               `Missing parentheses in call to '${t.text}'. Did you mean ${t.text}(...)?`,
-              t.line,
-              t.col,
-              false,
-              'SyntaxError',
+              t,
               this.lineEnd(t),
             );
           }
