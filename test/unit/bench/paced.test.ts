@@ -1,0 +1,72 @@
+// The bench's classroom pace: its figures must be the steady state it says it measures. Every
+// session's first message a second sets up state in every path measured, and the pause that follows
+// was counted in the p99; the warm-up second is sent and not counted.
+
+import { createServer, type Server } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type EchoClient, openTcp } from '../../../bench/clients.js';
+import { paced } from '../../../bench/load.js';
+
+let server: Server;
+let port = 0;
+
+beforeAll(async () => {
+  server = createServer((s) => s.pipe(s));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  port = (server.address() as { port: number }).port;
+});
+
+afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+describe('paced load', () => {
+  it('sends during the warm-up but counts only the measured seconds', async () => {
+    const clients = await Promise.all([1, 2, 3, 4].map(() => openTcp(port, 2000)));
+    let exchanges = 0;
+    const counting: EchoClient[] = clients.map((c) => ({
+      get alive() {
+        return c.alive;
+      },
+      extraFrames: 0,
+      close: () => c.close(),
+      exchange(done) {
+        exchanges++;
+        c.exchange(done);
+      },
+    }));
+    const result = await paced(counting, { intervalMs: 100, warmupMs: 300, durationMs: 500, drainMs: 1000 });
+    for (const c of clients) c.close();
+    // 8 ticks a session in all (3 warm-up, 5 measured), give or take one at each edge.
+    expect(exchanges).toBeGreaterThanOrEqual(4 * 7);
+    expect(result.messages).toBeGreaterThanOrEqual(4 * 4);
+    expect(result.messages).toBeLessThanOrEqual(4 * 6);
+    expect(result.samples.count).toBe(result.messages);
+    expect(result.errors).toBe(0);
+    expect(result.seconds).toBe(0.5);
+  });
+
+  it('counts an echo that fails during the warm-up as a failed session', async () => {
+    const client = await openTcp(port, 2000);
+    let first = true;
+    const failsOnce: EchoClient = {
+      alive: true,
+      extraFrames: 0,
+      close: () => client.close(),
+      exchange(done) {
+        if (!first) return client.exchange(done);
+        first = false;
+        done(new Error('the peer closed the connection'));
+      },
+    };
+    const result = await paced([failsOnce], {
+      intervalMs: 100,
+      warmupMs: 300,
+      durationMs: 300,
+      drainMs: 500,
+    });
+    client.close();
+    expect(result.errors).toBe(1);
+    expect(result.failedSessions).toBe(1);
+    expect(result.reasons).toEqual([['the peer closed the connection', 1]]);
+    expect(result.messages).toBeGreaterThanOrEqual(2);
+  });
+});
