@@ -233,3 +233,28 @@ function codeFaults(lesson: Element): string[] {
     faults.push(`the panel is ${lesson.scrollWidth - lesson.clientWidth}px wider than its column`);
   return faults;
 }
+
+describe('on an older 1024×768 projector', () => {
+  it('keeps the toolbar on one line, every button and the session’s ports whole', async () => {
+    const page = await browser.newPage({ viewport: { width: 1024, height: 768 } });
+    const errors = watchErrors(page);
+    try {
+      await page.goto(pg.url);
+      await expect.poll(() => page.getByRole('status').first().textContent()).toContain('connected');
+      await expect.poll(() => page.locator('.session-facts').textContent()).toMatch(/your ports \d+–\d+/);
+      await page.screenshot({ path: `${ARTIFACTS}/layout-toolbar-1024x768.png` });
+      const bar = await box(page.locator('.toolbar'));
+      const lessons = await box(page.locator('.toolbar').getByRole('button', { name: 'Lessons' }));
+      expect(bar.bottom - bar.top).toBeLessThan(2 * (lessons.bottom - lessons.top));
+      for (const name of ['Raw session', 'Diagram only (full screen)', 'Keyboard shortcuts'])
+        expect(await seen(page.locator('.toolbar').getByRole('button', { name }))).toBe(true);
+      const facts = page.locator('.session-facts');
+      expect((await box(facts.locator('strong').first())).right).toBeLessThanOrEqual(
+        (await box(facts)).right,
+      );
+      expect(errors).toEqual([]);
+    } finally {
+      await page.close();
+    }
+  });
+});
