@@ -244,10 +244,11 @@ describe.each(engines.filter(([, encoding]) => encoding === 'binary'))(
   },
 );
 
-/** The libc port, counting the looks (inspect) at each fd. */
-function countingLooks(): { sys: SyscallPort; looks: number[] } {
+/** The libc port, counting the looks (inspect) at each fd, and the send-queue questions (sendQueue). */
+function countingLooks(): { sys: SyscallPort; looks: number[]; queueAsks: number[] } {
   const real = libc();
   const looks: number[] = [];
+  const queueAsks: number[] = [];
   const sys = new Proxy(real, {
     get(target, key) {
       if (key === 'inspect') {
@@ -256,11 +257,26 @@ function countingLooks(): { sys: SyscallPort; looks: number[] } {
           return target.inspect(fd);
         };
       }
+      if (key === 'sendQueue') {
+        return (fd: number) => {
+          queueAsks.push(fd);
+          return target.sendQueue(fd);
+        };
+      }
       const value = Reflect.get(target, key) as unknown;
       return typeof value === 'function' ? value.bind(target) : value;
     },
   });
-  return { sys, looks };
+  return { sys, looks, queueAsks };
+}
+
+/** The fd the engine reported for a socket in its first state-changed event. */
+function fdOf(h: Harness, socket: string): number {
+  const fd = h.events.find(
+    (e): e is TraceOf<'state-changed'> => e.type === 'state-changed' && e.kernel.socket === socket,
+  )?.kernel.fd;
+  expect(typeof fd).toBe('number');
+  return fd!;
 }
 
 describe('kernel state of a stream', () => {
@@ -268,10 +284,7 @@ describe('kernel state of a stream', () => {
     const { sys, looks } = countingLooks();
     const h = harness({ sys });
     const { server, client } = await pair(h);
-    const clientFd = h.events.find(
-      (e): e is TraceOf<'state-changed'> => e.type === 'state-changed' && e.kernel.socket === client,
-    )?.kernel.fd;
-    expect(typeof clientFd).toBe('number');
+    const clientFd = fdOf(h, client);
     for (let i = 0; i < 3; i++) {
       await h.write(client, `ping${i}`);
       await recvAll(h, server, 5);
@@ -281,6 +294,33 @@ describe('kernel state of a stream', () => {
     const before = looks.filter((f) => f === clientFd).length;
     await new Promise((r) => setTimeout(r, QUIET_TICK_MS + SLACK_MS + 150));
     expect(looks.filter((f) => f === clientFd).length).toBe(before);
+  });
+
+  it('asks a busy stream about its send queue when a look is due, not at every echo', async () => {
+    const { sys, looks, queueAsks } = countingLooks();
+    const h = harness({ sys });
+    const { server, client } = await pair(h);
+    const clientFd = fdOf(h, client);
+    const asked = () =>
+      queueAsks.filter((f) => f === clientFd).length + looks.filter((f) => f === clientFd).length;
+    const before = asked();
+    // Twenty round trips, as fast as the server answers: far more echoes than looks fall due.
+    const started = performance.now();
+    for (let i = 0; i < 20; i++) {
+      await h.write(client, `ping${i}`);
+      await recvAll(h, server, `ping${i}`.length);
+      await h.call('server', { op: 'sendall', socket: server, data: b64(`pong${i}`) });
+      await eventually(() => streamed(h, client).endsWith(`pong${i}`), 'the answer');
+    }
+    const ticks = Math.ceil((performance.now() - started) / QUIET_TICK_MS) + 1;
+    expect(asked() - before).toBeLessThanOrEqual(ticks);
+    // Settled by the look due after the last echo (the next test shows that look still sees what
+    // waits): no more questions while nothing moves.
+    const wait = () => new Promise((r) => setTimeout(r, QUIET_TICK_MS + SLACK_MS + 150));
+    await wait();
+    const settled = asked();
+    await wait();
+    expect(asked()).toBe(settled);
   });
 
   it('still shows bytes the kernel took but the peer has not acknowledged, when the peer answers without reading', async () => {
