@@ -309,6 +309,45 @@ describe('a guided lesson', () => {
     }
   });
 
+  it("blanks the screen from a presenter's remote (B or .), and the key that wakes it does nothing else", {
+    timeout: 60_000,
+  }, async () => {
+    const fresh = await freshPage('02-first-server');
+    try {
+      const { page: p, panel } = fresh;
+      const blank = p.locator('.blank-screen');
+      const run = panel.locator('.lesson-bar').getByRole('button', { name: /Run step/ });
+      await panel.locator('h2').click();
+      await p.keyboard.press('b');
+      await expect.poll(() => blank.isVisible()).toBe(true);
+      // Black over the whole page, the lesson's text hidden under it.
+      const box = await blank.boundingBox();
+      expect(box).toMatchObject({ x: 0, y: 0, width: 1600, height: 900 });
+      expect(await blank.evaluate((el) => getComputedStyle(el).backgroundColor)).toBe('rgb(0, 0, 0)');
+      expect(
+        await p.evaluate(() => document.elementFromPoint(300, 300)?.closest('.blank-screen') !== null),
+      ).toBe(true);
+      // The remote's next button wakes the page, and runs no step.
+      await p.keyboard.press('PageDown');
+      await expect.poll(() => blank.count()).toBe(0);
+      await p.waitForTimeout(1000);
+      expect(await run.textContent()).toBe('▶ Run step 1');
+      // "." blanks it too; a click brings it back.
+      await p.keyboard.press('.');
+      await expect.poll(() => blank.isVisible()).toBe(true);
+      await blank.click();
+      await expect.poll(() => blank.count()).toBe(0);
+      // Typed into a terminal, B and . are text: the screen stays.
+      await p.getByRole('textbox', { name: 'server terminal: type Python socket calls' }).focus();
+      await p.keyboard.type('b.');
+      await expect.poll(() => terminalText(p, 'server')).toContain('>>> b.');
+      expect(await blank.count()).toBe(0);
+      expect(fresh.errors).toEqual([]);
+    } finally {
+      await fresh.close();
+    }
+  });
+
   it('gets past a failed step: ⤼ Skip on it, or the next press once a second try failed too', {
     timeout: 90_000,
   }, async () => {

@@ -15,6 +15,7 @@ import { RawSessions, type RawSessionsHandle } from '../raw/RawSessions.js';
 import type { Welcome } from '../store/actions.js';
 import { initialState, reducer } from '../store/state.js';
 import { ProgramTerminal, type SourcedBackend, type TerminalApi } from '../terminal/ProgramTerminal.js';
+import { BlankScreen } from './BlankScreen.js';
 import { EventDetails } from './EventDetails.js';
 import { ExportMenu } from './ExportMenu.js';
 import { Inspector } from './Inspector.js';
@@ -27,6 +28,7 @@ const SHORTCUTS: [string, string][] = [
   ['Alt + L', 'the lessons'],
   ['PageDown / PageUp', "in a lesson: run the next step / go back one (a presenter's remote; → / ← too)"],
   ['Alt + PageDown / PageUp', 'the same, while a terminal has the keys (there PageDown is its own)'],
+  ['B  or  .', "blank the screen, as a presenter's remote asks; any key or click brings it back"],
   [
     'PageDown on a failed step',
     'runs it once more; after a second failure, skips it (⤼ Skip on the step at once)',
@@ -501,6 +503,7 @@ export function App() {
           </button>
         </div>
       )}
+      <BlankScreen />
     </div>
   );
 }

@@ -8,16 +8,8 @@ import { type RefObject, useCallback, useEffect, useRef, useState } from 'react'
 import { exportScripts, lessonExport } from '../../../gateway/lessons/export.js';
 import { fillText } from '../../../gateway/lessons/placeholders.js';
 import { CONCEPTS, type PublicLesson } from '../../../gateway/lessons/types.js';
-import {
-  type Gap,
-  gapFor,
-  type KeyPlace,
-  nextMove,
-  revealDelta,
-  stepKey,
-  stepsText,
-  type TerminalsRan,
-} from './flow.js';
+import { type Gap, gapFor, nextMove, revealDelta, stepKey, stepsText, type TerminalsRan } from './flow.js';
+import { keyPlace } from './key-place.js';
 import { type CheckResult, type Driver, judgeUntil, type Mark, mark } from './lesson-run.js';
 import { breakableCode, Markdown } from './Markdown.js';
 import { type LessonProgress, loadProgress, saveProgress } from './progress.js';
@@ -593,20 +585,6 @@ function CourseList({
       </ol>
     </>
   );
-}
-
-/** Where a key went, for stepKey: the xterm's hidden textarea, like any text field, keeps its keys. */
-function keyPlace(target: EventTarget | null): KeyPlace {
-  if (!(target instanceof Element)) return 'page';
-  if (
-    target instanceof HTMLInputElement ||
-    target instanceof HTMLTextAreaElement ||
-    target instanceof HTMLSelectElement ||
-    (target instanceof HTMLElement && target.isContentEditable) ||
-    target.closest('.terminal-host, [role="dialog"]')
-  )
-    return 'own';
-  return target.closest('.diagram-body, [role="tablist"]') ? 'arrows' : 'page';
 }
 
 /** One download per program: the lesson's lines as a Python 3 script, ports filled in for this session. */

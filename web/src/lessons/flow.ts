@@ -44,6 +44,15 @@ export function stepKey(key: string, alt: boolean, place: KeyPlace): 'next' | 'b
 }
 
 /**
+ * Whether a key blanks the screen: B or `.`, as slide software takes them and a presenter's remote
+ * sends them (its "blank" button), where they mean nothing else: not in a terminal or a text field,
+ * and with no modifier (Ctrl+B, Alt+. belong to others).
+ */
+export function blanksScreen(key: string, modified: boolean, place: KeyPlace): boolean {
+  return !modified && place !== 'own' && (key === 'b' || key === 'B' || key === '.');
+}
+
+/**
  * What this page's terminals have run of a lesson. Progress is kept in the browser, but a Python
  * name lives only in the terminal that made it: a reload, a second tab or a fresh start begins with
  * none, whatever the progress says. Nothing on a new page or after a fresh start.

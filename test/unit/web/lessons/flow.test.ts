@@ -2,7 +2,14 @@
 // what comes next when the terminals have not run the steps the progress says were done.
 
 import { describe, expect, it } from 'vitest';
-import { gapFor, nextMove, revealDelta, stepKey, stepsText } from '../../../../web/src/lessons/flow.js';
+import {
+  blanksScreen,
+  gapFor,
+  nextMove,
+  revealDelta,
+  stepKey,
+  stepsText,
+} from '../../../../web/src/lessons/flow.js';
 
 describe('scrolling the current step into view', () => {
   const view = { top: 100, bottom: 700 };
@@ -52,6 +59,18 @@ describe("a presenter's remote", () => {
   it('leaves other keys alone', () => {
     expect(stepKey('b', false, 'page')).toBeNull();
     expect(stepKey('Enter', false, 'page')).toBeNull();
+  });
+
+  it('blanks the screen with B or . (its blank button) where they are not typed text', () => {
+    for (const key of ['b', 'B', '.']) {
+      expect(blanksScreen(key, false, 'page')).toBe(true);
+      expect(blanksScreen(key, false, 'arrows')).toBe(true);
+      // Typed into a terminal or a field, or with Ctrl, Alt or Meta: someone else's key.
+      expect(blanksScreen(key, false, 'own')).toBe(false);
+      expect(blanksScreen(key, true, 'page')).toBe(false);
+    }
+    expect(blanksScreen('w', false, 'page')).toBe(false);
+    expect(blanksScreen('PageDown', false, 'page')).toBe(false);
   });
 });
 
