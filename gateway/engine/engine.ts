@@ -129,6 +129,8 @@ interface SocketRecord {
   dirty: boolean;
   /** Its state is still changing without new calls (queues, handshakes, closes): read on the tick. */
   moving: boolean;
+  /** When a stream's read last asked whether it could settle (performance.now(); see pump). */
+  settleAskedAt: number;
   /** Closed, or its engine disposed: no longer in `sockets`. */
   gone: boolean;
 }
@@ -484,15 +486,24 @@ export class Engine {
       return;
     }
     this.sendData(rec, 'in', streamBuffer, 0, n, null, true, false);
+    // A reply usually settles the stream: asked at once, its look need not fall due (at a message a
+    // second, the looks' shared timer then finds nothing to do). At most once per tick: a stream
+    // that echoes all the time leaves it to its look (see settleStream).
+    if (rec.moving) {
+      const now = performance.now();
+      if (now - rec.settleAskedAt >= QUIET_TICK_MS) {
+        rec.settleAskedAt = now;
+        this.settleStream(rec);
+      }
+    }
   }
 
   /**
-   * A streamed socket is due for a look (its writes left it moving), and the last look found it
-   * quiet: if nothing waits in its send queue either, the look would find what the last one did, so
+   * A streamed socket its writes left moving, whose last look found it quiet: if nothing waits in its send queue either, the look would find what the last one did, so
    * one ioctl settles it instead of a look's three calls (at 5000 sessions a message a second, the
-   * looks were ~7% of the gateway's CPU). Asked when the look is due, not at every read: a stream
-   * that echoes all the time would pay one per echo. Bytes the peer has not acknowledged keep it
-   * moving, and the look shows them. True when settled.
+   * looks were ~7% of the gateway's CPU). Asked when the look is due, and by a read at most once a
+   * tick: asked at every read, a stream that echoes all the time paid one per echo. Bytes the peer
+   * has not acknowledged keep it moving, and the look shows them. True when settled.
    */
   private settleStream(rec: SocketRecord): boolean {
     if (!rec.stream || rec.writes.length > 0 || !isQuietStream(rec.lastView)) return false;
@@ -1094,6 +1105,7 @@ export class Engine {
       dataEvents: null,
       dirty: true,
       moving: false,
+      settleAskedAt: Number.NEGATIVE_INFINITY,
       gone: false,
     };
     this.sockets.set(rec.handle, rec);
