@@ -499,11 +499,12 @@ export class Engine {
   }
 
   /**
-   * A streamed socket its writes left moving, whose last look found it quiet: if nothing waits in its send queue either, the look would find what the last one did, so
-   * one ioctl settles it instead of a look's three calls (at 5000 sessions a message a second, the
-   * looks were ~7% of the gateway's CPU). Asked when the look is due, and by a read at most once a
-   * tick: asked at every read, a stream that echoes all the time paid one per echo. Bytes the peer
-   * has not acknowledged keep it moving, and the look shows them. True when settled.
+   * A streamed socket its writes left moving, whose last look found it quiet: if nothing waits in
+   * its send queue either, the look would find what the last one did, so one ioctl settles it
+   * instead of a look's three calls (at 5000 sessions a message a second, the looks were ~7% of the
+   * gateway's CPU). Asked when the look is due, and by a read at most once a tick: asked at every
+   * read, a stream that echoes all the time paid one per echo. Bytes the peer has not acknowledged
+   * keep it moving, and the look shows them. True when settled.
    */
   private settleStream(rec: SocketRecord): boolean {
     if (!rec.stream || rec.writes.length > 0 || !isQuietStream(rec.lastView)) return false;
