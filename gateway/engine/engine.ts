@@ -192,6 +192,10 @@ interface Pending {
 
 export const QUIET_TICK_MS = 250;
 const GHOST_TICK_MS = 1000;
+/** How often a lingering close() looks whether the peer has acknowledged everything. */
+const LINGER_LOOK_MS = 100;
+/** The states in which Linux's close() lingers: its bytes or FIN not yet acknowledged. */
+const LINGERS_IN: ReadonlySet<string> = new Set(['FIN_WAIT1', 'CLOSING', 'LAST_ACK']);
 /** States of a connection the kernel keeps apart from any fd (the rest wait in a backlog). */
 const OUTLIVES_CLOSE: ReadonlySet<string> = new Set([
   'FIN_WAIT1',
@@ -733,7 +737,9 @@ export class Engine {
         return { op: 'shutdown' };
       case 'close': {
         const rec = this.get(call.socket);
-        this.closeSocket(rec);
+        const tuple = rec.local && rec.remote ? tupleKey(rec.local, rec.remote) : null;
+        const linger = this.closeSocket(rec);
+        if (linger > 0 && tuple) await this.lingering(p, program, tuple, linger);
         return { op: 'close' };
       }
       case 'getsockname':
@@ -1150,7 +1156,12 @@ export class Engine {
     });
   }
 
-  private closeSocket(rec: SocketRecord): void {
+  /**
+   * Closes the socket for its session: the fd, its handle, its port. Returns the seconds a lingering
+   * close() would wait for the peer (see lingering), 0 when close() returns at once: with unread bytes
+   * the kernel resets the connection instead, and only a connection that sends its FIN lingers.
+   */
+  private closeSocket(rec: SocketRecord): number {
     // Calls blocked on this socket in other programs wake with EBADF, as a thread would in Python.
     for (const p of [...rec.pending]) {
       p.cancel(
@@ -1170,7 +1181,7 @@ export class Engine {
       });
     }
     if (rec.local && rec.local[1] !== 0) this.o.locals?.released(rec.local);
-    this.release(rec);
+    const linger = this.release(rec);
     this.sockets.delete(rec.handle);
     rec.gone = true;
     rec.dirty = false;
@@ -1182,9 +1193,60 @@ export class Engine {
       kernel: { ...view, fd: null, state: 'CLOSED', recvQ: 0, sendQ: 0, gone: true },
     });
     this.scheduleGhosts(0);
+    const sendsFin = view.state === 'ESTABLISHED' || view.state === 'CLOSE_WAIT';
+    return view.proto === 'tcp' && sendsFin && view.recvQ === 0 ? linger : 0;
   }
 
-  private release(rec: SocketRecord): void {
+  /**
+   * What a lingering close() waits for, waited out on the event loop (the port turned the linger off
+   * so that the kernel would not hold the gateway; see SyscallPort.close): until the kernel's table no
+   * longer shows the connection in FIN_WAIT1, CLOSING or LAST_ACK (the peer has acknowledged every
+   * byte and the FIN), or `seconds` have gone by. Ctrl-C ends the wait; the socket is closed all the
+   * same, as it is when a signal interrupts close() on Linux.
+   */
+  private lingering(p: Pending, program: string, tuple: string, seconds: number): Promise<void> {
+    const closedAt = this.o.clock();
+    const deadline = closedAt + seconds * 1000;
+    return new Promise<void>((resolve, reject) => {
+      let timer: ReturnType<typeof setTimeout> | null = null;
+      let done = false;
+      const finish = (err?: Error) => {
+        if (done) return;
+        done = true;
+        if (timer) clearTimeout(timer);
+        if (err) reject(err);
+        else resolve();
+      };
+      p.cancel = () =>
+        finish(
+          new GatewayFailure(
+            'EGW_CANCELLED',
+            'interrupted: the socket is closed all the same, and the kernel goes on sending what was queued, then the FIN',
+          ),
+        );
+      const look = async () => {
+        timer = null;
+        const now = this.o.clock();
+        const { rows } = await this.o.kernelTable.read(Math.max(closedAt, now - LINGER_LOOK_MS));
+        if (done) return;
+        const row = rows?.find((r) => r.inode === 0 && tupleKey(r.local, r.remote) === tuple);
+        const left = deadline - this.o.clock();
+        if (this.disposed || !row || !LINGERS_IN.has(row.state) || left <= 0) {
+          finish();
+          return;
+        }
+        if (!p.blocked) {
+          p.blocked = true;
+          this.send({ type: 'call-blocked', id: p.id, program, waitingFor: 'writable' });
+        }
+        timer = setTimeout(() => void look(), Math.min(LINGER_LOOK_MS, left));
+      };
+      void look();
+    });
+  }
+
+  /** Closes the fd; the linger seconds its close() would have waited (see SyscallPort.close). */
+  private release(rec: SocketRecord): number {
     rec.observer?.dispose();
     rec.observer = null;
     this.stopStream(rec);
@@ -1198,9 +1260,10 @@ export class Engine {
       );
     }
     try {
-      this.o.sys.close(rec.fd);
+      return this.o.sys.close(rec.fd);
     } catch (err) {
       console.error(`[engine] close(${rec.fd}) failed`, err);
+      return 0;
     }
   }
 

@@ -18,9 +18,10 @@ export class KernelTable {
     private readonly maxAgeMs = 400,
   ) {}
 
-  read(): Promise<TableRead> {
+  /** A shared answer, or a new read when the last one began before `notBefore` or is too old. */
+  read(notBefore = Number.NEGATIVE_INFINITY): Promise<TableRead> {
     const now = this.clock();
-    if (this.last && now - this.last.at < this.maxAgeMs) return this.last.read;
+    if (this.last && now - this.last.at < this.maxAgeMs && this.last.at >= notBefore) return this.last.read;
     const read = this.source()
       .catch((err) => {
         console.error('[kernel-table] could not read the kernel socket table', err);

@@ -100,7 +100,13 @@ export interface SyscallPort {
   recvInto(fd: number, into: Uint8Array): number;
   recvfrom(fd: number, bufsize: number, peek: boolean): Datagram;
   shutdown(fd: number, how: ShutdownHow): void;
-  close(fd: number): void;
+  /**
+   * Closes fd without waiting, even when SO_LINGER is on with a time: that close() would wait in the
+   * kernel until the peer had acknowledged every queued byte and the FIN (or the time ran out), and
+   * the whole gateway with it. Returns the linger seconds such a close() would have waited at most, 0
+   * when it returns at once; the engine waits that out on the event loop (Engine.lingering).
+   */
+  close(fd: number): number;
   getsockname(fd: number): Address;
   getpeername(fd: number): Address;
 

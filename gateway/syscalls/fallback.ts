@@ -509,7 +509,8 @@ class FallbackPort implements SyscallPort {
     });
   }
 
-  close(fd: number): void {
+  close(fd: number): number {
+    // node:net never waits in close(): a linger is only remembered here, and nothing is waited out.
     this.guard('close', () => {
       const r = this.get(fd, 'close');
       this.table.delete(fd);
@@ -540,6 +541,7 @@ class FallbackPort implements SyscallPort {
         sock.destroy();
       }
     });
+    return 0;
   }
 
   // -------------------------------------------------------------------------------------------

@@ -292,10 +292,29 @@ class LibcPort implements SyscallPort {
     if (this.c.shutdown!(fd, LINUX[how]) < 0) this.fail('shutdown');
   }
 
-  close(fd: number): void {
+  close(fd: number): number {
+    const linger = this.fds[fd]?.type === 'SOCK_STREAM' ? this.disarmLinger(fd) : 0;
     this.reactor.forget(fd);
     this.fds[fd] = undefined;
     if (this.c.close!(fd) < 0) this.fail('close');
+    return linger;
+  }
+
+  /**
+   * Turns SO_LINGER off on a stream socket that lingers with a time (Linux's close() waits for it even
+   * on a non-blocking socket): the kernel then sends the same bytes and FIN after close() returns, as
+   * it does once the linger is over. Returns the linger seconds taken off. An accepted socket inherits
+   * its listener's linger, so every stream socket is asked.
+   */
+  private disarmLinger(fd: number): number {
+    try {
+      const v = this.getsockopt(fd, 'SO_LINGER');
+      if (typeof v === 'number' || v.onoff === 0 || v.linger <= 0) return 0;
+      this.setsockopt(fd, 'SO_LINGER', { onoff: 0, linger: 0 });
+      return v.linger;
+    } catch {
+      return 0;
+    }
   }
 
   getsockname(fd: number): Address {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ResultOf, SocketOption } from '../../gateway/protocol/messages.js';
-import { harnesses } from '../support/engine-harness.js';
+import { CallFailed, eventually, type Harness, harnesses } from '../support/engine-harness.js';
 
 type Sock = ResultOf<'socket'>;
 type Opt = ResultOf<'getsockopt'>;
@@ -138,5 +138,146 @@ describe('connect after a refusal', () => {
       'connected',
     );
     expect(peer.remote).toEqual(['127.0.0.1', h.ports[4]]);
+  });
+});
+
+/**
+ * A connection whose client has bytes the peer has not taken: small buffers both sides, the client
+ * non-blocking, sending until the kernel says EAGAIN. Its handles and how many bytes went out.
+ */
+async function stuffed(h: Harness, port: number): Promise<{ c: string; a: string; sent: number }> {
+  const l = (await h.call<Sock>('server', { op: 'socket', family: 'AF_INET', type: 'SOCK_STREAM' })).socket;
+  await h.call('server', { op: 'setsockopt', socket: l, option: 'SO_RCVBUF', value: 4096 });
+  await h.call('server', { op: 'bind', socket: l, address: ['127.0.0.1', port] });
+  await h.call('server', { op: 'listen', socket: l, backlog: 1 });
+  const c = (await h.call<Sock>('client', { op: 'socket', family: 'AF_INET', type: 'SOCK_STREAM' })).socket;
+  await h.call('client', { op: 'setsockopt', socket: c, option: 'SO_SNDBUF', value: 4096 });
+  await h.call('client', { op: 'connect', socket: c, address: ['127.0.0.1', port] });
+  const a = (await h.call<ResultOf<'accept'>>('server', { op: 'accept', socket: l })).socket;
+  await h.call('client', { op: 'setblocking', socket: c, blocking: false });
+  const chunk = Buffer.alloc(16384, 0x61).toString('base64');
+  let sent = 0;
+  for (;;) {
+    try {
+      sent += (await h.call<ResultOf<'send'>>('client', { op: 'send', socket: c, data: chunk })).bytes;
+    } catch (err) {
+      if (err instanceof CallFailed && err.error.code === 'EAGAIN') break;
+      throw err;
+    }
+  }
+  return { c, a, sent };
+}
+
+/** Counts the event loop's turns while `work` runs: a loop held by a system call counts none. */
+async function loopTurnsDuring<T>(work: Promise<T>): Promise<{ value: T; turns: number; ms: number }> {
+  let turns = 0;
+  const t0 = performance.now();
+  const timer = setInterval(() => turns++, 10);
+  try {
+    const value = await work;
+    return { value, turns, ms: performance.now() - t0 };
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+describe('close() with SO_LINGER', () => {
+  it('waits while the peer has not taken the bytes, and the gateway goes on meanwhile', async () => {
+    const h = harness();
+    const { c } = await stuffed(h, h.ports[5]!);
+    await h.call('client', {
+      op: 'setsockopt',
+      socket: c,
+      option: 'SO_LINGER',
+      value: { onoff: 1, linger: 1 },
+    });
+    const { turns, ms } = await loopTurnsDuring(h.call('client', { op: 'close', socket: c }, 'cl'));
+    // Linux's close() waits out the linger: here without holding Node's event loop (it used to,
+    // for the whole second, and every session of the gateway with it).
+    expect(h.events.some((e) => e.type === 'call-blocked' && e.id === 'cl')).toBe(true);
+    expect(ms).toBeGreaterThanOrEqual(900);
+    expect(turns).toBeGreaterThan(20);
+    // The handle is gone at once, as the fd is.
+    expect((await h.fails('client', { op: 'getsockname', socket: c })).code).toBe('EBADF');
+  });
+
+  it('returns as soon as the peer has acknowledged every byte and the FIN', async () => {
+    const h = harness();
+    const { c, a, sent } = await stuffed(h, h.ports[6]!);
+    await h.call('client', {
+      op: 'setsockopt',
+      socket: c,
+      option: 'SO_LINGER',
+      value: { onoff: 1, linger: 30 },
+    });
+    const t0 = performance.now();
+    const closing = h.call('client', { op: 'close', socket: c }, 'cl');
+    await eventually(() => h.events.some((e) => e.type === 'call-blocked' && e.id === 'cl'), 'close to wait');
+    let got = 0;
+    while (got < sent) {
+      got += (await h.call<ResultOf<'recv'>>('server', { op: 'recv', socket: a, bufsize: 65536 })).bytes;
+    }
+    await closing;
+    expect(performance.now() - t0).toBeLessThan(10_000);
+    expect((await h.call<ResultOf<'recv'>>('server', { op: 'recv', socket: a, bufsize: 10 })).bytes).toBe(0);
+  });
+
+  it('can be interrupted like Ctrl-C; the socket is closed all the same', async () => {
+    const h = harness();
+    const { c } = await stuffed(h, h.ports[7]!);
+    await h.call('client', {
+      op: 'setsockopt',
+      socket: c,
+      option: 'SO_LINGER',
+      value: { onoff: 1, linger: 30 },
+    });
+    const closing = h.call('client', { op: 'close', socket: c }, 'cl').then(
+      () => ({ code: 'returned', message: '' }),
+      (e: CallFailed) => e.error,
+    );
+    await eventually(() => h.events.some((e) => e.type === 'call-blocked' && e.id === 'cl'), 'close to wait');
+    expect(h.engine.cancel('cl')).toBe(true);
+    const err = await closing;
+    expect(err.code).toBe('EGW_CANCELLED');
+    expect(err.message).toMatch(/closed all the same/);
+    expect((await h.fails('client', { op: 'getsockname', socket: c })).code).toBe('EBADF');
+  });
+
+  it('on a session that ends does not hold the gateway either', async () => {
+    const h = harness();
+    const { c } = await stuffed(h, h.ports[8]!);
+    await h.call('client', {
+      op: 'setsockopt',
+      socket: c,
+      option: 'SO_LINGER',
+      value: { onoff: 1, linger: 5 },
+    });
+    const t0 = performance.now();
+    h.engine.dispose();
+    expect(performance.now() - t0).toBeLessThan(2000);
+  });
+
+  it('with a zero time resets the connection at once', async () => {
+    const h = harness();
+    const { c, a } = await stuffed(h, h.ports[9]!);
+    await h.call('client', {
+      op: 'setsockopt',
+      socket: c,
+      option: 'SO_LINGER',
+      value: { onoff: 1, linger: 0 },
+    });
+    await h.call('client', { op: 'close', socket: c }, 'cl');
+    expect(h.events.some((e) => e.type === 'call-blocked' && e.id === 'cl')).toBe(false);
+    // The peer reads what had arrived, then the reset: never the end of stream a FIN would give.
+    let ended = '';
+    while (ended === '') {
+      try {
+        const r = await h.call<ResultOf<'recv'>>('server', { op: 'recv', socket: a, bufsize: 65536 });
+        if (r.bytes === 0) ended = 'EOF';
+      } catch (err) {
+        ended = err instanceof CallFailed ? err.error.code : String(err);
+      }
+    }
+    expect(ended).toBe('ECONNRESET');
   });
 });
