@@ -182,12 +182,35 @@ interface Asked {
   urgent: boolean;
 }
 
-/** A call that is waiting on the kernel; cancel() makes its await reject. */
-interface Pending {
-  id: string;
+/**
+ * A call in progress, which may wait on the kernel (or the resolver) several times. cancel() ends the
+ * wait under way. One that comes between two waits is kept, and ends the next wait at once: a wake's
+ * retry runs when Node drains its microtasks, and a message from the page may be handled before that
+ * (a Ctrl-C there used to be acknowledged and lost, the call left waiting for good).
+ */
+class Pending {
   /** call-blocked is reported once per call, however many times it waits. */
-  blocked: boolean;
-  cancel(err: Error): void;
+  blocked = false;
+  /** A cancel that came while no wait was under way. */
+  cancelled: Error | null = null;
+  private stop: ((err: Error) => void) | null = null;
+
+  constructor(readonly id: string) {}
+
+  cancel(err: Error): void {
+    if (this.stop) this.stop(err);
+    else this.cancelled ??= err;
+  }
+
+  /** A wait begins, which `stop` ends early. */
+  waiting(stop: (err: Error) => void): void {
+    this.stop = stop;
+  }
+
+  /** That wait is over. */
+  waited(stop: (err: Error) => void): void {
+    if (this.stop === stop) this.stop = null;
+  }
 }
 
 export const QUIET_TICK_MS = 250;
@@ -287,7 +310,7 @@ export class Engine {
     const named = 'socket' in call ? this.sockets.get(call.socket) : undefined;
     if (named?.writeQueued) named.writeSoon?.();
     this.send({ type: 'call-started', id, program, call });
-    const p: Pending = { id, blocked: false, cancel: () => {} };
+    const p = new Pending(id);
     this.pending.set(id, p);
     try {
       const rate = this.o.policy.checkRate(
@@ -707,7 +730,7 @@ export class Engine {
         const peek = flags.includes('MSG_PEEK');
         const once = flags.includes('MSG_DONTWAIT');
         const read = () => sys.recv(rec.fd, call.bufsize, peek);
-        let data = once ? read() : await this.blocking(p, rec, 'readable', read);
+        let data = once ? read() : await this.blocking(p, rec, 'readable', read, () => new Uint8Array(0));
         if (flags.includes('MSG_WAITALL') && !peek) data = await this.recvAll(p, rec, data, call.bufsize);
         if (!peek) rec.seenQ = Math.max(0, rec.seenQ - data.length);
         return { op: 'recv', data: toBase64(data), bytes: data.length };
@@ -717,7 +740,13 @@ export class Engine {
         const flags = call.flags ?? [];
         const peek = flags.includes('MSG_PEEK');
         const read = () => sys.recvfrom(rec.fd, call.bufsize, peek);
-        const d = flags.includes('MSG_DONTWAIT') ? read() : await this.blocking(p, rec, 'readable', read);
+        const d = flags.includes('MSG_DONTWAIT')
+          ? read()
+          : await this.blocking(p, rec, 'readable', read, () => ({
+              data: new Uint8Array(0),
+              from: null,
+              size: 0,
+            }));
         if (!peek) rec.seenQ = 0;
         if (rec.type === 'SOCK_DGRAM' && d.from && d.from[1] !== 0) {
           rec.heardFrom ??= new Set();
@@ -872,22 +901,40 @@ export class Engine {
     return Buffer.concat(parts);
   }
 
-  /** Try the call; while the kernel says EAGAIN and the socket blocks, wait for readiness and retry. */
+  /**
+   * Try the call; while the kernel says EAGAIN and the socket blocks, wait for readiness and retry.
+   * `atEnd`: what the blocking call returns on a datagram socket whose read side is shut down with
+   * nothing queued. Linux's recv() there wakes and returns 0 bytes, where its non-blocking form says
+   * EAGAIN; readiness says readable all the while, so retrying would spin the event loop.
+   */
   private async blocking<T>(
     p: Pending,
     rec: SocketRecord,
     interest: 'readable' | 'writable',
     attempt: () => T,
+    atEnd?: () => T,
   ): Promise<T> {
     const due = deadline(rec, this.o.clock());
     for (;;) {
+      // Closed by another program while this call was between two waits.
+      if (rec.gone) throw this.badFd(interest === 'readable' ? 'recv' : 'send');
       try {
         return attempt();
       } catch (err) {
         if (!(err instanceof SyscallError) || err.code !== 'EAGAIN' || rec.timeout === 0) throw err;
       }
+      if (atEnd && rec.type === 'SOCK_DGRAM' && this.readShut(rec)) return atEnd();
       await this.waitFor(p, rec, interest, due);
     }
+  }
+
+  private readShut(rec: SocketRecord): boolean {
+    const [answer] = this.o.sys.poll([{ fd: rec.fd, read: true, write: false, urgent: false }]);
+    return answer?.hangup === true;
+  }
+
+  private badFd(syscall: string): SyscallError {
+    return new SyscallError(syscall, 'EBADF', this.o.sys.errnoNumber('EBADF') ?? 9, 'Bad file descriptor');
   }
 
   private waitFor(
@@ -901,12 +948,19 @@ export class Engine {
       this.send({ type: 'call-blocked', id: p.id, program: rec.program, waitingFor: interest });
     }
     return new Promise<void>((resolve, reject) => {
+      if (p.cancelled) {
+        reject(p.cancelled);
+        return;
+      }
       let timer: ReturnType<typeof setTimeout> | null = null;
+      let done = false;
       const finish = (err: Error | null) => {
+        if (done) return;
+        done = true;
         watch.dispose();
         if (timer) clearTimeout(timer);
         rec.pending.delete(p);
-        p.cancel = () => {};
+        p.waited(finish);
         if (err) reject(err);
         else resolve();
       };
@@ -917,7 +971,7 @@ export class Engine {
       }
       const watch = this.o.sys.wait(rec.fd, interest, () => finish(null));
       rec.pending.add(p);
-      p.cancel = finish;
+      p.waiting(finish);
       if (due !== null) {
         timer = setTimeout(
           () => finish(new GatewayFailure('EGW_TIMEOUT', 'timed out')),
@@ -974,14 +1028,7 @@ export class Engine {
   private readyNow(asked: Map<SocketRecord, Asked>): ResultOf<'select'> {
     const recs = [...asked.keys()];
     for (const rec of recs) {
-      if (rec.gone) {
-        throw new SyscallError(
-          'select',
-          'EBADF',
-          this.o.sys.errnoNumber('EBADF') ?? 9,
-          'Bad file descriptor',
-        );
-      }
+      if (rec.gone) throw this.badFd('select');
     }
     const answers = this.o.sys.poll(recs.map((rec) => ({ fd: rec.fd, ...asked.get(rec)! })));
     const out: ResultOf<'select'> = { op: 'select', read: [], write: [], except: [] };
@@ -997,6 +1044,10 @@ export class Engine {
   /** Resolves when a socket of the read or write lists may be ready, or at `due`; rejects on cancel or close. */
   private waitAny(p: Pending, asked: Map<SocketRecord, Asked>, due: number | null): Promise<void> {
     return new Promise<void>((resolve, reject) => {
+      if (p.cancelled) {
+        reject(p.cancelled);
+        return;
+      }
       const watches: Disposable[] = [];
       let timer: ReturnType<typeof setTimeout> | null = null;
       let done = false;
@@ -1006,11 +1057,11 @@ export class Engine {
         for (const w of watches) w.dispose();
         if (timer) clearTimeout(timer);
         for (const rec of asked.keys()) rec.pending.delete(p);
-        p.cancel = () => {};
+        p.waited(finish);
         if (err) reject(err);
         else resolve();
       };
-      p.cancel = finish;
+      p.waiting(finish);
       try {
         for (const [rec, want] of asked) {
           rec.pending.add(p);
@@ -1027,24 +1078,25 @@ export class Engine {
 
   private async named<T>(p: Pending, work: Promise<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      const timer = setTimeout(
-        () => reject(new GatewayFailure('EGW_TIMEOUT', 'the resolver did not answer in time')),
-        NAME_TIMEOUT_MS,
-      );
-      p.cancel = (err) => {
+      if (p.cancelled) {
+        reject(p.cancelled);
+        return;
+      }
+      const stop = (err: Error) => {
         clearTimeout(timer);
+        p.waited(stop);
         reject(err);
       };
-      work.then(
-        (v) => {
-          clearTimeout(timer);
-          resolve(v);
-        },
-        (e) => {
-          clearTimeout(timer);
-          reject(e);
-        },
+      const timer = setTimeout(
+        () => stop(new GatewayFailure('EGW_TIMEOUT', 'the resolver did not answer in time')),
+        NAME_TIMEOUT_MS,
       );
+      p.waiting(stop);
+      work.then((v) => {
+        clearTimeout(timer);
+        p.waited(stop);
+        resolve(v);
+      }, stop);
     });
   }
 
@@ -1132,7 +1184,7 @@ export class Engine {
     const rec = this.sockets.get(handle);
     if (rec) return rec;
     if (this.closed.has(handle)) {
-      throw new SyscallError('socket', 'EBADF', this.o.sys.errnoNumber('EBADF') ?? 9, 'Bad file descriptor');
+      throw this.badFd('socket');
     }
     // The same answer for a handle that never existed and one owned by another session.
     throw new GatewayFailure('EGW_NO_SUCH_HANDLE', `no socket named ${handle.slice(0, 24)} in this session`);
@@ -1163,11 +1215,7 @@ export class Engine {
    */
   private closeSocket(rec: SocketRecord): number {
     // Calls blocked on this socket in other programs wake with EBADF, as a thread would in Python.
-    for (const p of [...rec.pending]) {
-      p.cancel(
-        new SyscallError('close', 'EBADF', this.o.sys.errnoNumber('EBADF') ?? 9, 'Bad file descriptor'),
-      );
-    }
+    for (const p of [...rec.pending]) p.cancel(this.badFd('close'));
     const view = this.kernelView(rec);
     if (view.proto === 'tcp' && rec.local && rec.remote && view.state !== 'LISTEN') {
       // The kernel keeps the connection after close(): FIN_WAIT, TIME_WAIT... shown from /proc. A
@@ -1214,16 +1262,22 @@ export class Engine {
         if (done) return;
         done = true;
         if (timer) clearTimeout(timer);
+        p.waited(interrupted);
         if (err) reject(err);
         else resolve();
       };
-      p.cancel = () =>
+      const interrupted = () =>
         finish(
           new GatewayFailure(
             'EGW_CANCELLED',
             'interrupted: the socket is closed all the same, and the kernel goes on sending what was queued, then the FIN',
           ),
         );
+      if (p.cancelled) {
+        interrupted();
+        return;
+      }
+      p.waiting(interrupted);
       const look = async () => {
         timer = null;
         const now = this.o.clock();
@@ -1251,13 +1305,7 @@ export class Engine {
     rec.observer = null;
     this.stopStream(rec);
     if (rec.writes.length > 0) {
-      this.failWrites(
-        rec,
-        this.errorOf(
-          new SyscallError('send', 'EBADF', this.o.sys.errnoNumber('EBADF') ?? 9, 'Bad file descriptor'),
-          'send',
-        ),
-      );
+      this.failWrites(rec, this.errorOf(this.badFd('send'), 'send'));
     }
     try {
       return this.o.sys.close(rec.fd);

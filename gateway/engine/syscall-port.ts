@@ -73,6 +73,8 @@ export interface PollAnswer {
   readable: boolean;
   writable: boolean;
   urgent: boolean;
+  /** Asked to read: the read side is shut down (POLLRDHUP, POLLHUP), by this end or the peer. */
+  hangup: boolean;
 }
 
 export interface Disposable {

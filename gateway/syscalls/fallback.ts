@@ -640,6 +640,7 @@ class FallbackPort implements SyscallPort {
         writable: a.write && this.isReady(r, 'writable'),
         // node:net has no out-of-band data: nothing is ever urgent here.
         urgent: false,
+        hangup: a.read && r.rdShut,
       };
     });
   }

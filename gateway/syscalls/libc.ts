@@ -343,7 +343,9 @@ class LibcPort implements SyscallPort {
     asks.forEach((a, i) => {
       fds.writeInt32LE(a.fd, i * LINUX.POLLFD_SIZE);
       const events =
-        (a.read ? LINUX.POLLIN : 0) | (a.write ? LINUX.POLLOUT : 0) | (a.urgent ? LINUX.POLLPRI : 0);
+        (a.read ? LINUX.POLLIN | LINUX.POLLRDHUP : 0) |
+        (a.write ? LINUX.POLLOUT : 0) |
+        (a.urgent ? LINUX.POLLPRI : 0);
       fds.writeInt16LE(events, i * LINUX.POLLFD_SIZE + 4);
     });
     if (this.c.poll!(fds, asks.length, 0) < 0) this.fail('poll');
@@ -357,6 +359,7 @@ class LibcPort implements SyscallPort {
         readable: a.read && (got & (LINUX.POLLIN | LINUX.POLLHUP | LINUX.POLLERR)) !== 0,
         writable: a.write && (got & (LINUX.POLLOUT | LINUX.POLLERR)) !== 0,
         urgent: a.urgent && (got & LINUX.POLLPRI) !== 0,
+        hangup: a.read && (got & (LINUX.POLLRDHUP | LINUX.POLLHUP)) !== 0,
       };
     });
   }

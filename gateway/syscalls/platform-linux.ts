@@ -70,6 +70,7 @@ export const LINUX = {
   POLLERR: 0x8,
   POLLHUP: 0x10,
   POLLNVAL: 0x20,
+  POLLRDHUP: 0x2000,
 
   EPOLLIN: 0x1,
   EPOLLOUT: 0x4,

@@ -1,6 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import type { ResultOf } from '../../gateway/protocol/messages.js';
-import { b64, eventually, Harness, harnesses, openFds, text } from '../support/engine-harness.js';
+import {
+  b64,
+  type CallFailed,
+  eventually,
+  Harness,
+  harnesses,
+  libc,
+  openFds,
+  text,
+} from '../support/engine-harness.js';
 
 type Sock = ResultOf<'socket'>;
 type Accepted = ResultOf<'accept'>;
@@ -337,6 +346,49 @@ describe('recv', () => {
     await eventually(() => h.events.some((e) => e.type === 'call-blocked' && e.id === 'rd'), 'recv to block');
     await h.call('client', { op: 'send', socket: c, data: b64('late') });
     expect(text((await reading).data)).toBe('late');
+  });
+
+  it('honours a Ctrl-C that comes between a wake and the retry', async () => {
+    // A wake's retry runs when Node drains its microtasks; a message from the page (the Ctrl-C) can
+    // be handled before that. Here the cancel comes at that very moment, after another reader took
+    // the bytes that woke the call, so the retry finds nothing and waits again.
+    let onWake: (() => void) | null = null;
+    const real = libc();
+    const sys = new Proxy(real, {
+      get(target, key) {
+        if (key === 'wait') {
+          return (fd: number, interest: 'readable' | 'writable', ready: () => void) =>
+            target.wait(fd, interest, () => {
+              ready();
+              const hook = onWake;
+              onWake = null;
+              hook?.();
+            });
+        }
+        const value = Reflect.get(target, key) as unknown;
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    const h = harness({ sys });
+    const { c, a } = await pair(h);
+    const reading = h.call<Recv>('server', { op: 'recv', socket: a, bufsize: 100 }, 'rd').then(
+      () => 'returned',
+      (e: CallFailed) => e.error.code,
+    );
+    await eventually(() => h.events.some((e) => e.type === 'call-blocked' && e.id === 'rd'), 'recv to block');
+    const fd = h.latest(a)!.fd!;
+    let cancelled = false;
+    onWake = () => {
+      real.recv(fd, 100, false);
+      cancelled = h.engine.cancel('rd');
+    };
+    await h.call('client', { op: 'send', socket: c, data: b64('taken') });
+    const outcome = await Promise.race([
+      reading,
+      new Promise((r) => setTimeout(() => r('still waiting'), 2000)),
+    ]);
+    expect(cancelled).toBe(true);
+    expect(outcome).toBe('EGW_CANCELLED');
   });
 });
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ResultOf } from '../../gateway/protocol/messages.js';
-import { b64, type Harness, harnesses, text } from '../support/engine-harness.js';
+import { b64, eventually, type Harness, harnesses, text } from '../support/engine-harness.js';
 
 type Sock = ResultOf<'socket'>;
 type From = ResultOf<'recvfrom'>;
@@ -90,6 +90,44 @@ describe('UDP', () => {
     await new Promise((r) => setTimeout(r, 50));
     const err = await h.fails('client', { op: 'recv', socket: client, bufsize: 10, flags: ['MSG_DONTWAIT'] });
     expect(err.code).toBe('ECONNREFUSED');
+  });
+
+  it("shutdown(SHUT_RD) wakes a blocked recv with 0 bytes, as Linux's blocking recv does", async () => {
+    // Checked against Python on Linux: the shutdown says ENOTCONN (the socket is not connected),
+    // yet the kernel shuts the read side, and a recv waiting in another thread returns b''.
+    const h = harness();
+    const server = await udp(h, 'server');
+    await h.call('server', { op: 'bind', socket: server, address: ['127.0.0.1', h.ports[3]!] });
+    const waiting = h.call<ResultOf<'recv'>>('server', { op: 'recv', socket: server, bufsize: 100 }, 'r');
+    await eventually(() => h.events.some((e) => e.type === 'call-blocked' && e.id === 'r'), 'recv to wait');
+    const err = await h.fails('other', { op: 'shutdown', socket: server, how: 'SHUT_RD' });
+    expect(err.code).toBe('ENOTCONN');
+    expect((await waiting).bytes).toBe(0);
+    // Every blocking read now returns at once (readiness says readable all along: retrying it spun
+    // the gateway's event loop until the call was cancelled), a non-blocking one says EAGAIN...
+    expect(await h.call<From>('server', { op: 'recvfrom', socket: server, bufsize: 100 })).toMatchObject({
+      bytes: 0,
+      address: null,
+    });
+    const nonBlocking = await h.fails('server', {
+      op: 'recv',
+      socket: server,
+      bufsize: 100,
+      flags: ['MSG_DONTWAIT'],
+    });
+    expect(nonBlocking.code).toBe('EAGAIN');
+    // ...and a datagram that arrives is still delivered.
+    const client = await udp(h, 'client');
+    await h.call('client', {
+      op: 'sendto',
+      socket: client,
+      data: b64('late'),
+      address: ['127.0.0.1', h.ports[3]!],
+    });
+    await eventually(async () => {
+      const got = await h.call<From>('server', { op: 'recvfrom', socket: server, bufsize: 100 });
+      return text(got.data) === 'late';
+    }, 'the datagram');
   });
 });
 
