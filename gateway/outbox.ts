@@ -31,6 +31,8 @@ export class Outbox {
     private readonly schedule: OutboxSchedule,
     /** Sends one frame to the tab: text, or binary. */
     private readonly sendFrame: (frame: Outgoing) => void,
+    /** Whether the tab can still receive: a closing one keeps what waits for takeBack. */
+    private readonly open: () => boolean = () => true,
   ) {}
 
   push(msg: Outgoing, lazy: boolean): void {
@@ -44,6 +46,7 @@ export class Outbox {
   flush(): void {
     this.urgent = false;
     this.lazyDue = 0;
+    if (!this.open()) return;
     const q = this.queue;
     const n = q.length;
     if (n === 0) return;
@@ -79,6 +82,15 @@ export class Outbox {
   /** Forgets what waits (the tab is gone). */
   drop(): void {
     this.queue.clear();
+  }
+
+  /** What waits, unsent and in order, taken out: the tab went away before it left. */
+  takeBack(): Outgoing[] {
+    const out: Outgoing[] = [];
+    for (let m = this.queue.shift(); m !== undefined; m = this.queue.shift()) out.push(m);
+    this.urgent = false;
+    this.lazyDue = 0;
+    return out;
   }
 }
 

@@ -109,6 +109,11 @@ class WsTransport implements Transport {
     this.ws.close(code, reason);
   }
 
+  takeBack(): (EncodedMessage | StreamRecord)[] {
+    // Every string in an outbox is one message's JSON, and every buffer one stream record.
+    return this.outbox.takeBack() as (EncodedMessage | StreamRecord)[];
+  }
+
   get isOpen(): boolean {
     return this.ws.readyState === this.ws.OPEN;
   }
@@ -249,15 +254,19 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
 
   /** A tab's WebSocket; `socket` is the TCP connection under it, where its frames are written. */
   function attach(ws: WebSocket, socket: Socket, address: string): void {
-    const outbox = new Outbox(outboxes, (frame) => {
-      if (ws.readyState !== ws.OPEN) return;
-      if (ws.bufferedAmount > MAX_BUFFERED) {
-        ws.close(1008, 'the page stopped reading');
-        return;
-      }
-      // One write per frame (see ws-frame.ts); ws sees it in bufferedAmount like its own.
-      socket.write(wsFrame(frame));
-    });
+    const outbox = new Outbox(
+      outboxes,
+      (frame) => {
+        if (ws.bufferedAmount > MAX_BUFFERED) {
+          ws.close(1008, 'the page stopped reading');
+          return;
+        }
+        // One write per frame (see ws-frame.ts); ws sees it in bufferedAmount like its own.
+        socket.write(wsFrame(frame));
+      },
+      // A page closing (a reload) gets nothing more: what waits goes to the page that resumes it.
+      () => ws.readyState === ws.OPEN,
+    );
     const transport = new WsTransport(ws, outbox);
     const opened = sessions.open(transport, address);
     if (opened instanceof Session) {
@@ -340,8 +349,9 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
     if (first !== undefined) receive(first, false);
     ws.on('close', () => {
       clearInterval(heartbeat);
-      outbox.drop();
+      // The session takes back what had yet to leave (for a reload), then nothing is left to send.
       session.detach(transport);
+      outbox.drop();
     });
     ws.on('error', (err) => console.error('[gateway] websocket error', err.message));
   }

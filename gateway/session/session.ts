@@ -25,6 +25,11 @@ export interface Transport {
   /** The page asked for streams' traffic as binary records (hello { binary: true }). */
   binary: boolean;
   close(code: number, reason: string): void;
+  /**
+   * Messages accepted by send() that have not left, taken out in order: the page is going, and its
+   * session holds them for the page that resumes it.
+   */
+  takeBack(): (EncodedMessage | StreamRecord)[];
   readonly isOpen: boolean;
   /** True while the page has not read much of what was sent to it. */
   readonly congested: boolean;
@@ -76,6 +81,15 @@ export class Session {
     else this.heldDropped++;
   };
 
+  /**
+   * The answer to a message that came from `transport`: through emit when that is this session's
+   * page, so that an answer made while the page closes waits for the page that resumes it.
+   */
+  private answer(transport: Transport, msg: ServerMessage): void {
+    if (transport === this.transport) this.emit(msg);
+    else transport.send(msg);
+  }
+
   /** Whether streams' traffic is encoded as binary records: as the tab asked, when there is one. */
   binary = (): boolean => this.transport?.binary === true;
 
@@ -94,7 +108,7 @@ export class Session {
   /** One binary frame from the tab: a write (see protocol/records.ts). Never throws. */
   receiveBinary(frame: Uint8Array, transport: Transport): Session {
     if (!transport.binary) {
-      transport.send({
+      this.answer(transport, {
         type: 'error',
         id: null,
         code: 'EGW_PROTO',
@@ -114,7 +128,7 @@ export class Session {
     input: T,
   ): Session {
     if (size > MAX_MESSAGE_BYTES) {
-      transport.send({
+      this.answer(transport, {
         type: 'error',
         id: null,
         code: 'EGW_TOO_BIG',
@@ -127,13 +141,13 @@ export class Session {
       msg = decode(input);
     } catch (err) {
       if (err instanceof ProtocolError) {
-        transport.send({ type: 'error', id: err.id, code: err.code, message: err.message });
+        this.answer(transport, { type: 'error', id: err.id, code: err.code, message: err.message });
         return this;
       }
       throw err;
     }
     if (!this.allow()) {
-      transport.send({
+      this.answer(transport, {
         type: 'error',
         id: msg.id,
         code: 'EGW_RATE_LIMITED',
@@ -147,7 +161,12 @@ export class Session {
   private handle(msg: ClientMessage | WriteFrame, transport: Transport): Session {
     if (msg.type === 'hello') return this.hello(msg, transport);
     if (!this.greeted) {
-      transport.send({ type: 'error', id: msg.id, code: 'EGW_NOT_READY', message: 'send hello first' });
+      this.answer(transport, {
+        type: 'error',
+        id: msg.id,
+        code: 'EGW_NOT_READY',
+        message: 'send hello first',
+      });
       return this;
     }
     switch (msg.type) {
@@ -201,7 +220,7 @@ export class Session {
       return this;
     }
     if (this.greeted) {
-      transport.send({
+      this.answer(transport, {
         type: 'error',
         id: msg.id,
         code: 'EGW_PROTO',
@@ -262,6 +281,7 @@ export class Session {
   detach(transport: Transport): void {
     if (this.transport !== transport || this.ended) return;
     this.transport = null;
+    this.holdFirst(transport.takeBack());
     if (!this.greeted) {
       this.end();
       return;
@@ -275,8 +295,19 @@ export class Session {
     this.graceTimer = null;
     const previous = this.transport;
     this.transport = transport;
-    if (previous && previous !== transport && previous.isOpen)
-      previous.close(4000, 'the session was resumed elsewhere');
+    if (previous && previous !== transport) {
+      // The page it replaces will not read what has yet to leave for it: this one will.
+      this.holdFirst(previous.takeBack());
+      if (previous.isOpen) previous.close(4000, 'the session was resumed elsewhere');
+    }
+  }
+
+  /** Messages older than any held: they go first when the page comes back. */
+  private holdFirst(unsent: (EncodedMessage | StreamRecord)[]): void {
+    if (unsent.length === 0) return;
+    const room = Math.max(0, MAX_HELD - this.held.length);
+    this.heldDropped += Math.max(0, unsent.length - room);
+    this.held = [...unsent.slice(0, room), ...this.held];
   }
 
   /** Closes every fd the session owns. */

@@ -179,6 +179,25 @@ describe('sessions', () => {
     await again.close();
   });
 
+  it('hand a reloaded page the answers made while the old one was closing', async () => {
+    const p = await page();
+    const w = await p.hello();
+    const { client } = await streamedPair(p, w.ports[2]!);
+    // A write's reply waits a few milliseconds for company (see Outbox); the page closes meanwhile,
+    // and a malformed message's error is made while it closes.
+    p.write('w1', client, Buffer.from('bye'));
+    p.send({ type: 'call', id: 'bad1' });
+    await p.close();
+    const again = await page();
+    await again.hello(w.resumeToken);
+    const got = (id: string, type: string) =>
+      [...p.messages, ...again.messages].filter((m) => m.type === type && 'id' in m && m.id === id).length;
+    await eventually(() => got('w1', 'written') > 0 && got('bad1', 'error') > 0, 'both answers', 3000);
+    expect(got('w1', 'written')).toBe(1);
+    expect(got('bad1', 'error')).toBe(1);
+    await again.close();
+  });
+
   it('checks select() lists and timeout at the door, and answers a good one', async () => {
     const p = await page();
     await p.hello();

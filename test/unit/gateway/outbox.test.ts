@@ -116,4 +116,23 @@ describe('outbox', () => {
     await sleep(LAZY_MS + 20);
     expect(a.frames).toEqual([]);
   });
+
+  it('keeps what a closing tab has yet to receive, and gives it back in order', async () => {
+    const frames: Outgoing[] = [];
+    let open = true;
+    const box = new Outbox(
+      new OutboxSchedule(),
+      (f) => frames.push(f),
+      () => open,
+    );
+    box.push('{"n":1}', true);
+    box.push(bytes(7, 7), true);
+    open = false;
+    box.push('{"n":2}', false);
+    await nextTurn();
+    await sleep(LAZY_MS + 20);
+    expect(frames).toEqual([]);
+    expect(box.takeBack()).toEqual(['{"n":1}', bytes(7, 7), '{"n":2}']);
+    expect(box.takeBack()).toEqual([]);
+  });
 });
