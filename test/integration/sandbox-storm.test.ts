@@ -11,6 +11,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULTS } from '../../gateway/config.js';
 import type { SyscallPort } from '../../gateway/engine/syscall-port.js';
+import { type LessonServers, startLessonServers } from '../../gateway/lesson-servers/index.js';
 import {
   type Address,
   type Call,
@@ -29,6 +30,8 @@ import { Page, type Welcome } from '../support/ws-client.js';
 const SEEDS = process.env.STORM_SEED ? [Number(process.env.STORM_SEED)] : [1, 2, 3];
 const STEPS = Number(process.env.STORM_STEPS ?? 80);
 const TABS = Number(process.env.STORM_TABS ?? 4);
+/** A vanished tab's sockets wait this long for a reload. */
+const GRACE_SECONDS = 1;
 /** How long a call may take before the student presses Ctrl-C. */
 const PATIENCE_MS = 150;
 /** How long any reply may take once nothing should hold it back. */
@@ -94,20 +97,43 @@ class Student {
   private readonly listening = new Map<string, Address>();
   private readonly connected = new Set<string>();
   private n = 0;
+  /** Every page this tab has been: a reload opens a new one on the same session. */
+  readonly pages: Page[];
 
   constructor(
     readonly name: string,
-    readonly page: Page,
+    page: Page,
     readonly welcome: Welcome,
     private readonly rnd: () => number,
+    /** Opens a new page on the gateway, as a reload does. */
+    private readonly reopen: () => Promise<Page>,
     /** Ports of the other tabs' sessions. */
     private readonly foreignPorts: () => number[],
     /** Handles of the other tabs' sockets. */
     private readonly foreignHandles: () => string[],
-  ) {}
+  ) {
+    this.pages = [page];
+  }
 
   get handles(): readonly string[] {
     return this.live;
+  }
+
+  get page(): Page {
+    return this.pages[this.pages.length - 1]!;
+  }
+
+  /**
+   * The tab reloads: the page goes, a new one says hello with the resume token within the grace
+   * period, and the session carries on with the same sockets (answers held meanwhile come to it).
+   */
+  async reload(): Promise<void> {
+    await this.page.close();
+    const page = await this.reopen();
+    const welcome = await page.hello(this.welcome.resumeToken, { binary: this.chance(0.5) });
+    expect(welcome.resumed, `${this.name} resumed its session`).toBe(true);
+    expect(welcome.session).toBe(this.welcome.session);
+    this.pages.push(page);
   }
 
   /** One program's session at the keyboard: `steps` requests, one after the other. */
@@ -143,7 +169,9 @@ class Student {
   answers(id: string): ServerMessage[] {
     const kind = this.asked.get(id)?.kind;
     if (!kind) return [];
-    return this.page.messages.filter((m) => ANSWERS[kind].has(m.type) && 'id' in m && m.id === id);
+    return this.pages.flatMap((p) =>
+      p.messages.filter((m) => ANSWERS[kind].has(m.type) && 'id' in m && m.id === id),
+    );
   }
 
   private async step(program: string): Promise<void> {
@@ -243,8 +271,12 @@ class Student {
     return this.pick([0, 1, 80, 65535]);
   }
 
-  /** Often one of this tab's listeners, by the address it is bound to; else any address. */
+  /** Often one of this tab's listeners or a lesson server; else any address. */
   private target(): Address {
+    if (this.chance(0.2)) {
+      const server = this.pick(this.welcome.lessonServers);
+      if (server) return [server.host, server.port];
+    }
     const listeners = [...this.listening.values()];
     if (listeners.length > 0 && this.chance(0.6)) {
       const [host, port] = this.pick(listeners);
@@ -318,7 +350,7 @@ class Student {
       case 'send':
         return { op: this.pick(['send', 'sendall'] as const), socket, data: this.data() };
       case 'sendto':
-        return { op: 'sendto', socket, data: this.data(), address: this.address(false) };
+        return { op: 'sendto', socket, data: this.data(), address: this.target() };
       case 'recv':
         return {
           op: this.pick(['recv', 'recvfrom'] as const),
@@ -406,32 +438,43 @@ describe.each(ENGINES)(
   'a sandbox storm on the %s engine: any call, in any order, from several tabs',
   (_, sys) => {
     let gw: Gateway;
+    let servers: LessonServers;
     let wsUrl: string;
     let origin: string;
 
     beforeAll(async () => {
+      // The real lesson servers, wired as main.ts wires them: students' bytes reach them too.
+      let gateway: Gateway | null = null;
+      servers = await startLessonServers({
+        ports: 'auto',
+        onTrace: (ev) => gateway?.lessonTrace(ev),
+        clientOf: (remote) => gateway?.sessionOf(remote) ?? null,
+      });
       gw = await startGateway(
         {
           ...DEFAULTS,
           port: 0,
           studentPorts: studentPortRange(100),
-          graceSeconds: 0,
+          graceSeconds: GRACE_SECONDS,
           quiet: true,
           callsPerSecond: 10_000,
           connectsPerSecond: 10_000,
         },
-        { sys: sys(), names: new SystemNames(), lessonServers: () => [] },
+        { sys: sys(), names: new SystemNames(), lessonServers: () => servers.servers },
       );
+      gateway = gw;
       wsUrl = `ws://127.0.0.1:${gw.port}/ws`;
       origin = `http://127.0.0.1:${gw.port}`;
     });
     afterAll(async () => {
       await gw.close();
+      await servers.close();
     });
 
     it.each(SEEDS)('seed %i: one reply per request, no crash, no fd left behind', async (seed) => {
       const rnd = generator(seed);
       const before = openFds();
+      const open = () => Page.open(wsUrl, { Origin: origin });
       const logged: string[] = [];
       const consoleError = console.error;
       console.error = (...args: unknown[]) => {
@@ -448,8 +491,7 @@ describe.each(ENGINES)(
       }, 10);
       try {
         for (let i = 0; i < TABS; i++) {
-          const page = await Page.open(wsUrl, { Origin: origin });
-          page.ws.on('error', (err) => logged.push(`t${i} ws error: ${err.message}`));
+          const page = await open();
           const welcome = await page.hello(undefined, { binary: rnd() < 0.5 });
           const others = () => students.filter((s) => s.name !== `t${i}`);
           students.push(
@@ -459,6 +501,7 @@ describe.each(ENGINES)(
               welcome,
               // A generator per tab: its calls do not depend on how the tabs interleave.
               generator(seed * 1000 + i),
+              open,
               () => others().flatMap((s) => s.welcome.ports),
               () => others().flatMap((s) => s.handles),
             ),
@@ -468,9 +511,12 @@ describe.each(ENGINES)(
         const vanishing = students.filter(() => rnd() < 0.3);
         await Promise.all(
           students.map(async (s) => {
-            const programs = [s.program('server', STEPS), s.program('client', STEPS)];
+            const half = Math.ceil(STEPS / 2);
+            const programs = [s.program('server', half), s.program('client', half)];
             if (!vanishing.includes(s)) {
               await Promise.all(programs);
+              if (rnd() < 0.5) await s.reload();
+              await Promise.all([s.program('server', STEPS - half), s.program('client', STEPS - half)]);
               await s.tidy();
               await s.settled();
               return;
@@ -487,18 +533,20 @@ describe.each(ENGINES)(
             const n = s.answers(id).length;
             expect(n, `seed ${seed}: ${id} (${asked.what}) got ${n} answers`).toBe(1);
           }
-          let seq = 0;
-          let t = 0;
-          for (const m of s.page.messages) {
-            if (!('seq' in m)) continue;
-            expect(m.seq, `seed ${seed}: ${s.name}'s events in order`).toBeGreaterThan(seq);
-            expect(m.t, `seed ${seed}: ${s.name}'s clock never goes back`).toBeGreaterThanOrEqual(t);
-            seq = m.seq;
-            t = m.t;
+          for (const page of s.pages) {
+            let seq = 0;
+            let t = 0;
+            for (const m of page.messages) {
+              if (!('seq' in m)) continue;
+              expect(m.seq, `seed ${seed}: ${s.name}'s events in order`).toBeGreaterThan(seq);
+              expect(m.t, `seed ${seed}: ${s.name}'s clock never goes back`).toBeGreaterThanOrEqual(t);
+              seq = m.seq;
+              t = m.t;
+            }
           }
         }
         for (const s of students) {
-          for (const m of s.page.messages) {
+          for (const m of s.pages.flatMap((p) => p.messages)) {
             if (m.type === 'call-failed') {
               expect(m.error.code, `seed ${seed}: ${JSON.stringify(m.error)}`).toMatch(/^[A-Z][A-Z0-9_]+$/);
               expect(m.error.code, `seed ${seed}: ${JSON.stringify(m.call)}`).not.toBe('EGW_INTERNAL');
@@ -511,7 +559,7 @@ describe.each(ENGINES)(
         if (process.env.STORM_STATS) {
           const tally = new Map<string, number>();
           for (const st of students)
-            for (const m of st.page.messages) {
+            for (const m of st.pages.flatMap((p) => p.messages)) {
               const key =
                 m.type === 'call-returned'
                   ? `${m.call.op} ok`
@@ -523,7 +571,11 @@ describe.each(ENGINES)(
           process.stderr.write(`STATS ${JSON.stringify([...tally].sort((a, b) => b[1] - a[1]))}\n`);
         }
         for (const s of students) await s.page.close();
-        await eventually(() => openFds() <= before, `seed ${seed}: fds back to ${before}`, 10_000);
+        await eventually(
+          () => openFds() <= before,
+          `seed ${seed}: fds back to ${before}`,
+          GRACE_SECONDS * 1000 + 10_000,
+        );
         expect(logged, `seed ${seed}: the gateway logged no error`).toEqual([]);
         // A lingering close() that blocked would hold it 2 s; a GC pause is tens of milliseconds.
         expect(longestStallMs, `seed ${seed}: the event loop never stalled`).toBeLessThan(1000);
