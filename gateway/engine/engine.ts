@@ -195,7 +195,11 @@ class Pending {
   cancelled: Error | null = null;
   private stop: ((err: Error) => void) | null = null;
 
-  constructor(readonly id: string) {}
+  constructor(
+    readonly id: string,
+    /** The program that made the call (not necessarily the one that made its socket). */
+    readonly program: string,
+  ) {}
 
   cancel(err: Error): void {
     if (this.stop) this.stop(err);
@@ -310,7 +314,7 @@ export class Engine {
     const named = 'socket' in call ? this.sockets.get(call.socket) : undefined;
     if (named?.writeQueued) named.writeSoon?.();
     this.send({ type: 'call-started', id, program, call });
-    const p = new Pending(id);
+    const p = new Pending(id, program);
     this.pending.set(id, p);
     try {
       const rate = this.o.policy.checkRate(
@@ -768,7 +772,7 @@ export class Engine {
         const rec = this.get(call.socket);
         const tuple = rec.local && rec.remote ? tupleKey(rec.local, rec.remote) : null;
         const linger = this.closeSocket(rec);
-        if (linger > 0 && tuple) await this.lingering(p, program, tuple, linger);
+        if (linger > 0 && tuple) await this.lingering(p, tuple, linger);
         return { op: 'close' };
       }
       case 'getsockname':
@@ -945,7 +949,7 @@ export class Engine {
   ): Promise<void> {
     if (!p.blocked) {
       p.blocked = true;
-      this.send({ type: 'call-blocked', id: p.id, program: rec.program, waitingFor: interest });
+      this.send({ type: 'call-blocked', id: p.id, program: p.program, waitingFor: interest });
     }
     return new Promise<void>((resolve, reject) => {
       if (p.cancelled) {
@@ -1252,7 +1256,7 @@ export class Engine {
    * byte and the FIN), or `seconds` have gone by. Ctrl-C ends the wait; the socket is closed all the
    * same, as it is when a signal interrupts close() on Linux.
    */
-  private lingering(p: Pending, program: string, tuple: string, seconds: number): Promise<void> {
+  private lingering(p: Pending, tuple: string, seconds: number): Promise<void> {
     const closedAt = this.o.clock();
     const deadline = closedAt + seconds * 1000;
     return new Promise<void>((resolve, reject) => {
@@ -1291,7 +1295,7 @@ export class Engine {
         }
         if (!p.blocked) {
           p.blocked = true;
-          this.send({ type: 'call-blocked', id: p.id, program, waitingFor: 'writable' });
+          this.send({ type: 'call-blocked', id: p.id, program: p.program, waitingFor: 'writable' });
         }
         timer = setTimeout(() => void look(), Math.min(LINGER_LOOK_MS, left));
       };

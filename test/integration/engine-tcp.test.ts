@@ -14,6 +14,7 @@ import {
 type Sock = ResultOf<'socket'>;
 type Accepted = ResultOf<'accept'>;
 type Recv = ResultOf<'recv'>;
+type TraceOf<T extends string> = Extract<Harness['events'][number], { type: T }>;
 
 const harness = harnesses();
 
@@ -346,6 +347,19 @@ describe('recv', () => {
     await eventually(() => h.events.some((e) => e.type === 'call-blocked' && e.id === 'rd'), 'recv to block');
     await h.call('client', { op: 'send', socket: c, data: b64('late') });
     expect(text((await reading).data)).toBe('late');
+  });
+
+  it("is reported blocked in the program that called it, even on another program's socket", async () => {
+    const h = harness();
+    const { a } = await pair(h);
+    const reading = h.call<Recv>('helper', { op: 'recv', socket: a, bufsize: 100 }, 'rd');
+    const blocked = await h.event(
+      (e): e is TraceOf<'call-blocked'> => e.type === 'call-blocked' && e.id === 'rd',
+      'recv to block',
+    );
+    expect(blocked.program).toBe('helper');
+    expect(h.engine.cancel('rd')).toBe(true);
+    await reading.catch(() => null);
   });
 
   it('honours a Ctrl-C that comes between a wake and the retry', async () => {

@@ -534,6 +534,12 @@ describe.each(ENGINES)(
             expect(n, `seed ${seed}: ${id} (${asked.what}) got ${n} answers`).toBe(1);
           }
           for (const page of s.pages) {
+            const callers = new Map<string, string>();
+            for (const m of page.messages) {
+              if (m.type === 'call-started') callers.set(m.id, m.program);
+              if (m.type === 'call-blocked' && callers.has(m.id))
+                expect(m.program, `seed ${seed}: ${m.id} blocked in its caller`).toBe(callers.get(m.id));
+            }
             let seq = 0;
             let t = 0;
             for (const m of page.messages) {
