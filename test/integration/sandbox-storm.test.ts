@@ -86,6 +86,30 @@ const MALFORMED: readonly ((id: string) => unknown)[] = [
   (id) => ({ type: 'write', id, socket: 's', data: '%%% not base64' }),
   (id) => ({ type: 'teleport', id }),
   (id) => ({ type: 'hello', id, protocol: 1 }),
+  (id) => ({ type: 'cancel', id, call: 42 }),
+  (id) => ({ type: 'call', id, program: 'p'.repeat(10_000), call: { op: 'gethostname' } }),
+  (id) => ({
+    type: 'call',
+    id,
+    program: 'p',
+    call: { op: 'select', read: Array(5000).fill('s'), write: [], except: [], timeout: 0 },
+  }),
+  (id) => ({ type: 'call', id, program: 'p', call: { op: 'getaddrinfo', host: 'x'.repeat(300), port: 80 } }),
+  (id) => ({ type: 'call', id, program: 'p', call: { op: 'settimeout', socket: 's', seconds: -1 } }),
+  (id) => ({
+    type: 'call',
+    id,
+    program: 'p',
+    call: { op: 'sendto', socket: 's', data: 'aGk=', address: ['127.0.0.1'] },
+  }),
+  (id) => ({
+    type: 'call',
+    id,
+    program: 'p',
+    call: { op: 'setsockopt', socket: 's', option: 'SO_FUN', value: 1 },
+  }),
+  (id) => ({ type: 'call', id, program: 'p', call: { op: 'shutdown', socket: 's', how: 'SHUT_SIDEWAYS' } }),
+  (id) => ({ type: 'call', id, program: '', call: null }),
 ];
 
 class Student {
@@ -298,7 +322,8 @@ class Student {
   }
 
   private bytes(): Uint8Array {
-    const b = new Uint8Array(1 + Math.floor(this.rnd() * 3000));
+    // Now and then a large one, that the kernel takes in pieces (or not yet) while the peer is slow.
+    const b = new Uint8Array(1 + Math.floor(this.rnd() * (this.chance(0.1) ? 48_000 : 3000)));
     for (let i = 0; i < b.length; i++) b[i] = Math.floor(this.rnd() * 256);
     return b;
   }
