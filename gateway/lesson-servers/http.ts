@@ -42,7 +42,14 @@ export function httpServer(): TcpLesson {
   return {
     name: 'http',
     description: 'A tiny web server: type GET / HTTP/1.0 then an empty line, or point curl at it.',
-    busy: () => response(503, 'Service Unavailable', 'Too many connections right now; try again soon.\n'),
+    busy: (limit, yours) =>
+      response(
+        503,
+        'Service Unavailable',
+        yours
+          ? `You already have ${limit} connections open here; close one and try again.\n`
+          : 'Too many connections right now; try again soon.\n',
+      ),
     idle: (seconds) => response(408, 'Request Timeout', `No complete request within ${seconds} s.\n`),
     open: (conn) => new Exchange(conn),
   };

@@ -46,8 +46,13 @@ export interface LessonServersOptions {
   log?: (line: string) => void;
   /** A client that sends nothing for this long is told so and closed. Default 60 000. */
   idleTimeoutMs?: number;
-  /** Connections per TCP server; the next one is told the server is busy and closed. Default 64. */
+  /** Connections per TCP server; the next one is told the server is busy and closed. Default 512. */
   maxClients?: number;
+  /**
+   * Connections per TCP server from one page (see clientOf), or from one outside address: a few
+   * tabs cannot take a server from the rest of the class. Default 8.
+   */
+  maxClientsPerOwner?: number;
   /** Datagrams udp-echo answers per second; the rest are dropped. Default 200. */
   maxDatagramsPerSecond?: number;
   /** The name the names server appends. Default 'Ada'. */
@@ -99,7 +104,9 @@ export async function startLessonServers(opts: LessonServersOptions = {}): Promi
   const tcp = (name: LessonServerName) => ({
     host,
     port: portOf(name),
-    maxClients: opts.maxClients ?? 64,
+    maxClients: opts.maxClients ?? 512,
+    maxClientsPerOwner: opts.maxClientsPerOwner ?? 8,
+    ownerOf: opts.clientOf,
     idleTimeoutMs: opts.idleTimeoutMs ?? 60_000,
     trace: opts.onTrace,
     log,

@@ -57,8 +57,11 @@ export interface TcpLesson {
   description: string;
   /** Called once per accepted connection. */
   open(conn: TcpConn): TcpSession;
-  /** What a client hears before being closed because the server already has `limit` clients. */
-  busy?(limit: number): string;
+  /**
+   * What a client hears before being closed because the server already has `limit` clients: in all,
+   * or (`yours`) from the same page, or the same outside address.
+   */
+  busy?(limit: number, yours: boolean): string;
   /** What a client hears before being closed for saying nothing for `seconds`. */
   idle?(seconds: number): string;
 }

@@ -58,7 +58,10 @@ export function rouletteServer(opts: RouletteOptions = {}): TcpLesson {
   return {
     name: 'roulette',
     description: 'A roulette table that answers with 3-digit status codes: HELP, BET, STATUS, SPIN, QUIT.',
-    busy: (limit) => `421 The table is full (${limit} players); try again later.\r\n`,
+    busy: (limit, yours) =>
+      yours
+        ? `421 You already play at ${limit} places at this table; leave one first.\r\n`
+        : `421 The table is full (${limit} players); try again later.\r\n`,
     idle: (seconds) => `421 No command for ${seconds} s; closing the connection.\r\n`,
     open(conn) {
       const table = new Table(conn, random, spinDelayMs, startChips);

@@ -4,14 +4,19 @@
 
 import { Buffer } from 'node:buffer';
 import net from 'node:net';
-import type { LessonServerTrace, TcpConn, TcpLesson, TcpSession } from './lesson.js';
+import type { ClientOf, LessonServerTrace, TcpConn, TcpLesson, TcpSession } from './lesson.js';
 import { SupervisedHost } from './supervised-host.js';
 import { describeError } from './supervisor.js';
 
 export interface TcpHostOptions {
   host: string;
   port: number;
+  /** Connections in all. */
   maxClients: number;
+  /** Connections from one page (or one outside address), so that a few tabs cannot fill the server. */
+  maxClientsPerOwner: number;
+  /** The page a client belongs to; null for one from outside the page (nc, a script). */
+  ownerOf: ClientOf | undefined;
   idleTimeoutMs: number;
   trace: ((ev: LessonServerTrace) => void) | undefined;
   log: (line: string) => void;
@@ -35,6 +40,8 @@ export class TcpHost extends SupervisedHost<TcpLesson> {
   private server: net.Server | null = null;
   private readonly sockets = new Set<net.Socket>();
   private active = 0;
+  /** Counted connections by owner: a page's session, or an outside client's address. */
+  private readonly owners = new Map<object | string, number>();
 
   constructor(
     make: () => TcpLesson,
@@ -119,15 +126,18 @@ export class TcpHost extends SupervisedHost<TcpLesson> {
       conn.died();
     });
     const seconds = Number((this.opts.idleTimeoutMs / 1000).toFixed(1));
-    if (this.active >= this.opts.maxClients) {
+    const owner = this.opts.ownerOf?.(conn.remote) ?? `address ${conn.remote[0]}`;
+    const all = this.active >= this.opts.maxClients;
+    if (all || (this.owners.get(owner) ?? 0) >= this.opts.maxClientsPerOwner) {
+      const limit = all ? this.opts.maxClients : this.opts.maxClientsPerOwner;
       socket.resume(); // read and drop whatever it sends, so our close is a FIN and not an RST
-      conn.send(
-        this.lesson.busy?.(this.opts.maxClients) ?? `Busy: ${this.opts.maxClients} clients already.\n`,
-      );
+      conn.send(this.lesson.busy?.(limit, !all) ?? busyLine(limit, !all));
       conn.close();
       return;
     }
     this.active++;
+    this.owners.set(owner, (this.owners.get(owner) ?? 0) + 1);
+    conn.owner = owner;
     conn.counted = true;
     socket.setTimeout(this.opts.idleTimeoutMs, () => {
       if (conn.closed) {
@@ -183,7 +193,11 @@ export class TcpHost extends SupervisedHost<TcpLesson> {
   }
 
   released(conn: Connection): void {
-    if (conn.counted) this.active--;
+    if (!conn.counted) return;
+    this.active--;
+    const left = (this.owners.get(conn.owner!) ?? 1) - 1;
+    if (left > 0) this.owners.set(conn.owner!, left);
+    else this.owners.delete(conn.owner!);
   }
 
   emit(kind: Kind, conn: Connection, bytes?: Uint8Array): void {
@@ -205,9 +219,18 @@ export class TcpHost extends SupervisedHost<TcpLesson> {
   }
 }
 
+/** The default busy line, for a lesson without its own. */
+function busyLine(limit: number, yours: boolean): string {
+  return yours
+    ? `Busy: you already have ${limit} connections here; close one and try again.\n`
+    : `Busy: ${limit} clients already.\n`;
+}
+
 class Connection implements TcpConn {
   closed = false;
   counted = false;
+  /** Whose share it counts in (see TcpHost.owners). */
+  owner: object | string | null = null;
   private readonly timers = new Set<NodeJS.Timeout>();
   private linger: NodeJS.Timeout | null = null;
 

@@ -46,9 +46,10 @@ class Client {
     });
   }
 
-  static connect(port: number): Promise<Client> {
+  /** from: the local address to connect from (another loopback address is another client machine). */
+  static connect(port: number, from?: string): Promise<Client> {
     return new Promise((resolve, reject) => {
-      const socket = net.connect({ host: HOST, port });
+      const socket = net.connect({ host: HOST, port, ...(from ? { localAddress: from } : {}) });
       socket.once('error', reject);
       socket.once('connect', () => {
         socket.off('error', reject);
@@ -709,6 +710,31 @@ describe('lesson server limits', () => {
     b.end();
     d.end();
     await Promise.all([b.untilEnd(), d.untilEnd()]);
+  });
+
+  it('keeps a share for everyone: one client takes at most its share, the others still get in', async () => {
+    const fair = await startLessonServers({ ports: 'auto', maxClients: 10, maxClientsPerOwner: 2 });
+    try {
+      const port = portsOf(fair).echo;
+      const mine = [await Client.connect(port), await Client.connect(port)];
+      const third = await Client.connect(port);
+      await third.untilEnd();
+      expect(third.text).toBe('Busy: you already have 2 connections here; close one and try again.\n');
+      // Another machine (another loopback address here) is another client, with its own share.
+      const other = await Client.connect(port, '127.0.0.2');
+      other.write('hi');
+      expect(await other.untilText('hi')).toBe('hi');
+      const http = await Client.connect(portsOf(fair).http);
+      const http2 = await Client.connect(portsOf(fair).http);
+      const http3 = await Client.connect(portsOf(fair).http);
+      await http3.untilEnd();
+      expect(http3.text).toMatch(
+        /^HTTP\/1\.1 503 Service Unavailable\r\n[\s\S]*You already have 2 connections/,
+      );
+      for (const c of [...mine, other, http, http2]) c.end();
+    } finally {
+      await fair.close();
+    }
   });
 
   it('cuts off a line longer than 8 KiB with an error line', async () => {

@@ -149,6 +149,24 @@ describe('npm start', () => {
     await Promise.all([ada.close(), bob.close()]);
   });
 
+  it('gives each page its share of a lesson server, so a few tabs cannot fill it for the class', async () => {
+    const open = () => Page.open(`ws://localhost:${port}/ws`, { Origin: `http://localhost:${port}` });
+    const greedy = await open();
+    const w = await greedy.hello();
+    // Every page comes from 127.0.0.1 here: the share is per page, not per address.
+    for (let i = 0; i < 8; i++) await greedy.connectTo('client', w, 'echo');
+    const ninth = await greedy.connectTo('client', w, 'echo');
+    const busy = await greedy.ok<ResultOf<'recv'>>('client', { op: 'recv', socket: ninth, bufsize: 200 });
+    expect(Buffer.from(busy.data, 'base64').toString()).toMatch(/^Busy: you already have 8 connections here/);
+    const other = await open();
+    const mine = await other.connectTo('client', await other.hello(), 'echo');
+    await other.ok('client', { op: 'sendall', socket: mine, data: Buffer.from('hi').toString('base64') });
+    const echoed = await other.ok<ResultOf<'recv'>>('client', { op: 'recv', socket: mine, bufsize: 10 });
+    expect(Buffer.from(echoed.data, 'base64').toString()).toBe('hi');
+    await greedy.close();
+    await other.close();
+  });
+
   it('with a token, prints a URL that carries it, so the page it opens can connect', async () => {
     const token = 'a-classroom-secret-42';
     const withToken = await startPlayground(['--token', token, '--quiet']);
