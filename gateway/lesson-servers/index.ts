@@ -53,8 +53,10 @@ export interface LessonServersOptions {
    * tabs cannot take a server from the rest of the class. Default 8.
    */
   maxClientsPerOwner?: number;
-  /** Datagrams udp-echo answers per second; the rest are dropped. Default 200. */
+  /** Datagrams udp-echo answers per second; the rest are dropped. Default 2000. */
   maxDatagramsPerSecond?: number;
+  /** Of those, from one page (see clientOf) or one outside address. Default 50. */
+  maxDatagramsPerOwner?: number;
   /** The name the names server appends. Default 'Ada'. */
   name?: string;
   /** Wheel randomness and timing; `seed` is a shortcut for `random: seededRandom(seed)`. */
@@ -127,7 +129,9 @@ export async function startLessonServers(opts: LessonServersOptions = {}): Promi
     new UdpHost(udpEchoServer, {
       host,
       port: portOf('udp-echo'),
-      maxDatagramsPerSecond: opts.maxDatagramsPerSecond ?? 200,
+      maxDatagramsPerSecond: opts.maxDatagramsPerSecond ?? 2000,
+      maxDatagramsPerOwner: opts.maxDatagramsPerOwner ?? 50,
+      ownerOf: opts.clientOf,
       trace: opts.onTrace,
       log,
       throwOn,

@@ -1,10 +1,10 @@
-// Runs one UDP lesson server: its bound socket, a cap on datagrams per second, and the restart after
-// a crash. Knows no protocol: that is the UdpLesson it is given (a fresh one at every start).
+// Runs one UDP lesson server: its bound socket, caps on datagrams per second (in all, and from each
+// page or outside address), and the restart after a crash. Knows no protocol: that is the UdpLesson it is given (a fresh one at every start).
 
 import type { Buffer } from 'node:buffer';
 import dgram from 'node:dgram';
 import net from 'node:net';
-import type { LessonServerTrace, UdpLesson, UdpPeer } from './lesson.js';
+import type { ClientOf, LessonServerTrace, UdpLesson, UdpPeer } from './lesson.js';
 import { SupervisedHost } from './supervised-host.js';
 import { describeError } from './supervisor.js';
 
@@ -13,6 +13,10 @@ export interface UdpHostOptions {
   port: number;
   /** Datagrams answered per second; the rest are dropped, as a busy kernel would drop them. */
   maxDatagramsPerSecond: number;
+  /** Of those, from one page (or one outside address): one student's loop cannot drown the class. */
+  maxDatagramsPerOwner: number;
+  /** The page a sender belongs to; null for one from outside the page. */
+  ownerOf: ClientOf | undefined;
   trace: ((ev: LessonServerTrace) => void) | undefined;
   log: (line: string) => void;
   throwOn: Buffer | undefined;
@@ -22,6 +26,7 @@ export class UdpHost extends SupervisedHost<UdpLesson> {
   private socket: dgram.Socket | null = null;
   private windowStart = 0;
   private inWindow = 0;
+  private readonly byOwner = new Map<object | string, number>();
 
   constructor(
     make: () => UdpLesson,
@@ -85,11 +90,17 @@ export class UdpHost extends SupervisedHost<UdpLesson> {
     if (now - this.windowStart >= 1000) {
       this.windowStart = now;
       this.inWindow = 0;
+      this.byOwner.clear();
     }
-    if (++this.inWindow > this.opts.maxDatagramsPerSecond) return;
+    const remote: [string, number] = [rinfo.address, rinfo.port];
+    if (this.inWindow >= this.opts.maxDatagramsPerSecond) return;
+    const owner = this.opts.ownerOf?.(remote) ?? `address ${rinfo.address}`;
+    const mine = this.byOwner.get(owner) ?? 0;
+    if (mine >= this.opts.maxDatagramsPerOwner) return;
+    this.byOwner.set(owner, mine + 1);
+    this.inWindow++;
     const local = socket.address();
     const localAddr: [string, number] = [local.address, local.port];
-    const remote: [string, number] = [rinfo.address, rinfo.port];
     this.emit('recvfrom', localAddr, remote, msg);
     const peer: UdpPeer = {
       remote,

@@ -569,6 +569,27 @@ describe('lesson servers', () => {
       expect(got.map((g) => g.data).sort()).toEqual(['first', 'second, longer']);
       expect(got.every((g) => g.from === port['udp-echo'])).toBe(true);
     });
+
+    it('answers each sender up to its share a second, and the others all the same', async () => {
+      const fair = await startLessonServers({ ports: 'auto', maxDatagramsPerOwner: 3 });
+      const echoes = async (from: string, n: number) => {
+        const sock = dgram.createSocket('udp4');
+        await new Promise<void>((r) => sock.bind(0, from, r));
+        let got = 0;
+        sock.on('message', () => got++);
+        for (let i = 0; i < n; i++) sock.send(`d${i}`, portsOf(fair)['udp-echo'], HOST);
+        await new Promise((r) => setTimeout(r, 200));
+        await new Promise<void>((r) => sock.close(r));
+        return got;
+      };
+      try {
+        expect(await echoes(HOST, 10)).toBe(3);
+        // Another machine (another loopback address here) has a share of its own.
+        expect(await echoes('127.0.0.2', 2)).toBe(2);
+      } finally {
+        await fair.close();
+      }
+    });
   });
 });
 
