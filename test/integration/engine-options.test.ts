@@ -143,9 +143,14 @@ describe('connect after a refusal', () => {
 
 /**
  * A connection whose client has bytes the peer has not taken: small buffers both sides, the client
- * non-blocking, sending until the kernel says EAGAIN. Its handles and how many bytes went out.
+ * non-blocking, sending until the kernel says EAGAIN, then SO_LINGER on for `linger` seconds. Its
+ * handles and how many bytes went out.
  */
-async function stuffed(h: Harness, port: number): Promise<{ c: string; a: string; sent: number }> {
+async function stuffed(
+  h: Harness,
+  port: number,
+  linger: number,
+): Promise<{ c: string; a: string; sent: number }> {
   const l = (await h.call<Sock>('server', { op: 'socket', family: 'AF_INET', type: 'SOCK_STREAM' })).socket;
   await h.call('server', { op: 'setsockopt', socket: l, option: 'SO_RCVBUF', value: 4096 });
   await h.call('server', { op: 'bind', socket: l, address: ['127.0.0.1', port] });
@@ -165,6 +170,8 @@ async function stuffed(h: Harness, port: number): Promise<{ c: string; a: string
       throw err;
     }
   }
+  const value = { onoff: 1, linger };
+  await h.call('client', { op: 'setsockopt', socket: c, option: 'SO_LINGER', value });
   return { c, a, sent };
 }
 
@@ -184,13 +191,7 @@ async function loopTurnsDuring<T>(work: Promise<T>): Promise<{ value: T; turns: 
 describe('close() with SO_LINGER', () => {
   it('waits while the peer has not taken the bytes, and the gateway goes on meanwhile', async () => {
     const h = harness();
-    const { c } = await stuffed(h, h.ports[5]!);
-    await h.call('client', {
-      op: 'setsockopt',
-      socket: c,
-      option: 'SO_LINGER',
-      value: { onoff: 1, linger: 1 },
-    });
+    const { c } = await stuffed(h, h.ports[5]!, 1);
     const { turns, ms } = await loopTurnsDuring(h.call('client', { op: 'close', socket: c }, 'cl'));
     // Linux's close() waits out the linger: here without holding Node's event loop (it used to,
     // for the whole second, and every session of the gateway with it).
@@ -203,13 +204,7 @@ describe('close() with SO_LINGER', () => {
 
   it('returns as soon as the peer has acknowledged every byte and the FIN', async () => {
     const h = harness();
-    const { c, a, sent } = await stuffed(h, h.ports[6]!);
-    await h.call('client', {
-      op: 'setsockopt',
-      socket: c,
-      option: 'SO_LINGER',
-      value: { onoff: 1, linger: 30 },
-    });
+    const { c, a, sent } = await stuffed(h, h.ports[6]!, 30);
     const t0 = performance.now();
     const closing = h.call('client', { op: 'close', socket: c }, 'cl');
     await eventually(() => h.events.some((e) => e.type === 'call-blocked' && e.id === 'cl'), 'close to wait');
@@ -224,13 +219,7 @@ describe('close() with SO_LINGER', () => {
 
   it('can be interrupted like Ctrl-C; the socket is closed all the same', async () => {
     const h = harness();
-    const { c } = await stuffed(h, h.ports[7]!);
-    await h.call('client', {
-      op: 'setsockopt',
-      socket: c,
-      option: 'SO_LINGER',
-      value: { onoff: 1, linger: 30 },
-    });
+    const { c } = await stuffed(h, h.ports[7]!, 30);
     const closing = h.call('client', { op: 'close', socket: c }, 'cl').then(
       () => ({ code: 'returned', message: '' }),
       (e: CallFailed) => e.error,
@@ -245,13 +234,7 @@ describe('close() with SO_LINGER', () => {
 
   it('on a session that ends does not hold the gateway either', async () => {
     const h = harness();
-    const { c } = await stuffed(h, h.ports[8]!);
-    await h.call('client', {
-      op: 'setsockopt',
-      socket: c,
-      option: 'SO_LINGER',
-      value: { onoff: 1, linger: 5 },
-    });
+    const { c } = await stuffed(h, h.ports[8]!, 5);
     const t0 = performance.now();
     h.engine.dispose();
     expect(performance.now() - t0).toBeLessThan(2000);
@@ -259,13 +242,7 @@ describe('close() with SO_LINGER', () => {
 
   it('with a zero time resets the connection at once', async () => {
     const h = harness();
-    const { c, a } = await stuffed(h, h.ports[9]!);
-    await h.call('client', {
-      op: 'setsockopt',
-      socket: c,
-      option: 'SO_LINGER',
-      value: { onoff: 1, linger: 0 },
-    });
+    const { c, a } = await stuffed(h, h.ports[9]!, 0);
     await h.call('client', { op: 'close', socket: c }, 'cl');
     expect(h.events.some((e) => e.type === 'call-blocked' && e.id === 'cl')).toBe(false);
     // The peer reads what had arrived, then the reset: never the end of stream a FIN would give.

@@ -11,7 +11,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULTS } from '../../gateway/config.js';
 import type { SyscallPort } from '../../gateway/engine/syscall-port.js';
-import { type LessonServers, startLessonServers } from '../../gateway/lesson-servers/index.js';
+import { type LessonServers, seededRandom, startLessonServers } from '../../gateway/lesson-servers/index.js';
 import {
   type Address,
   type Call,
@@ -37,17 +37,8 @@ const PATIENCE_MS = 150;
 /** How long any reply may take once nothing should hold it back. */
 const REPLY_MS = 8000;
 
-/** mulberry32: a small seedable generator, plenty to pick calls with. */
-function generator(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The roulette server's seeded generator (mulberry32): plenty to pick calls with. */
+const generator = seededRandom;
 
 type Kind = 'call' | 'write' | 'cancel' | 'malformed';
 
