@@ -52,8 +52,10 @@ const EXPLAIN: Record<string, (c: ExplainContext) => string> = {
   ENOPROTOOPT: () => 'This socket option does not exist at that level for this kind of socket.',
   EMFILE: () => 'This process has no file descriptors left: close some sockets.',
   EGW_TIMEOUT: () => 'The timeout set with settimeout() ran out before the kernel was ready.',
-  EGW_CANCELLED: () =>
-    'You stopped waiting (Ctrl-C). The socket is still there; the kernel keeps what it has queued.',
+  EGW_CANCELLED: (c) =>
+    c.syscall === 'close'
+      ? 'You stopped waiting (Ctrl-C). The socket is closed all the same; the kernel goes on sending what was queued, then the FIN.'
+      : 'You stopped waiting (Ctrl-C). The socket is still there; the kernel keeps what it has queued.',
   EGW_NO_SUCH_HANDLE: () =>
     'This session has no such socket: it was closed, or it belonged to an earlier session (the gateway restarted, or the page was away too long). Make a new one with socket.socket().',
   EGW_BAD_ADDRESS: () =>

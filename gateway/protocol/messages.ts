@@ -60,8 +60,14 @@
 
 export const PROTOCOL_VERSION = 1;
 
-/** Largest WebSocket message the gateway accepts from a page, in bytes. */
+/** Largest WebSocket message the gateway accepts from a page, in bytes (a larger one ends the connection). */
 export const MAX_MESSAGE_BYTES = 64 * 1024;
+
+/**
+ * Most bytes a page puts in one message (a send's data, a write): their base64 and the JSON around
+ * them stay well inside MAX_MESSAGE_BYTES. More goes in pieces.
+ */
+export const MAX_DATA_BYTES = 32 * 1024;
 
 /** Longest timeout a call takes (settimeout, select), in seconds: a day. */
 export const MAX_TIMEOUT_SECONDS = 86_400;

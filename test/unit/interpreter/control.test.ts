@@ -71,6 +71,26 @@ describe('Ctrl-C', () => {
     expect(await py.run('s.fileno()')).toEqual({ lines: ['3'], error: false });
   });
 
+  it('stops a lingering close(), and the socket is closed all the same, as in Python', async () => {
+    const backend = new FakeBackend().hang('close');
+    const { py } = prompt(backend);
+    await py.run('s = socket.socket()');
+    const ctrlC = new AbortController();
+    const pending = py.run('s.close()', ctrlC.signal);
+    await vi.waitFor(() => expect(backend.calls.at(-1)?.op).toBe('close'));
+    ctrlC.abort();
+    expect(await pending).toEqual({
+      lines: [
+        'KeyboardInterrupt',
+        '  ↳ You stopped waiting (Ctrl-C). The socket is closed all the same; the kernel goes on sending what was queued, then the FIN.',
+      ],
+      error: true,
+    });
+    expect(await py.run('s.fileno()')).toEqual({ lines: ['-1'], error: false });
+    expect(await py.run('s.close()')).toEqual({ lines: [], error: false });
+    expect(backend.calls.filter((c) => c.op === 'close')).toHaveLength(1);
+  });
+
   it('can be caught by except KeyboardInterrupt, and finally still closes the socket', async () => {
     const backend = new FakeBackend().hang('recv');
     const { py } = prompt(backend);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Call } from '../../../gateway/protocol/messages.js';
+import { type Call, MAX_DATA_BYTES, MAX_MESSAGE_BYTES } from '../../../gateway/protocol/messages.js';
 import { kernelError, prompt } from './fake-backend.js';
 
 /** A prompt with a TCP socket `s` (handle h1, fd 3) and a UDP socket `u` (handle h2, fd 4). */
@@ -243,6 +243,22 @@ describe('what socket methods return', () => {
     expect(await run('s.sendall(b"hello")')).toEqual([]);
     expect(await run('print(s.sendall(b"x"))')).toEqual(['None']);
     expect(await run('u.sendto(b"abc", ("127.0.0.1", 7007))')).toEqual(['3']);
+  });
+
+  it('carry more than one message holds: send() sends part and says how much, sendall() all of it in pieces', async () => {
+    // A single message of b"x" * 100000 (base64 in JSON) was over the gateway's 64 KiB limit, and
+    // the gateway ended the connection: the student's terminal waited for ever.
+    const { run, backend } = await withSockets();
+    expect(await run('s.send(b"x" * 100000)')).toEqual([String(MAX_DATA_BYTES)]);
+    const before = backend.calls.length;
+    expect(await run('s.sendall(b"y" * 70000)')).toEqual([]);
+    const pieces = backend.calls
+      .slice(before)
+      .map((c) => ('data' in c ? Buffer.from(c.data, 'base64').length : 0));
+    expect(pieces).toEqual([MAX_DATA_BYTES, MAX_DATA_BYTES, 70000 - 2 * MAX_DATA_BYTES]);
+    for (const c of backend.calls) expect(JSON.stringify(c).length).toBeLessThan(MAX_MESSAGE_BYTES);
+    const [line] = await run('u.sendto(b"z" * 40000, ("127.0.0.1", 7007))');
+    expect(line).toMatch(/datagrams of at most 32768 bytes/);
   });
 
   it('recvfrom returns (bytes, address)', async () => {

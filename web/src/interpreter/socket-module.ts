@@ -6,6 +6,7 @@ import {
   type Address,
   type Family,
   fromBase64,
+  MAX_DATA_BYTES,
   MAX_HOST_NAME,
   MAX_SHORT_NAME,
   MAX_TIMEOUT_SECONDS,
@@ -316,7 +317,10 @@ const SOCKET_METHODS: Record<string, SocketMethod> = {
     const [d, f] = bind('send', [P('data'), P('flags', pyInt(0))], args, kwargs);
     const data = toBytesLike(d!);
     noSendFlags(f!);
-    const r = await ctx.gateway({ op: 'send', socket: s.handle, data: toBase64(data) });
+    // send() may take fewer bytes than it is given, and says how many: one message to the gateway
+    // carries at most MAX_DATA_BYTES, so a larger send is a partial one, as a full buffer makes it.
+    const piece = data.length > MAX_DATA_BYTES ? data.subarray(0, MAX_DATA_BYTES) : data;
+    const r = await ctx.gateway({ op: 'send', socket: s.handle, data: toBase64(piece) });
     return pyInt(r.bytes);
   },
 
@@ -325,7 +329,13 @@ const SOCKET_METHODS: Record<string, SocketMethod> = {
     const [d, f] = bind('sendall', [P('data'), P('flags', pyInt(0))], args, kwargs);
     const data = toBytesLike(d!);
     noSendFlags(f!);
-    await ctx.gateway({ op: 'sendall', socket: s.handle, data: toBase64(data) });
+    // sendall() loops until every byte is sent; more than one message carries goes in pieces.
+    let at = 0;
+    do {
+      const piece = data.subarray(at, at + MAX_DATA_BYTES);
+      await ctx.gateway({ op: 'sendall', socket: s.handle, data: toBase64(piece) });
+      at += piece.length;
+    } while (at < data.length);
     return NONE;
   },
 
@@ -337,6 +347,12 @@ const SOCKET_METHODS: Record<string, SocketMethod> = {
     const data = toBytesLike(args[0]!);
     if (args.length === 3) noSendFlags(args[1]!);
     const address = toAddress(s, args[args.length - 1]!, 'sendto');
+    // A datagram cannot go in pieces: one larger than a message carries is refused here.
+    if (data.length > MAX_DATA_BYTES) {
+      throw playgroundError(
+        `the playground sends datagrams of at most ${MAX_DATA_BYTES} bytes (this one has ${data.length})`,
+      );
+    }
     const r = await ctx.gateway({ op: 'sendto', socket: s.handle, data: toBase64(data), address });
     return pyInt(r.bytes);
   },
@@ -386,8 +402,10 @@ const SOCKET_METHODS: Record<string, SocketMethod> = {
     // Python's close() of a closed socket does nothing (its fd is already -1): no call, no EBADF.
     // Every other method on it is sent, and the kernel answers EBADF.
     if (s.closed) return NONE;
-    await ctx.gateway({ op: 'close', socket: s.handle });
+    // Python gives up the fd before it calls close(2): a close() that lingers and is interrupted
+    // (Ctrl-C) has still closed the socket, and closing it again does nothing.
     s.closed = true;
+    await ctx.gateway({ op: 'close', socket: s.handle });
     return NONE;
   },
 

@@ -10,6 +10,7 @@ import {
   type CallError,
   type CallResult,
   fromBase64,
+  MAX_DATA_BYTES,
   MAX_PENDING_WRITE,
   type ServerMessage,
   toBase64,
@@ -112,8 +113,8 @@ interface Runtime {
 
 /** UDP recv() size: what nc asks for. */
 export const RECV_BYTES = 4096;
-/** Largest piece sent in one message: its base64 must fit the gateway's 64 KiB message limit. */
-export const SEND_PIECE = 32 * 1024;
+/** Largest piece sent in one message: its base64 must fit the gateway's message limit. */
+export const SEND_PIECE = MAX_DATA_BYTES;
 /** Most bytes written and not yet answered: well inside what the gateway lets wait (EGW_LIMIT beyond). */
 export const WRITE_WINDOW = MAX_PENDING_WRITE / 2;
 const MAX_CHUNKS = 2000;
