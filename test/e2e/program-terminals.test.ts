@@ -111,6 +111,57 @@ describe('program terminals', () => {
     expect(errors).toEqual([]);
   });
 
+  it('wait in a lingering close() while the peer takes nothing; Ctrl-C ends it, the socket closed all the same', async () => {
+    const port = ports[0]!;
+    for (const line of [
+      'import socket',
+      's = socket.socket()',
+      's.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)',
+      `s.bind(("127.0.0.1", ${port}))`,
+      's.listen(1)',
+    ]) {
+      await typeLine(page, 'server', line);
+    }
+    for (const line of [
+      'import socket',
+      'import struct',
+      'c = socket.socket()',
+      'c.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4096)',
+      `c.connect(("127.0.0.1", ${port}))`,
+      'c.setblocking(False)',
+      'c.send(b"x" * 30000)',
+      "c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack('ii', 1, 30))",
+      'c.close()',
+    ]) {
+      await typeLine(page, 'client', line);
+    }
+    // The server never reads: the kernel cannot deliver the queued bytes, so close() lingers. The
+    // gateway goes on meanwhile: the server's terminal still answers.
+    await page.waitForTimeout(500);
+    expect(await terminalText(page, 'client')).toMatch(/>>> c\.close\(\)\s*$/);
+    await typeLine(page, 'server', 's.getsockname()');
+    await until(
+      () => terminalText(page, 'server'),
+      (t) => t.includes(`('127.0.0.1', ${port})`),
+      'the server terminal to answer while close() waits',
+    );
+    await page.getByRole('textbox', { name: 'client terminal: type Python socket calls' }).focus();
+    await page.keyboard.press('Control+C');
+    // KeyboardInterrupt, and why the socket is closed anyway (the terminal wraps: read it unwrapped).
+    await until(
+      async () => (await terminalText(page, 'client')).replace(/\n/g, ''),
+      (x) => /KeyboardInterrupt.*The socket is closed all the same/.test(x),
+      'Ctrl-C to end the wait, and its explanation',
+    );
+    await typeLine(page, 'client', 'c.fileno()');
+    await until(
+      () => terminalText(page, 'client'),
+      (x) => /c\.fileno\(\)\s*\n-1\b/.test(x),
+      'fileno -1',
+    );
+    expect(errors).toEqual([]);
+  });
+
   it('keep their sockets across a reload, and say so', async () => {
     await typeLine(page, 'server', 's = socket.socket()');
     await typeLine(page, 'server', `s.bind(("127.0.0.1", ${ports[1]}))`);
