@@ -68,6 +68,8 @@ const EXPLAIN: Record<string, (c: ExplainContext) => string> = {
     "The playground only lets programs connect to its lesson servers and this session's own listeners.",
   EGW_BIND_DENIED: () => 'The playground gives each session its own ports on loopback; bind one of those.',
   EGW_LIMIT: () => 'This session has reached a limit the instructor set: close something first.',
+  EGW_TOO_BIG: () =>
+    'This call carries more than the page may send to the gateway in one message: send the bytes in smaller pieces.',
   EGW_RATE_LIMITED: (c) =>
     c.syscall === 'select'
       ? 'Too many calls too quickly: a loop around select() with timeout 0 asks the kernel again and again. Give select a timeout (or None) and let it wait for you.'

@@ -8,6 +8,7 @@ import {
   type CallError,
   type CallResult,
   type ClientMessage,
+  MAX_MESSAGE_BYTES,
   PROTOCOL_VERSION,
   type ServerMessage,
   toBase64,
@@ -21,6 +22,19 @@ export type CallReply = { ok: true; result: CallResult } | { ok: false; error: C
 export type WriteReply = { ok: true; bytes: number } | { ok: false; error: CallError };
 
 const RESUME_KEY = 'socket-playground:resume';
+
+/** A request larger than the gateway takes: it would end the connection, so it is never sent. */
+class TooBig extends Error {
+  constructor(readonly bytes: number) {
+    super(`this request is ${bytes} bytes; the gateway takes at most ${MAX_MESSAGE_BYTES} in one message`);
+  }
+}
+
+/** A frame's size on the wire (a string's UTF-8 bytes, counted only when it could be too big). */
+function frameBytes(frame: string | Uint8Array): number {
+  if (typeof frame !== 'string') return frame.length;
+  return frame.length * 3 <= MAX_MESSAGE_BYTES ? frame.length : new TextEncoder().encode(frame).length;
+}
 const BACKOFF_MS = [250, 500, 1000, 2000, 4000, 5000];
 
 /**
@@ -110,8 +124,14 @@ export class GatewayConnection {
         reject(new Error('not connected to the gateway'));
         return;
       }
+      const data = frame();
+      const bytes = frameBytes(data);
+      if (bytes > MAX_MESSAGE_BYTES) {
+        reject(new TooBig(bytes));
+        return;
+      }
       this.waiting.set(id, resolve);
-      this.ws.send(frame());
+      this.ws.send(data);
     });
   }
 
@@ -125,7 +145,11 @@ export class GatewayConnection {
     const onAbort = () => void this.request({ type: 'cancel', call: id }).catch(() => {});
     signal?.addEventListener('abort', onAbort, { once: true });
     try {
-      const reply = await this.request({ type: 'call', program, call }, id);
+      const reply = await this.request({ type: 'call', program, call }, id).catch((err: unknown) => {
+        if (!(err instanceof TooBig)) throw err;
+        // Refused here, before the gateway had to end the connection over it.
+        return { type: 'error', id, code: 'EGW_TOO_BIG', message: err.message } as const;
+      });
       if (reply.type === 'call-returned') return { ok: true, result: reply.result };
       if (reply.type === 'call-failed') return { ok: false, error: reply.error };
       // The gateway answered, refusing the request itself (a value its protocol does not take, a

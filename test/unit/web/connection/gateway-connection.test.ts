@@ -4,7 +4,12 @@
 
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DataEvents, jsonRecord, writtenRecord } from '../../../../gateway/protocol/encode.js';
-import { PROTOCOL_VERSION, type ServerMessage, toBase64 } from '../../../../gateway/protocol/messages.js';
+import {
+  MAX_MESSAGE_BYTES,
+  PROTOCOL_VERSION,
+  type ServerMessage,
+  toBase64,
+} from '../../../../gateway/protocol/messages.js';
 import { decodeWrite } from '../../../../gateway/protocol/records.js';
 import { GatewayConnection } from '../../../../web/src/connection/gateway-connection.js';
 import type { Action } from '../../../../web/src/store/actions.js';
@@ -124,6 +129,23 @@ describe('the page speaking to the gateway', () => {
         explain: expect.stringContaining('never reached the kernel'),
       },
     });
+  });
+
+  it('refuses a call too large for the gateway itself, and stays connected', async () => {
+    // The gateway ends a connection that sends it more than MAX_MESSAGE_BYTES in one message.
+    const { conn, ws } = await connected(false);
+    const sentBefore = ws.sent.length;
+    const big = toBase64(new Uint8Array(MAX_MESSAGE_BYTES));
+    const reply = await conn.call('client', { op: 'sendall', socket: 's_1', data: big });
+    expect(reply).toMatchObject({
+      ok: false,
+      error: { code: 'EGW_TOO_BIG', syscall: 'sendall', explain: expect.stringContaining('smaller pieces') },
+    });
+    expect(ws.sent.length).toBe(sentBefore);
+    await expect(conn.write('s_1', new Uint8Array(MAX_MESSAGE_BYTES))).rejects.toThrow(/at most 65536/);
+    // Smaller requests still go.
+    void conn.call('client', { op: 'gethostname' });
+    expect(JSON.parse(ws.sent.at(-1) as string)).toMatchObject({ type: 'call', call: { op: 'gethostname' } });
   });
 
   it('keeps showing why the gateway refused the hello after the socket closes, and does not retry', async () => {
