@@ -49,13 +49,13 @@ export interface LessonServersOptions {
   /** Connections per TCP server; the next one is told the server is busy and closed. Default 512. */
   maxClients?: number;
   /**
-   * Connections per TCP server from one page (see clientOf), or from one outside address: a few
-   * tabs cannot take a server from the rest of the class. Default 8.
+   * Connections per TCP server from one page (see clientOf): a few tabs cannot take a server from
+   * the rest of the class. Clients from outside the page share only the total. Default 8.
    */
   maxClientsPerOwner?: number;
   /** Datagrams udp-echo answers per second; the rest are dropped. Default 2000. */
   maxDatagramsPerSecond?: number;
-  /** Of those, from one page (see clientOf) or one outside address. Default 50. */
+  /** Of those, from one page (see clientOf); outside senders have only the total. Default 50. */
   maxDatagramsPerOwner?: number;
   /** The name the names server appends. Default 'Ada'. */
   name?: string;

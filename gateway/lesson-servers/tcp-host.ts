@@ -13,7 +13,11 @@ export interface TcpHostOptions {
   port: number;
   /** Connections in all. */
   maxClients: number;
-  /** Connections from one page (or one outside address), so that a few tabs cannot fill the server. */
+  /**
+   * Connections from one page, so that a few tabs cannot fill the server. Clients from outside the
+   * page (nc, a script on the gateway's host: the servers listen on its loopback) have no share of
+   * their own, only the total.
+   */
   maxClientsPerOwner: number;
   /** The page a client belongs to; null for one from outside the page (nc, a script). */
   ownerOf: ClientOf | undefined;
@@ -40,8 +44,8 @@ export class TcpHost extends SupervisedHost<TcpLesson> {
   private server: net.Server | null = null;
   private readonly sockets = new Set<net.Socket>();
   private active = 0;
-  /** Counted connections by owner: a page's session, or an outside client's address. */
-  private readonly owners = new Map<object | string, number>();
+  /** Counted connections by page (see ownerOf). */
+  private readonly owners = new Map<object, number>();
 
   constructor(
     make: () => TcpLesson,
@@ -126,9 +130,10 @@ export class TcpHost extends SupervisedHost<TcpLesson> {
       conn.died();
     });
     const seconds = Number((this.opts.idleTimeoutMs / 1000).toFixed(1));
-    const owner = this.opts.ownerOf?.(conn.remote) ?? `address ${conn.remote[0]}`;
+    const owner = this.opts.ownerOf?.(conn.remote) ?? null;
     const all = this.active >= this.opts.maxClients;
-    if (all || (this.owners.get(owner) ?? 0) >= this.opts.maxClientsPerOwner) {
+    const mine = owner === null ? 0 : (this.owners.get(owner) ?? 0);
+    if (all || mine >= this.opts.maxClientsPerOwner) {
       const limit = all ? this.opts.maxClients : this.opts.maxClientsPerOwner;
       socket.resume(); // read and drop whatever it sends, so our close is a FIN and not an RST
       conn.send(this.lesson.busy?.(limit, !all) ?? busyLine(limit, !all));
@@ -136,7 +141,7 @@ export class TcpHost extends SupervisedHost<TcpLesson> {
       return;
     }
     this.active++;
-    this.owners.set(owner, (this.owners.get(owner) ?? 0) + 1);
+    if (owner !== null) this.owners.set(owner, mine + 1);
     conn.owner = owner;
     conn.counted = true;
     socket.setTimeout(this.opts.idleTimeoutMs, () => {
@@ -195,9 +200,10 @@ export class TcpHost extends SupervisedHost<TcpLesson> {
   released(conn: Connection): void {
     if (!conn.counted) return;
     this.active--;
-    const left = (this.owners.get(conn.owner!) ?? 1) - 1;
-    if (left > 0) this.owners.set(conn.owner!, left);
-    else this.owners.delete(conn.owner!);
+    if (conn.owner === null) return;
+    const left = (this.owners.get(conn.owner) ?? 1) - 1;
+    if (left > 0) this.owners.set(conn.owner, left);
+    else this.owners.delete(conn.owner);
   }
 
   emit(kind: Kind, conn: Connection, bytes?: Uint8Array): void {
@@ -229,8 +235,8 @@ function busyLine(limit: number, yours: boolean): string {
 class Connection implements TcpConn {
   closed = false;
   counted = false;
-  /** Whose share it counts in (see TcpHost.owners). */
-  owner: object | string | null = null;
+  /** The page whose share it counts in (see TcpHost.owners); null for an outside client. */
+  owner: object | null = null;
   private readonly timers = new Set<NodeJS.Timeout>();
   private linger: NodeJS.Timeout | null = null;
 

@@ -13,7 +13,10 @@ export interface UdpHostOptions {
   port: number;
   /** Datagrams answered per second; the rest are dropped, as a busy kernel would drop them. */
   maxDatagramsPerSecond: number;
-  /** Of those, from one page (or one outside address): one student's loop cannot drown the class. */
+  /**
+   * Of those, from one page: one student's loop cannot drown the class. Senders from outside the page
+   * (on the gateway's host) have only the total.
+   */
   maxDatagramsPerOwner: number;
   /** The page a sender belongs to; null for one from outside the page. */
   ownerOf: ClientOf | undefined;
@@ -26,7 +29,7 @@ export class UdpHost extends SupervisedHost<UdpLesson> {
   private socket: dgram.Socket | null = null;
   private windowStart = 0;
   private inWindow = 0;
-  private readonly byOwner = new Map<object | string, number>();
+  private readonly byOwner = new Map<object, number>();
 
   constructor(
     make: () => UdpLesson,
@@ -94,10 +97,12 @@ export class UdpHost extends SupervisedHost<UdpLesson> {
     }
     const remote: [string, number] = [rinfo.address, rinfo.port];
     if (this.inWindow >= this.opts.maxDatagramsPerSecond) return;
-    const owner = this.opts.ownerOf?.(remote) ?? `address ${rinfo.address}`;
-    const mine = this.byOwner.get(owner) ?? 0;
-    if (mine >= this.opts.maxDatagramsPerOwner) return;
-    this.byOwner.set(owner, mine + 1);
+    const owner = this.opts.ownerOf?.(remote) ?? null;
+    if (owner !== null) {
+      const mine = this.byOwner.get(owner) ?? 0;
+      if (mine >= this.opts.maxDatagramsPerOwner) return;
+      this.byOwner.set(owner, mine + 1);
+    }
     this.inWindow++;
     const local = socket.address();
     const localAddr: [string, number] = [local.address, local.port];

@@ -570,8 +570,16 @@ describe('lesson servers', () => {
       expect(got.every((g) => g.from === port['udp-echo'])).toBe(true);
     });
 
-    it('answers each sender up to its share a second, and the others all the same', async () => {
-      const fair = await startLessonServers({ ports: 'auto', maxDatagramsPerOwner: 3 });
+    it('answers each page up to its share a second, and other pages all the same', async () => {
+      const pages = new Map([
+        ['127.0.0.2', { page: 'A' }],
+        ['127.0.0.3', { page: 'B' }],
+      ]);
+      const fair = await startLessonServers({
+        ports: 'auto',
+        maxDatagramsPerOwner: 3,
+        clientOf: (remote) => pages.get(remote[0]) ?? null,
+      });
       const echoes = async (from: string, n: number) => {
         const sock = dgram.createSocket('udp4');
         await new Promise<void>((r) => sock.bind(0, from, r));
@@ -583,9 +591,10 @@ describe('lesson servers', () => {
         return got;
       };
       try {
-        expect(await echoes(HOST, 10)).toBe(3);
-        // Another machine (another loopback address here) has a share of its own.
-        expect(await echoes('127.0.0.2', 2)).toBe(2);
+        expect(await echoes('127.0.0.2', 10)).toBe(3);
+        expect(await echoes('127.0.0.3', 2)).toBe(2);
+        // A sender from outside the page has only the total (2000 a second by default).
+        expect(await echoes(HOST, 10)).toBe(10);
       } finally {
         await fair.close();
       }
@@ -733,26 +742,40 @@ describe('lesson server limits', () => {
     await Promise.all([b.untilEnd(), d.untilEnd()]);
   });
 
-  it('keeps a share for everyone: one client takes at most its share, the others still get in', async () => {
-    const fair = await startLessonServers({ ports: 'auto', maxClients: 10, maxClientsPerOwner: 2 });
+  it('keeps a share for every page: one takes at most its share, another page and outside tools still get in', async () => {
+    // Pages told apart by the loopback address their clients come from; 127.0.0.1 is outside.
+    const pages = new Map([
+      ['127.0.0.2', { page: 'A' }],
+      ['127.0.0.3', { page: 'B' }],
+    ]);
+    const fair = await startLessonServers({
+      ports: 'auto',
+      maxClients: 10,
+      maxClientsPerOwner: 2,
+      clientOf: (remote) => pages.get(remote[0]) ?? null,
+    });
     try {
       const port = portsOf(fair).echo;
-      const mine = [await Client.connect(port), await Client.connect(port)];
-      const third = await Client.connect(port);
+      const mine = [await Client.connect(port, '127.0.0.2'), await Client.connect(port, '127.0.0.2')];
+      const third = await Client.connect(port, '127.0.0.2');
       await third.untilEnd();
       expect(third.text).toBe('Busy: you already have 2 connections here; close one and try again.\n');
-      // Another machine (another loopback address here) is another client, with its own share.
-      const other = await Client.connect(port, '127.0.0.2');
+      const other = await Client.connect(port, '127.0.0.3');
       other.write('hi');
       expect(await other.untilText('hi')).toBe('hi');
-      const http = await Client.connect(portsOf(fair).http);
-      const http2 = await Client.connect(portsOf(fair).http);
-      const http3 = await Client.connect(portsOf(fair).http);
+      // The gateway host's own tools (nc, a script) are bound only by the total.
+      const outside = [];
+      for (let i = 0; i < 4; i++) outside.push(await Client.connect(port));
+      outside[3]!.write('ok');
+      expect(await outside[3]!.untilText('ok')).toBe('ok');
+      const http = [await Client.connect(portsOf(fair).http, '127.0.0.2')];
+      http.push(await Client.connect(portsOf(fair).http, '127.0.0.2'));
+      const http3 = await Client.connect(portsOf(fair).http, '127.0.0.2');
       await http3.untilEnd();
       expect(http3.text).toMatch(
         /^HTTP\/1\.1 503 Service Unavailable\r\n[\s\S]*You already have 2 connections/,
       );
-      for (const c of [...mine, other, http, http2]) c.end();
+      for (const c of [...mine, other, ...outside, ...http]) c.end();
     } finally {
       await fair.close();
     }
