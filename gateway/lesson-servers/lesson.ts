@@ -59,7 +59,7 @@ export interface TcpLesson {
   open(conn: TcpConn): TcpSession;
   /**
    * What a client hears before being closed because the server already has `limit` clients: in all,
-   * or (`yours`) from the same page, or the same outside address.
+   * or (`yours`) from the client's own page.
    */
   busy?(limit: number, yours: boolean): string;
   /** What a client hears before being closed for saying nothing for `seconds`. */

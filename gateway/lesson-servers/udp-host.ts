@@ -1,5 +1,6 @@
 // Runs one UDP lesson server: its bound socket, caps on datagrams per second (in all, and from each
-// page or outside address), and the restart after a crash. Knows no protocol: that is the UdpLesson it is given (a fresh one at every start).
+// page), and the restart after a crash. Knows no protocol: that is the UdpLesson it is given (a fresh
+// one at every start).
 
 import type { Buffer } from 'node:buffer';
 import dgram from 'node:dgram';

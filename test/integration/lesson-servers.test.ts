@@ -9,6 +9,7 @@ import http from 'node:http';
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  type ClientOf,
   LESSON_SERVER_NAMES,
   type LessonServerName,
   LessonServerStartError,
@@ -20,6 +21,18 @@ import {
 const HOST = '127.0.0.1';
 
 /** A plain TCP client that remembers everything it received and reads it line by line. */
+/**
+ * clientOf for the share tests: the loopback address a client comes from stands for its page
+ * (127.0.0.2 is one page, 127.0.0.3 another); one from 127.0.0.1 is from outside the page.
+ */
+function pagesByAddress(): ClientOf {
+  const pages = new Map([
+    ['127.0.0.2', { page: 'A' }],
+    ['127.0.0.3', { page: 'B' }],
+  ]);
+  return (remote) => pages.get(remote[0]) ?? null;
+}
+
 class Client {
   readonly socket: net.Socket;
   private buf = Buffer.alloc(0);
@@ -571,14 +584,10 @@ describe('lesson servers', () => {
     });
 
     it('answers each page up to its share a second, and other pages all the same', async () => {
-      const pages = new Map([
-        ['127.0.0.2', { page: 'A' }],
-        ['127.0.0.3', { page: 'B' }],
-      ]);
       const fair = await startLessonServers({
         ports: 'auto',
         maxDatagramsPerOwner: 3,
-        clientOf: (remote) => pages.get(remote[0]) ?? null,
+        clientOf: pagesByAddress(),
       });
       const echoes = async (from: string, n: number) => {
         const sock = dgram.createSocket('udp4');
@@ -586,7 +595,9 @@ describe('lesson servers', () => {
         let got = 0;
         sock.on('message', () => got++);
         for (let i = 0; i < n; i++) sock.send(`d${i}`, portsOf(fair)['udp-echo'], HOST);
-        await new Promise((r) => setTimeout(r, 200));
+        // Every echo that will come, then a moment for any that should not.
+        await poll(() => got >= n, 1000).catch(() => {});
+        await new Promise((r) => setTimeout(r, 100));
         await new Promise<void>((r) => sock.close(r));
         return got;
       };
@@ -743,16 +754,11 @@ describe('lesson server limits', () => {
   });
 
   it('keeps a share for every page: one takes at most its share, another page and outside tools still get in', async () => {
-    // Pages told apart by the loopback address their clients come from; 127.0.0.1 is outside.
-    const pages = new Map([
-      ['127.0.0.2', { page: 'A' }],
-      ['127.0.0.3', { page: 'B' }],
-    ]);
     const fair = await startLessonServers({
       ports: 'auto',
       maxClients: 10,
       maxClientsPerOwner: 2,
-      clientOf: (remote) => pages.get(remote[0]) ?? null,
+      clientOf: pagesByAddress(),
     });
     try {
       const port = portsOf(fair).echo;

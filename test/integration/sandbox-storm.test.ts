@@ -1,12 +1,14 @@
-// Students in the sandbox: any call, in any order, with any argument, from several tabs at once, two
-// programs to a tab, some tabs vanishing mid-call. Whatever they do, every request gets exactly one
-// reply (the kernel's answer, a rule's refusal, or an error naming what was malformed), no call
-// crashes inside the gateway, each tab's events stay in order, and once the tabs are gone every fd
-// they made is closed and the gateway still serves the next one.
+// Students in the sandbox: any call, in any order, with any argument, from several tabs at once,
+// two programs to a tab, reaching the real lesson servers, some tabs reloading and some vanishing
+// mid-call. Whatever they do, every request gets exactly one reply (the kernel's answer, a rule's
+// refusal, or an error naming what was malformed), no call crashes inside the gateway, each tab's
+// events stay in order, and once the tabs are gone every fd they made is closed and the gateway
+// still serves the next one.
 //
 // Seeded, so a failure can be replayed: its message names the seed. STORM_SEED=n runs that storm
-// alone, STORM_STEPS=n makes each program take more steps, STORM_STATS=1 prints how the calls ended
-// (to see that the storm reaches connections and bytes, not only errors).
+// alone, STORM_STEPS=n makes each program take more steps, STORM_TABS=n opens more tabs, and
+// STORM_STATS=1 prints how the calls ended (to see that the storm reaches connections and bytes, not
+// only errors).
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULTS } from '../../gateway/config.js';
@@ -170,10 +172,9 @@ class Student {
   async settled(): Promise<void> {
     const unanswered = () => [...this.asked].filter(([id]) => this.answers(id).length === 0);
     await eventually(() => unanswered().length === 0, 'every request answered', REPLY_MS).catch(() => {
-      const list = unanswered().map(
-        ([id, a]) =>
-          `${id} (${a.what}) ${JSON.stringify(this.page.messages.filter((m) => JSON.stringify(m).includes(id)))}`,
-      );
+      const mentions = (id: string) =>
+        this.pages.flatMap((p) => p.messages.filter((m) => JSON.stringify(m).includes(`"${id}"`)));
+      const list = unanswered().map(([id, a]) => `${id} (${a.what}) ${JSON.stringify(mentions(id))}`);
       throw new Error(
         `${this.name} (closed: ${JSON.stringify(this.page.closed)}): no answer to ${list.join('; ')}`,
       );
