@@ -15,12 +15,7 @@ import type { SyscallPort } from './engine/syscall-port.js';
 import { type Lesson, lessonsDocument } from './lessons/types.js';
 import { Outbox, OutboxSchedule } from './outbox.js';
 import type { EncodedMessage, StreamRecord } from './protocol/encode.js';
-import {
-  type LessonServerInfo,
-  MAX_MESSAGE_BYTES,
-  type ServerMessage,
-  toBase64,
-} from './protocol/messages.js';
+import { type LessonServerInfo, MAX_FRAME_BYTES, type ServerMessage, toBase64 } from './protocol/messages.js';
 import { decodeRecords } from './protocol/records.js';
 import { Session, type Transport } from './session/session.js';
 import { Sessions } from './session/sessions.js';
@@ -162,7 +157,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
 
   const wss = new WebSocketServer({
     noServer: true,
-    maxPayload: MAX_MESSAGE_BYTES,
+    maxPayload: MAX_FRAME_BYTES,
     perMessageDeflate: false,
     clientTracking: true,
   });
@@ -333,7 +328,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
       try {
         session = isBinary
           ? session.receiveBinary(asBytes(data), transport)
-          : session.receive(data.toString(), transport);
+          : session.receive(data.toString(), transport, byteLength(data));
       } catch (err) {
         console.error('[gateway] message handling failed', err);
         transport.send({
@@ -354,6 +349,12 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
       outbox.drop();
     });
     ws.on('error', (err) => console.error('[gateway] websocket error', err.message));
+  }
+
+  /** A message's size in bytes, as it came. */
+  function byteLength(data: RawData): number {
+    if (Array.isArray(data)) return data.reduce((n, b) => n + b.length, 0);
+    return data.byteLength;
   }
 
   /** A binary message's bytes: ws gives one Buffer unless it was told to give fragments or ArrayBuffers. */

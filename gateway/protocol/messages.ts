@@ -60,8 +60,19 @@
 
 export const PROTOCOL_VERSION = 1;
 
-/** Largest WebSocket message the gateway accepts from a page, in bytes (a larger one ends the connection). */
+/**
+ * Largest WebSocket message the gateway accepts from a page, in bytes. A larger one, up to
+ * MAX_FRAME_BYTES, is answered with EGW_TOO_BIG (naming its id when its first bytes do) and the
+ * session goes on.
+ */
 export const MAX_MESSAGE_BYTES = 64 * 1024;
+
+/**
+ * Largest WebSocket message the gateway reads at all: a larger one ends the connection (close code
+ * 1009), as no page sends one. A tab away that long loses nothing: its session waits out the grace
+ * period for it. The bound is what one connection can make the gateway hold: 120 tabs × 256 KiB.
+ */
+export const MAX_FRAME_BYTES = 4 * MAX_MESSAGE_BYTES;
 
 /**
  * Most bytes a page puts in one message (a send's data, a write): their base64 and the JSON around
@@ -633,6 +644,15 @@ export const CALL_OPS: readonly CallOp[] = [
   'getservbyname',
   'getservbyport',
 ];
+
+/**
+ * The id of a message too big to parse, when it is named near the start (as pages write it: type
+ * and id first), so the page can tell which request was refused. A guess, never trusted further.
+ */
+export function idNearStart(text: string): string | null {
+  const m = /"id"\s*:\s*"([^"\\]{1,64})"/.exec(text.slice(0, 512));
+  return m ? m[1]! : null;
+}
 
 /**
  * Validates one message from the page. Throws ProtocolError naming the faulty field; the error's

@@ -90,6 +90,17 @@ export function decodeWrite(frame: Uint8Array): WriteFrame {
   return { type: 'write', id, socket, bytes: frame.subarray(socketEnd) };
 }
 
+/** The id of a binary write too big to take, when its header is whole (see idNearStart). */
+export function writeIdOf(frame: Uint8Array): string | null {
+  try {
+    // The header is at most 1 + 1 + 64 + 1 + 128 bytes: the data after it need not be looked at.
+    return decodeWrite(frame.subarray(0, 195)).id;
+  } catch (err) {
+    if (err instanceof ProtocolError) return err.id;
+    throw err;
+  }
+}
+
 function text(frame: Uint8Array, from: number, to: number, id: string | null, field: string): string {
   try {
     return strictUtf8.decode(frame.subarray(from, to));

@@ -7,14 +7,16 @@ import type { EncodedMessage, StreamRecord } from '../protocol/encode.js';
 import {
   type ClientMessage,
   type EngineInfo,
+  idNearStart,
   type LessonServerInfo,
+  MAX_DATA_BYTES,
   MAX_MESSAGE_BYTES,
   PROTOCOL_VERSION,
   ProtocolError,
   parseClientMessage,
   type ServerMessage,
 } from '../protocol/messages.js';
-import { decodeWrite, type WriteFrame } from '../protocol/records.js';
+import { decodeWrite, type WriteFrame, writeIdOf } from '../protocol/records.js';
 
 export interface Transport {
   /**
@@ -100,9 +102,12 @@ export class Session {
     return this.ended;
   }
 
-  /** One text frame from the tab. Never throws: a bad message gets an error reply. */
-  receive(text: string, transport: Transport): Session {
-    return this.decoded(transport, text.length, parseClientMessage, text);
+  /**
+   * One text frame from the tab, of `bytes` bytes as it came (UTF-8). Never throws: a bad message
+   * gets an error reply.
+   */
+  receive(text: string, transport: Transport, bytes = Buffer.byteLength(text)): Session {
+    return this.decoded(transport, bytes, parseClientMessage, idNearStart, text);
   }
 
   /** One binary frame from the tab: a write (see protocol/records.ts). Never throws. */
@@ -117,7 +122,7 @@ export class Session {
       });
       return this;
     }
-    return this.decoded(transport, frame.length, decodeWrite, frame);
+    return this.decoded(transport, frame.length, decodeWrite, writeIdOf, frame);
   }
 
   /** `decode` and its input apart, not a closure: one less object per message on the hot path. */
@@ -125,14 +130,15 @@ export class Session {
     transport: Transport,
     size: number,
     decode: (input: T) => ClientMessage | WriteFrame,
+    idOf: (input: T) => string | null,
     input: T,
   ): Session {
     if (size > MAX_MESSAGE_BYTES) {
       this.answer(transport, {
         type: 'error',
-        id: null,
+        id: idOf(input),
         code: 'EGW_TOO_BIG',
-        message: `message larger than ${MAX_MESSAGE_BYTES} bytes`,
+        message: `this message is ${size} bytes; the gateway takes at most ${MAX_MESSAGE_BYTES} bytes in one message, so send data in pieces of at most ${MAX_DATA_BYTES} bytes`,
       });
       return this;
     }

@@ -14,14 +14,16 @@ let wsUrl: string;
 let origin: string;
 
 async function start(over: Partial<GatewayConfig> = {}): Promise<Gateway> {
+  const studentPorts = over.studentPorts ?? studentPortRange(100);
   return startGateway(
-    { ...DEFAULTS, port: 0, studentPorts: studentPortRange(100), graceSeconds: 1, quiet: true, ...over },
+    { ...DEFAULTS, port: 0, graceSeconds: 1, quiet: true, ...over, studentPorts },
     { sys: libc(), names: new SystemNames(), lessonServers: () => [] },
   );
 }
 
 beforeAll(async () => {
-  gw = await start();
+  // Twenty sessions' ports: a closed page's session keeps its own for the grace period.
+  gw = await start({ studentPorts: studentPortRange(200) });
   wsUrl = `ws://127.0.0.1:${gw.port}/ws`;
   origin = `http://127.0.0.1:${gw.port}`;
 });
@@ -100,14 +102,50 @@ describe('bad input', () => {
     await p.close();
   });
 
-  it('closes the connection on a message larger than the limit', async () => {
+  it('answers a message over 64 KiB with EGW_TOO_BIG naming its id, and the session goes on', async () => {
     const p = await page();
     await p.hello();
+    const kept = await p.ok<Sock>('client', { op: 'socket', family: 'AF_INET', type: 'SOCK_STREAM' });
     p.send({ type: 'ping', id: 'big', pad: 'x'.repeat(70_000) });
+    const big = await p.next((m) => m.type === 'error' && m.id === 'big');
+    expect(big).toMatchObject({ code: 'EGW_TOO_BIG' });
+    expect((big as { message: string }).message).toMatch(/70\d{3} bytes.*at most 65536 bytes.*32768/);
+    // Counted in bytes as sent, not in characters: 33,000 two-byte characters are 66,000 bytes.
+    p.send({ type: 'ping', id: 'wide', pad: 'é'.repeat(33_000) });
+    expect(await p.next((m) => m.type === 'error' && m.id === 'wide')).toMatchObject({ code: 'EGW_TOO_BIG' });
+    expect(p.closed).toBeNull();
+    const name = await p.ok<ResultOf<'getsockname'>>('client', { op: 'getsockname', socket: kept.socket });
+    expect(name.address).toEqual(['0.0.0.0', 0]);
+    await p.close();
+  });
+
+  it('refuses a binary write over 64 KiB by its id, and sends none of its bytes', async () => {
+    const p = await page();
+    const w = await p.hello(undefined, { binary: true });
+    const { client, server } = await streamedPair(p, w.ports[3]!);
+    p.write('huge', client, Buffer.alloc(70_000, 0x41));
+    expect(await p.next((m) => m.type === 'error' && m.id === 'huge')).toMatchObject({ code: 'EGW_TOO_BIG' });
+    p.write('small', client, Buffer.from('fits'));
+    await p.next((m) => m.type === 'written' && m.id === 'small');
+    const got = await p.ok<ResultOf<'recv'>>('server', { op: 'recv', socket: server, bufsize: 1000 });
+    expect(Buffer.from(got.data, 'base64').toString()).toBe('fits');
+    await p.close();
+  });
+
+  it('ends the connection on a frame over 256 KiB; the reloaded page finds its sockets', async () => {
+    const p = await page();
+    const w = await p.hello();
+    const s = await p.ok<Sock>('client', { op: 'socket', family: 'AF_INET', type: 'SOCK_STREAM' });
+    p.send({ type: 'ping', id: 'huge', pad: 'x'.repeat(300_000) });
     await eventually(() => p.closed !== null, 'close');
     expect(p.closed?.code).toBe(1009);
     const health = await fetch(`http://127.0.0.1:${gw.port}/healthz`);
     expect(health.status).toBe(200);
+    const again = await page();
+    expect(await again.hello(w.resumeToken)).toMatchObject({ resumed: true });
+    const name = await again.ok<ResultOf<'getsockname'>>('client', { op: 'getsockname', socket: s.socket });
+    expect(name.address).toEqual(['0.0.0.0', 0]);
+    await again.close();
   });
 });
 
