@@ -30,7 +30,7 @@ export const DEFAULTS: GatewayConfig = {
   port: 7070,
   token: null,
   origins: [],
-  studentPorts: [20000, 20999],
+  studentPorts: [20000, 21999],
   portsPerSession: 10,
   allow: [],
   maxSockets: 16,
@@ -52,7 +52,7 @@ export const HELP = `Usage: npm start -- [options]
   --port N                  gateway port (default 7070; 0 picks a free one)
   --token T                 access token, required beyond loopback (env GATEWAY_TOKEN)
   --origin URL              another allowed page origin, e.g. http://localhost:5173 (repeatable)
-  --ports A-B               ports students may bind (default 20000-20999)
+  --ports A-B               ports students may bind (default 20000-21999)
   --ports-per-session N     ports given to each session from that range (default 10)
   --allow [udp:]HOST:PORT   another target programs may connect to (repeatable)
   --max-sockets N           sockets per session (default 16)

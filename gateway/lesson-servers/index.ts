@@ -19,7 +19,7 @@ import { UdpHost } from './udp-host.js';
 export type { ClientOf, LessonServerName, LessonServerTrace } from './lesson.js';
 export { seededRandom } from './roulette.js';
 
-/** Outside the range students bind (20000-20999 by default) and below the kernel's ephemeral ports. */
+/** Outside the range students bind (20000-21999 by default) and below the kernel's ephemeral ports. */
 export const DEFAULT_PORTS: Readonly<Record<LessonServerName, number>> = {
   echo: 7007,
   capitalize: 7008,

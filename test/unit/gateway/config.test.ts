@@ -12,6 +12,13 @@ describe('parseConfig', () => {
     expect(c.studentPorts[1]).toBeLessThan(32768);
   });
 
+  it('gives every tab the gateway admits a block of ports of its own, by default', () => {
+    const [first, last] = DEFAULTS.studentPorts;
+    expect(Math.floor((last - first + 1) / DEFAULTS.portsPerSession)).toBeGreaterThanOrEqual(
+      DEFAULTS.maxSessions,
+    );
+  });
+
   it('refuses to listen beyond loopback without a token', () => {
     expect(() => parseConfig(['--host', '0.0.0.0'], {})).toThrow(ConfigError);
     expect(() => parseConfig(['--host', '192.168.1.20'], {})).toThrow(/token/);
