@@ -4,8 +4,13 @@
 
 import { describe, expect, it } from 'vitest';
 import { DataEvents, jsonRecord, writtenRecord } from '../../../gateway/protocol/encode.js';
-import { ProtocolError, type ServerMessage, toBase64 } from '../../../gateway/protocol/messages.js';
-import { decodeRecords, decodeWrite, encodeWrite } from '../../../gateway/protocol/records.js';
+import {
+  idNearStart,
+  ProtocolError,
+  type ServerMessage,
+  toBase64,
+} from '../../../gateway/protocol/messages.js';
+import { decodeRecords, decodeWrite, encodeWrite, writeIdOf } from '../../../gateway/protocol/records.js';
 
 type DataMessage = Extract<ServerMessage, { type: 'data' }>;
 const enc = (s: string) => new TextEncoder().encode(s);
@@ -114,5 +119,23 @@ describe('binary writes from the page', () => {
     expect(caught).toBeInstanceOf(ProtocolError);
     expect((caught as ProtocolError).message).toMatch(message);
     expect((caught as ProtocolError).id).toBe(id);
+  });
+
+  it('name their id for a refusal when they are too big to take, from the header alone', () => {
+    const socket = 's'.repeat(128);
+    expect(writeIdOf(encodeWrite('w'.repeat(64), socket, new Uint8Array(100_000)))).toBe('w'.repeat(64));
+    expect(writeIdOf(Uint8Array.from([1, 1, 65, 0]))).toBe('A');
+    for (const [, frame, , id] of refused) expect(writeIdOf(frame)).toBe(id);
+  });
+});
+
+describe('an oversized JSON message', () => {
+  it('names its id when the first bytes do, and nothing it cannot read', () => {
+    const pad = 'x'.repeat(70_000);
+    expect(idNearStart(JSON.stringify({ type: 'call', id: 'c42', pad }))).toBe('c42');
+    expect(idNearStart(`{"type": "write", "id" : "w 1", "data": "${pad}"}`)).toBe('w 1');
+    expect(idNearStart(JSON.stringify({ type: 'ping', pad, id: 'late' }))).toBeNull();
+    expect(idNearStart(`{"id": "a\\"b", "pad": "${pad}"}`)).toBeNull();
+    expect(idNearStart(pad)).toBeNull();
   });
 });
