@@ -88,6 +88,8 @@ const MALFORMED: readonly ((id: string) => unknown)[] = [
     call: { op: 'select', read: Array(5000).fill('s'), write: [], except: [], timeout: 0 },
   }),
   (id) => ({ type: 'call', id, program: 'p', call: { op: 'getaddrinfo', host: 'x'.repeat(300), port: 80 } }),
+  // Over the 64 KiB a message may be, and under the 256 KiB that would end the connection.
+  (id) => ({ type: 'call', id, program: 'p', call: { op: 'gethostname' }, pad: 'x'.repeat(100_000) }),
   (id) => ({ type: 'call', id, program: 'p', call: { op: 'settimeout', socket: 's', seconds: -1 } }),
   (id) => ({
     type: 'call',
