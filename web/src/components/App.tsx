@@ -4,9 +4,10 @@
 import { useCallback, useEffect, useMemo, useReducer, useRef, useState } from 'react';
 import { exportScripts, type TypedLine } from '../../../gateway/lessons/export.js';
 import { fillFromWelcome } from '../../../gateway/lessons/placeholders.js';
-import type { Call } from '../../../gateway/protocol/messages.js';
+import type { Call, LessonServerInfo } from '../../../gateway/protocol/messages.js';
 import { GatewayConnection, gatewayUrl } from '../connection/gateway-connection.js';
-import { describeRow, layoutSequence } from '../diagram/layout.js';
+import { describeRow } from '../diagram/layout.js';
+import { LiveLayout } from '../diagram/live-layout.js';
 import { type DiagramHandle, SequenceDiagram } from '../diagram/SequenceDiagram.js';
 import type { TerminalsRan } from '../lessons/flow.js';
 import { downloadText, LessonPanel, type PublicLesson } from '../lessons/LessonPanel.js';
@@ -19,6 +20,9 @@ import { BlankScreen } from './BlankScreen.js';
 import { EventDetails } from './EventDetails.js';
 import { ExportMenu } from './ExportMenu.js';
 import { Inspector } from './Inspector.js';
+
+/** Before the welcome: one array, so the diagram is not laid out again for a new empty one. */
+const NO_SERVERS: LessonServerInfo[] = [];
 
 const SHORTCUTS: [string, string][] = [
   ['Alt + =  /  Alt + -', 'font size up / down (terminals and diagram)'],
@@ -165,10 +169,11 @@ export function App() {
     [backends, conn],
   );
 
-  const trace = useMemo(() => state.trace.toArray(), [state.trace]);
+  // Fed only the events it has not seen: a new event costs the same at 50,000 events as at 50.
+  const [live] = useState(() => new LiveLayout());
   const model = useMemo(
-    () => layoutSequence(trace, state.programs, state.session?.lessonServers ?? []),
-    [trace, state.programs, state.session],
+    () => live.update(state.trace, state.programs, state.session?.lessonServers ?? NO_SERVERS),
+    [live, state.trace, state.programs, state.session],
   );
   const laneMap = useMemo(() => new Map(model.lanes.map((l) => [l.id, l])), [model.lanes]);
   const selectedRow = state.selected !== null ? model.rows[state.selected] : undefined;

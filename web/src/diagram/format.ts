@@ -32,6 +32,17 @@ export function pyBytes(bytes: Uint8Array, max = 48): string {
 
 export const b64Bytes = (data: string): Uint8Array => fromBase64(data);
 
+/** Base64 characters pyBytesB64 decodes at most: 3 KiB of bytes (a multiple of 4 characters). */
+const LABEL_B64_CHARS = 4096;
+
+/**
+ * pyBytes of base64 bytes, for a label that shows a few of them: only their first 3 KiB are decoded
+ * (a 64 KiB chunk cost a 64 KiB decode per label). Up to 3 KiB the label is pyBytes' exactly; beyond,
+ * the quote is chosen as Python would for those first 3 KiB, and the label ends in … as it would anyway.
+ */
+export const pyBytesB64 = (data: string, max: number): string =>
+  pyBytes(fromBase64(data.length > LABEL_B64_CHARS ? data.slice(0, LABEL_B64_CHARS) : data), max);
+
 /** Hex dump lines: offset, 16 bytes in hex, and the printable ASCII column. */
 export function hexDump(bytes: Uint8Array): string[] {
   const lines: string[] = [];
@@ -108,9 +119,9 @@ export function callLabel(call: Call, nameOf: SocketName = unnamed): string {
       return `listen(${call.backlog})`;
     case 'send':
     case 'sendall':
-      return `${call.op}(${pyBytes(b64Bytes(call.data), 24)})`;
+      return `${call.op}(${pyBytesB64(call.data, 24)})`;
     case 'sendto':
-      return `sendto(${pyBytes(b64Bytes(call.data), 24)}, ${addr(call.address)})`;
+      return `sendto(${pyBytesB64(call.data, 24)}, ${addr(call.address)})`;
     case 'recv':
     case 'recvfrom':
       return `${call.op}(${call.bufsize}${call.flags?.length ? `, ${call.flags.join(' | ')}` : ''})`;
@@ -159,9 +170,9 @@ export function resultLabel(r: CallResult, nameOf: SocketName = unnamed): string
     case 'recv':
       return r.bytes === 0
         ? "b'' (0 bytes: the peer closed)"
-        : `${pyBytes(b64Bytes(r.data), 24)} (${byteCount(r.bytes)})`;
+        : `${pyBytesB64(r.data, 24)} (${byteCount(r.bytes)})`;
     case 'recvfrom':
-      return `${pyBytes(b64Bytes(r.data), 24)}${r.address ? ` from ${addr(r.address)}` : ''}${r.truncated ? ` (truncated: ${r.datagramBytes} sent)` : ''}`;
+      return `${pyBytesB64(r.data, 24)}${r.address ? ` from ${addr(r.address)}` : ''}${r.truncated ? ` (truncated: ${r.datagramBytes} sent)` : ''}`;
     case 'connect_ex':
       return r.errno === 0 ? '0' : `${r.errno} (${r.errnoName})`;
     case 'select':

@@ -5,7 +5,7 @@
 
 import type { Address, LessonServerInfo, TcpState } from '../../../gateway/protocol/messages.js';
 import type { TraceMessage } from '../store/state.js';
-import { addr, b64Bytes, byteCount, callLabel, pyBytes, resultLabel, shortAddr } from './format.js';
+import { addr, byteCount, callLabel, pyBytesB64, resultLabel, shortAddr } from './format.js';
 
 export type LaneKind = 'program' | 'socket' | 'lesson' | 'external';
 
@@ -92,16 +92,51 @@ const PEER_FIN_AFTER: ReadonlyMap<string, ReadonlySet<string>> = new Map([
   ['FIN_WAIT2', new Set(['TIME_WAIT'])],
 ]);
 
+/** The whole trace laid out at once. */
 export function layoutSequence(
   trace: readonly TraceMessage[],
   programs: readonly string[],
   lessonServers: readonly LessonServerInfo[] = [],
 ): DiagramModel {
+  const layout = sequenceLayout(programs, lessonServers);
+  for (const m of trace) layout.add(m);
+  return layout.model();
+}
+
+/** A layout fed one trace message at a time: each costs what it adds, not what came before it. */
+export interface SequenceLayout {
+  add(m: TraceMessage): void;
+  /**
+   * Forgets the rows of messages before `seq` (the page's trace dropped them), and the lifelines that
+   * ended before them. What it learnt from them stays: a stream whose socket() was dropped is still
+   * drawn on that socket's lifeline.
+   */
+  dropBefore(seq: number): void;
+  /** The diagram so far, in arrays of its own (a later add() changes none of them or their items). */
+  model(): DiagramModel;
+}
+
+/**
+ * The diagram is a fold over the trace: every message moves the layout's state (sockets, handshakes
+ * under way, calls waiting) and appends rows. Rows are never changed once pushed; a lifeline's end
+ * and a span's end are, so model() hands out copies of those.
+ */
+export function sequenceLayout(
+  programs: readonly string[],
+  lessonServers: readonly LessonServerInfo[] = [],
+): SequenceLayout {
+  // Lanes and spans hold row numbers counted from the first row ever pushed; rows holds those from
+  // `base` on (dropBefore forgets the others), and model() counts from there.
   const lanes: Lane[] = [];
   const laneIndex = new Map<string, Lane>();
-  const rows: Row[] = [];
+  let rows: Row[] = [];
+  let base = 0;
+  const count = () => base + rows.length;
+  /** Each lane's last row (as an arrow's start or end too): a lifeline ended long ago may still have one. */
+  const lastRow = new Map<string, number>();
   const spans: Span[] = [];
-  const openSpans = new Map<string, Span>();
+  /** Waiting calls' spans, by call id: their index in spans. */
+  const openSpans = new Map<string, number>();
   const calls = new Map<
     string,
     { lane: string; call: Extract<TraceMessage, { type: 'call-started' }>['call'] }
@@ -158,7 +193,7 @@ export function layoutSequence(
   const lane = (id: string, kind: LaneKind, program: string, title: string, subtitle = ''): Lane => {
     let l = laneIndex.get(id);
     if (!l) {
-      l = { id, kind, program, title, subtitle, from: rows.length, to: null };
+      l = { id, kind, program, title, subtitle, from: count(), to: null };
       laneIndex.set(id, l);
       lanes.push(l);
     }
@@ -199,7 +234,9 @@ export function layoutSequence(
   };
   const push = (row: Omit<Row, 't'>, t: number) => {
     rows.push({ ...row, t });
-    return rows.length - 1;
+    const at = count() - 1;
+    lastRow.set(row.lane, at);
+    if (row.to) lastRow.set(row.to, at);
   };
   const kernelArrow = (seq: number, t: number, from: string, to: string, label: string) =>
     push({ seq, kind: 'arrow', lane: from, to, label, tone: 'kernel', inferred: true }, t);
@@ -214,7 +251,7 @@ export function layoutSequence(
     return (s && laneIndex.get(s.lane)?.title) ?? 'socket';
   };
 
-  for (const m of trace) {
+  const add = (m: TraceMessage) => {
     switch (m.type) {
       case 'call-started': {
         const handle = 'socket' in m.call ? m.call.socket : undefined;
@@ -255,15 +292,14 @@ export function layoutSequence(
         const c = calls.get(m.id);
         if (!c) break;
         if (c.call.op === 'connect' || c.call.op === 'connect_ex') sendSyn(c.call.socket, m.seq, m.t);
-        const span = { lane: c.lane, from: rows.length - 1, to: null, callId: m.id };
+        const span = { lane: c.lane, from: count() - 1, to: null, callId: m.id };
         for (let i = rows.length - 1; i >= 0; i--) {
           if (rows[i]!.callId === m.id && rows[i]!.kind === 'call') {
-            span.from = i;
+            span.from = base + i;
             break;
           }
         }
-        spans.push(span);
-        openSpans.set(m.id, span);
+        openSpans.set(m.id, spans.push(span) - 1);
         break;
       }
       case 'call-returned':
@@ -364,7 +400,7 @@ export function layoutSequence(
           }
           if (call.op === 'close') {
             const l = s && laneIndex.get(s.lane);
-            if (l) l.to = rows.length + 1;
+            if (l) l.to = count() + 1;
           }
           const data = r.op === 'recv' || r.op === 'recvfrom' ? r.data : undefined;
           push(
@@ -407,9 +443,9 @@ export function layoutSequence(
             m.t,
           );
         }
-        const span = openSpans.get(m.id);
-        if (span) {
-          span.to = rows.length - 1;
+        const open = openSpans.get(m.id);
+        if (open !== undefined) {
+          spans[open] = { ...spans[open]!, to: count() - 1 };
           openSpans.delete(m.id);
         }
         calls.delete(m.id);
@@ -418,7 +454,7 @@ export function layoutSequence(
       case 'data': {
         const s = sockOf(m.socket);
         if (!s) break;
-        const label = `${byteCount(m.bytes)} ${pyBytes(b64Bytes(m.data), 20)}`;
+        const label = `${byteCount(m.bytes)} ${pyBytesB64(m.data, 20)}`;
         if (m.direction === 'out') {
           const to = laneAt(m.peer ?? s.remote, s.proto, false, s.local);
           if (to)
@@ -466,7 +502,7 @@ export function layoutSequence(
         const l = lane(`l:${m.server}`, 'lesson', m.server, m.server, 'lesson server').id;
         const client = laneAt(m.remote, m.syscall === 'recvfrom' || m.syscall === 'sendto' ? 'udp' : 'tcp');
         if ((m.syscall === 'send' || m.syscall === 'sendto') && client) {
-          const bytes = m.data ? `${byteCount(m.bytes ?? 0)} ${pyBytes(b64Bytes(m.data), 20)}` : 'send';
+          const bytes = m.data ? `${byteCount(m.bytes ?? 0)} ${pyBytesB64(m.data, 20)}` : 'send';
           push(
             {
               seq: m.seq,
@@ -593,8 +629,42 @@ export function layoutSequence(
         throw new Error(`unhandled trace message ${JSON.stringify(unhandled)}`);
       }
     }
-  }
-  return { lanes: orderLanes(lanes, programs), rows, spans };
+  };
+  const dropBefore = (seq: number) => {
+    let k = 0;
+    while (k < rows.length && rows[k]!.seq < seq) k++;
+    if (k === 0) return;
+    rows = rows.slice(k);
+    base += k;
+    // Spans that ended before it go too; the waiting ones are found again by their call.
+    const kept = spans.filter((sp) => sp.to === null || sp.to >= base);
+    spans.length = 0;
+    spans.push(...kept);
+    openSpans.clear();
+    spans.forEach((sp, i) => {
+      if (sp.to === null) openSpans.set(sp.callId, i);
+    });
+  };
+  /** A lifeline that ended before the first row kept, with no row since, is not drawn. */
+  const shown = (l: Lane) => l.to === null || l.to > base || (lastRow.get(l.id) ?? -1) >= base;
+  const fromBase = (n: number) => Math.max(0, n - base);
+  return {
+    add,
+    dropBefore,
+    model: () => ({
+      lanes: orderLanes(
+        lanes
+          .filter(shown)
+          .map((l) => ({ ...l, from: fromBase(l.from), to: l.to === null ? null : l.to - base })),
+        programs,
+      ),
+      rows: rows.slice(),
+      spans:
+        base === 0
+          ? spans.slice()
+          : spans.map((sp) => ({ ...sp, from: fromBase(sp.from), to: sp.to === null ? null : sp.to - base })),
+    }),
+  };
 }
 
 /**

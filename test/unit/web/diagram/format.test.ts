@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { hexDump, pyBytes, visibleText } from '../../../../web/src/diagram/format.js';
+import { hexDump, pyBytes, pyBytesB64, visibleText } from '../../../../web/src/diagram/format.js';
 
 const enc = (s: string) => new TextEncoder().encode(s);
 
@@ -8,6 +8,15 @@ describe('pyBytes', () => {
     expect(pyBytes(enc('hello\r\n'))).toBe("b'hello\\r\\n'");
     expect(pyBytes(enc("it's"))).toBe('b"it\'s"');
     expect(pyBytes(enc('🌮'))).toBe("b'\\xf0\\x9f\\x8c\\xae'");
+  });
+
+  it('labels base64 bytes from their start, the same as decoding them all', () => {
+    const b64 = (s: string) => Buffer.from(s).toString('base64');
+    expect(pyBytesB64(b64("it's\r\n"), 20)).toBe(pyBytes(enc("it's\r\n"), 20));
+    // A 64 KiB chunk of a flood: its label starts as its bytes do, and says there is more.
+    const chunk = `GET / HTTP/1.0\r\n${'A'.repeat(65536)}`;
+    expect(pyBytesB64(b64(chunk), 20)).toBe(pyBytes(enc(chunk), 20));
+    expect(pyBytesB64(b64(chunk), 20)).toBe("b'GET / HTTP/1.0\\r\\nAA'…");
   });
 });
 

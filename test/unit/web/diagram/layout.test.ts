@@ -1,7 +1,42 @@
 import { describe, expect, it } from 'vitest';
-import type { Call, CallResult, KernelSocket, ServerMessage } from '../../../../gateway/protocol/messages.js';
-import { describeRow, layoutSequence } from '../../../../web/src/diagram/layout.js';
+import type {
+  Call,
+  CallResult,
+  KernelSocket,
+  LessonServerInfo,
+  ServerMessage,
+} from '../../../../gateway/protocol/messages.js';
+import { type DiagramModel, describeRow, layoutSequence } from '../../../../web/src/diagram/layout.js';
+import { LiveLayout } from '../../../../web/src/diagram/live-layout.js';
+import { Log } from '../../../../web/src/store/log.js';
 import type { TraceMessage } from '../../../../web/src/store/state.js';
+
+/**
+ * The whole trace laid out at once, and checked against the page's way of drawing it: fed one event
+ * at a time as the trace grows. Every scenario below holds both to the same diagram.
+ */
+function laidOut(
+  events: readonly TraceMessage[],
+  programs: readonly string[],
+  servers: readonly LessonServerInfo[] = [],
+) {
+  const whole = layoutSequence(events, programs, servers);
+  const live = new LiveLayout();
+  let log = Log.empty<TraceMessage>();
+  let model = live.update(log, programs, servers);
+  // React draws a model it was handed and trusts it not to change under it: later events must not.
+  const handedOut: [DiagramModel, DiagramModel][] = [];
+  for (const e of events) {
+    log = log.push(e);
+    model = live.update(log, programs, servers);
+    if (events.length <= 500) handedOut.push([model, structuredClone(model)]);
+  }
+  expect(model).toEqual(whole);
+  for (const [given, asGiven] of handedOut) expect(given).toEqual(asGiven);
+  expect(live.rebuilds).toBe(1);
+  expect(live.added).toBe(events.length);
+  return whole;
+}
 
 /** Builds a trace the way the gateway streams it: seq and t rise together. */
 class Trace {
@@ -128,7 +163,7 @@ function clientClosedThen(state: KernelSocket['state']): Trace {
 
 describe('layoutSequence', () => {
   it('gives each program a lifeline and each socket its own, labelled with its fd', () => {
-    const m = layoutSequence(serverAndClient().events, ['server', 'client']);
+    const m = laidOut(serverAndClient().events, ['server', 'client']);
     expect(m.lanes.map((l) => `${l.kind}:${l.program}:${l.title}`)).toEqual([
       'program:server:server',
       'socket:server:fd 3',
@@ -138,7 +173,7 @@ describe('layoutSequence', () => {
   });
 
   it('draws the handshake the kernel did for connect, marked as inferred, before connect returns', () => {
-    const m = layoutSequence(serverAndClient().events, ['server', 'client']);
+    const m = laidOut(serverAndClient().events, ['server', 'client']);
     const arrows = m.rows.filter((r) => r.kind === 'arrow');
     expect(arrows.map((a) => [a.label, a.lane, a.to, a.inferred])).toEqual([
       ['SYN', 'C', 'L', true],
@@ -158,7 +193,7 @@ describe('layoutSequence', () => {
       { op: 'connect', socket: 'C', address: ['127.0.0.1', 40002] },
       { error: 'ECONNREFUSED' },
     );
-    const m = layoutSequence(t.events, ['client']);
+    const m = laidOut(t.events, ['client']);
     expect(m.rows.filter((r) => r.kind !== 'arrow').map((r) => r.label)).toEqual([
       'socket(AF_INET, SOCK_STREAM)',
       '→ fd 5',
@@ -182,7 +217,7 @@ describe('layoutSequence', () => {
       { op: 'connect', socket: 'C', address: ['10.0.0.1', 22] },
       { error: 'EGW_DENIED' },
     );
-    const m = layoutSequence(t.events, ['client']);
+    const m = laidOut(t.events, ['client']);
     expect(m.rows.filter((r) => r.kind === 'arrow')).toEqual([]);
     // Nobody was met, so nobody gets a lifeline; a refused connect's RST came from somewhere.
     expect(m.lanes.map((l) => l.kind)).toEqual(['program', 'socket']);
@@ -192,7 +227,7 @@ describe('layoutSequence', () => {
       { op: 'connect', socket: 'C', address: ['127.0.0.1', 40002] },
       { error: 'ECONNREFUSED' },
     );
-    expect(layoutSequence(t.events, ['client']).lanes.map((l) => l.subtitle)).toEqual([
+    expect(laidOut(t.events, ['client']).lanes.map((l) => l.subtitle)).toEqual([
       'program',
       'TCP socket',
       '127.0.0.1:40002',
@@ -216,7 +251,7 @@ describe('layoutSequence', () => {
       local: ['127.0.0.1', 53001],
       remote: ['127.0.0.1', 40001],
     });
-    const m = layoutSequence(t.events, ['server', 'client']);
+    const m = laidOut(t.events, ['server', 'client']);
     expect(m.rows.at(-2)).toMatchObject({ kind: 'arrow', label: 'SYN', lane: 'D', to: 'L' });
   });
 
@@ -227,7 +262,7 @@ describe('layoutSequence', () => {
     t.raw({ type: 'call-started', id: 'k2', program: 'client', call });
     const sent = { socket: 'D', fd: 7, program: 'client', state: 'SYN_SENT' } as const;
     for (const synRetries of [0, 1, 1, 2]) t.state({ ...sent, synRetries });
-    const syns = layoutSequence(t.events, ['server', 'client'])
+    const syns = laidOut(t.events, ['server', 'client'])
       .rows.filter((r) => r.kind === 'arrow' && r.lane === 'D')
       .map((r) => `${r.label} > ${r.to}`);
     expect(syns).toEqual(['SYN > L', 'SYN again (no answer: try 2) > L', 'SYN again (no answer: try 3) > L']);
@@ -241,7 +276,7 @@ describe('layoutSequence', () => {
       { op: 'accept', socket: 'L' },
       { op: 'accept', socket: 'B', fd: 9, address: ['127.0.0.1', 61000], local: ['127.0.0.1', 40001] },
     );
-    const m = layoutSequence(t.events, ['server', 'client']);
+    const m = laidOut(t.events, ['server', 'client']);
     expect(m.lanes.find((l) => l.kind === 'external')).toMatchObject({
       title: 'outside peer',
       subtitle: '127.0.0.1:61000',
@@ -259,7 +294,7 @@ describe('layoutSequence', () => {
     const peer = { socket: 'B', fd: 9, local: ['127.0.0.1', 40001], remote: ['127.0.0.1', 61000] } as const;
     t.state({ ...peer, state: 'ESTABLISHED' });
     t.state({ ...peer, state: 'CLOSE_WAIT' });
-    const arrows = layoutSequence(t.events, ['server', 'client'])
+    const arrows = laidOut(t.events, ['server', 'client'])
       .rows.filter((r) => r.kind === 'arrow')
       .map((r) => `${r.lane}>${r.to} ${r.label}`);
     const outside = 'x:127.0.0.1:61000';
@@ -275,7 +310,7 @@ describe('layoutSequence', () => {
     const t = serverAndClient();
     t.raw({ type: 'call-started', id: 'a1', program: 'server', call: { op: 'accept', socket: 'L' } });
     t.blocked('a1', 'server');
-    let m = layoutSequence(t.events, ['server', 'client']);
+    let m = laidOut(t.events, ['server', 'client']);
     expect(m.spans).toEqual([{ lane: 'L', from: m.rows.length - 1, to: null, callId: 'a1' }]);
     t.raw({
       type: 'call-returned',
@@ -290,7 +325,7 @@ describe('layoutSequence', () => {
         local: ['127.0.0.1', 40001],
       },
     });
-    m = layoutSequence(t.events, ['server', 'client']);
+    m = laidOut(t.events, ['server', 'client']);
     expect(m.spans[0]!.to).toBe(m.rows.length - 1);
     expect(m.lanes.find((l) => l.id === 'A')?.subtitle).toBe('127.0.0.1:40001 ↔ 127.0.0.1:53000');
   });
@@ -301,7 +336,7 @@ describe('layoutSequence', () => {
     t.raw({ type: 'call-started', id: 'a1', program: 'server', call });
     const error = { code: 'EGW_TIMEOUT', errno: null, syscall: 'accept', message: 'timed out', explain: '' };
     t.raw({ type: 'call-failed', id: 'a1', program: 'server', call, error });
-    expect(layoutSequence(t.events, ['server']).rows.at(-1)?.label).toBe(
+    expect(laidOut(t.events, ['server']).rows.at(-1)?.label).toBe(
       '✗ timed out (settimeout ran out; no errno)',
     );
   });
@@ -310,7 +345,7 @@ describe('layoutSequence', () => {
     const t = serverAccepted();
     t.data('C', 'client', 'out', 'hello', ['127.0.0.1', 40001]);
     t.data('A', 'server', 'in', 'hello', ['127.0.0.1', 53000]);
-    const m = layoutSequence(t.events, ['server', 'client']);
+    const m = laidOut(t.events, ['server', 'client']);
     const data = m.rows.filter((r) => r.tone === 'data');
     expect(data).toHaveLength(1);
     expect(data[0]).toMatchObject({ lane: 'C', to: 'A', label: "5 bytes b'hello'" });
@@ -320,14 +355,14 @@ describe('layoutSequence', () => {
     const t = serverAndClient();
     t.state({ socket: 'L', state: 'LISTEN', local: ['127.0.0.1', 40001], acceptQ: 1, backlog: 5 });
     t.state({ socket: 'L', state: 'LISTEN', local: ['127.0.0.1', 40001], acceptQ: 1, backlog: 5 });
-    const m = layoutSequence(t.events, ['server', 'client']);
+    const m = laidOut(t.events, ['server', 'client']);
     const states = m.rows.filter((r) => r.kind === 'state' && r.lane === 'L').map((r) => r.label);
     expect(states).toEqual(['LISTEN · accept queue 0/5', 'LISTEN · accept queue 1/5']);
   });
 
   it('puts TIME_WAIT left after close on the lifeline of the socket it came from', () => {
     const t = clientClosedThen('TIME_WAIT');
-    const m = layoutSequence(t.events, ['server', 'client']);
+    const m = laidOut(t.events, ['server', 'client']);
     const tw = m.rows.at(-1)!;
     expect(tw.lane).toBe('C');
     expect(tw.label).toContain('TIME_WAIT');
@@ -349,7 +384,7 @@ describe('layoutSequence', () => {
     t.close('client', 'x', { socket: 'C', local: [...at.local], remote: [...at.remote] });
     t.call('client', 'n', { op: 'socket', family: 'AF_INET', type: 'SOCK_STREAM' }, S('N', 5));
     t.close('client', 'y', { socket: 'N' });
-    const m = layoutSequence(t.events, ['server', 'client']);
+    const m = laidOut(t.events, ['server', 'client']);
     const fins = m.rows.filter((r) => r.label === 'FIN');
     expect(fins.map((r) => [r.lane, r.to, r.seq])).toEqual([
       ['C', 'L', t.events.find((e) => 'id' in e && e.id === 'w' && e.type === 'call-returned')!.seq],
@@ -379,7 +414,7 @@ describe('layoutSequence', () => {
     read.state({ ...where, fd: 4, program: 'client', state: 'ESTABLISHED', recvQ: 0 });
     read.close('client', 'x', where);
     const closing = (t: Trace) =>
-      layoutSequence(t.events, ['server', 'client'])
+      laidOut(t.events, ['server', 'client'])
         .rows.filter((r) => r.kind === 'arrow' && r.seq === t.events.at(-1)!.seq)
         .map((r) => r.label);
     expect(closing(linger)).toEqual(['RST (SO_LINGER 0: abortive close)']);
@@ -393,7 +428,7 @@ describe('layoutSequence', () => {
     t.close('server', 'x', { socket: 'A', local: ['127.0.0.1', 40001], remote: ['127.0.0.1', 53000] });
     t.data('C', 'client', 'out', 'hello?', ['127.0.0.1', 40001]);
     t.data('C', 'client', 'out', 'again', ['127.0.0.1', 40001]);
-    const rows = layoutSequence(t.events, ['server', 'client']).rows;
+    const rows = laidOut(t.events, ['server', 'client']).rows;
     const resets = rows.filter((r) => r.label.startsWith('RST'));
     expect(resets.map((r) => [r.lane, r.to, r.label])).toEqual([
       ['A', 'C', 'RST (its socket is closed: nobody will read)'],
@@ -405,13 +440,13 @@ describe('layoutSequence', () => {
   it("sends a client's FIN to the connection the server accepted, not to its listener", () => {
     const t = serverAccepted();
     t.close('client', 'x', { socket: 'C', local: ['127.0.0.1', 53000], remote: ['127.0.0.1', 40001] });
-    const fin = layoutSequence(t.events, ['server', 'client']).rows.find((r) => r.label === 'FIN');
+    const fin = laidOut(t.events, ['server', 'client']).rows.find((r) => r.label === 'FIN');
     expect([fin?.lane, fin?.to]).toEqual(['C', 'A']);
   });
 
   it('calls a closed socket finishing its FINs what it is, not a connection in a backlog', () => {
     const t = clientClosedThen('FIN_WAIT2');
-    const row = layoutSequence(t.events, ['server', 'client']).rows.at(-1)!;
+    const row = laidOut(t.events, ['server', 'client']).rows.at(-1)!;
     expect(row.lane).toBe('C');
     expect(row.label).toBe(
       'FIN_WAIT2 127.0.0.1:53000 ↔ 127.0.0.1:40001: closed, the kernel finishes the goodbye',
@@ -429,7 +464,7 @@ describe('layoutSequence', () => {
       remote: ['127.0.0.1', 53001],
       recvQ: 1,
     });
-    const row = layoutSequence(t.events, ['server', 'client']).rows.at(-1)!;
+    const row = laidOut(t.events, ['server', 'client']).rows.at(-1)!;
     expect(row.lane).toBe('L');
     expect(row.label).toBe('in backlog, no fd yet: 127.0.0.1:53001 CLOSE_WAIT, 1 byte waiting');
   });
@@ -445,12 +480,12 @@ describe('layoutSequence', () => {
       remote: ['127.0.0.1', 53001],
     } as const;
     t.state(queued);
-    const before = layoutSequence(t.events, ['server', 'client']).rows.length;
+    const before = laidOut(t.events, ['server', 'client']).rows.length;
     t.state({ ...queued, state: 'CLOSED', gone: true, accepted: 'A' });
-    const rows = layoutSequence(t.events, ['server', 'client']).rows;
+    const rows = laidOut(t.events, ['server', 'client']).rows;
     expect(rows).toHaveLength(before);
     t.state({ ...queued, socket: 'k:tcp:other', state: 'CLOSED', gone: true });
-    expect(layoutSequence(t.events, ['server', 'client']).rows.at(-1)?.label).toMatch(/^kernel forgot/);
+    expect(laidOut(t.events, ['server', 'client']).rows.at(-1)?.label).toMatch(/^kernel forgot/);
   });
 
   it('sends a datagram to the UDP lesson server, not the TCP one on the same port number', () => {
@@ -466,7 +501,7 @@ describe('layoutSequence', () => {
       { name: 'echo', proto: 'tcp' as const, host: '127.0.0.1', port: 7007, description: '' },
       { name: 'udp-echo', proto: 'udp' as const, host: '127.0.0.1', port: 7007, description: '' },
     ];
-    const m = layoutSequence(t.events, ['client'], servers);
+    const m = laidOut(t.events, ['client'], servers);
     const sent = m.rows.find((r) => r.kind === 'arrow' && r.tone === 'data');
     expect(sent?.to).toBe('l:udp-echo');
     expect(m.lanes.map((l) => l.title)).not.toContain('echo');
@@ -500,7 +535,7 @@ describe('layoutSequence', () => {
         except: [],
       },
     );
-    const m = layoutSequence(t.events, ['server', 'client']);
+    const m = laidOut(t.events, ['server', 'client']);
     const mine = m.rows.filter((r) => r.callId === 'sel' || r.callId === 'again');
     expect(mine.map((r) => [r.lane, r.label])).toEqual([
       ['p:server', 'select([fd 3, fd 5], [], [])'],
@@ -514,7 +549,7 @@ describe('layoutSequence', () => {
   });
 
   it('describes each row as a line of text for screen readers', () => {
-    const m = layoutSequence(serverAndClient().events, ['server', 'client']);
+    const m = laidOut(serverAndClient().events, ['server', 'client']);
     const lanes = new Map(m.lanes.map((l) => [l.id, l]));
     // Nothing reported SYN_SENT before connect() returned at t = 11 ms: the handshake is drawn there.
     expect(m.rows.map((r) => describeRow(r, lanes))).toContain(
@@ -525,7 +560,7 @@ describe('layoutSequence', () => {
   it('lays out ten thousand events', () => {
     const t = serverAndClient();
     for (let i = 0; i < 5000; i++) t.data('C', 'client', 'out', 'x', ['127.0.0.1', 40001]);
-    const m = layoutSequence(t.events, ['server', 'client']);
+    const m = laidOut(t.events, ['server', 'client']);
     expect(m.rows.length).toBeGreaterThan(5000);
   });
 });

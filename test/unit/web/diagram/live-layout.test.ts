@@ -1,0 +1,166 @@
+import { describe, expect, it } from 'vitest';
+import { layoutSequence } from '../../../../web/src/diagram/layout.js';
+import { LiveLayout } from '../../../../web/src/diagram/live-layout.js';
+import { Log } from '../../../../web/src/store/log.js';
+import type { TraceMessage } from '../../../../web/src/store/state.js';
+
+const PROGRAMS = ['server', 'client'];
+const SERVERS = [{ name: 'echo', proto: 'tcp' as const, host: '127.0.0.1', port: 7007, description: 'echo' }];
+
+/** A raw session's stream: its socket, then `n` reads of `text` from an outside peer. */
+function stream(n: number, text = 'hello\n'): TraceMessage[] {
+  const call = { op: 'socket', family: 'AF_INET', type: 'SOCK_STREAM' } as const;
+  const out: TraceMessage[] = [
+    { type: 'call-started', id: 'c1', program: 'raw', call, seq: 1, t: 1 },
+    {
+      type: 'call-returned',
+      id: 'c1',
+      program: 'raw',
+      call,
+      result: { op: 'socket', socket: 's1', fd: 5, family: 'AF_INET', type: 'SOCK_STREAM' },
+      seq: 2,
+      t: 2,
+    },
+  ];
+  for (let i = 0; i < n; i++) {
+    const seq = 3 + i;
+    out.push({
+      type: 'data',
+      socket: 's1',
+      program: 'raw',
+      direction: 'in',
+      data: btoa(text),
+      bytes: text.length,
+      peer: ['127.0.0.1', 50000],
+      streamed: true,
+      seq,
+      t: seq,
+    });
+  }
+  return out;
+}
+
+const logOf = (events: readonly TraceMessage[], max?: number) =>
+  events.reduce((log, e) => log.push(e, max), Log.empty<TraceMessage>());
+
+describe('LiveLayout', () => {
+  it('lays out only the events it has not seen as the trace grows', () => {
+    const events = stream(3000);
+    const live = new LiveLayout();
+    const first = live.update(logOf(events.slice(0, 2990)), PROGRAMS, SERVERS);
+    expect(live.added).toBe(2990);
+    let log = logOf(events.slice(0, 2990));
+    // Not the same log object, but the same events: still nothing new to lay out.
+    expect(live.update(log, PROGRAMS, SERVERS)).toBe(first);
+    for (const e of events.slice(2990)) {
+      log = log.push(e);
+      live.update(log, PROGRAMS, SERVERS);
+    }
+    // Twelve more events cost twelve, not the 2990 before them again.
+    expect(events).toHaveLength(3002);
+    expect(live.added).toBe(3002);
+    expect(live.rebuilds).toBe(1);
+    expect(live.update(log, PROGRAMS, SERVERS)).toEqual(layoutSequence(events, PROGRAMS, SERVERS));
+  });
+
+  it("starts over for a new session's trace, even one as long as the last", () => {
+    const live = new LiveLayout();
+    live.update(logOf(stream(5, 'old\n')), PROGRAMS, SERVERS);
+    const fresh = stream(9, 'new\n');
+    const model = live.update(logOf(fresh), PROGRAMS, SERVERS);
+    expect(live.rebuilds).toBe(2);
+    expect(model).toEqual(layoutSequence(fresh, PROGRAMS, SERVERS));
+    expect(model.rows.some((r) => r.label.includes('old'))).toBe(false);
+  });
+
+  it('keeps drawing a stream whose socket() the trace has dropped, and only the rows it still holds', () => {
+    const live = new LiveLayout();
+    const events = stream(1200);
+    let log = Log.empty<TraceMessage>();
+    for (const e of events) {
+      log = log.push(e, 1000);
+      live.update(log, PROGRAMS, SERVERS);
+    }
+    const first = log.at(0)!.seq;
+    expect(first).toBeGreaterThan(2);
+    const model = live.update(log, PROGRAMS, SERVERS);
+    const history = layoutSequence(events, PROGRAMS, SERVERS);
+    // Exactly the rows of the events still kept, as laid out with the whole history.
+    expect(model.rows).toEqual(history.rows.filter((r) => r.seq >= first));
+    expect(model.rows.filter((r) => r.lane === 's1').at(-1)).toMatchObject({
+      seq: events.at(-1)!.seq,
+      label: "recv → 6 bytes b'hello\\n'",
+    });
+    expect(model.lanes.find((l) => l.id === 's1')).toMatchObject({ title: 'fd 5', from: 0, to: null });
+    expect(live.rebuilds).toBe(1);
+    // Laid out again from what is left, the stream's socket is unknown and none of its reads is drawn.
+    expect(layoutSequence(log.toArray(), PROGRAMS, SERVERS).rows).toHaveLength(0);
+  });
+
+  it('drops lifelines that ended before the rows it keeps, and the waits that ended there', () => {
+    const call = { op: 'socket', family: 'AF_INET', type: 'SOCK_STREAM' } as const;
+    const recv = { op: 'recv', socket: 'old', bufsize: 10 } as const;
+    const close = { op: 'close', socket: 'old' } as const;
+    const early: TraceMessage[] = [
+      { type: 'call-started', id: 'o1', program: 'client', call, seq: 1, t: 1 },
+      {
+        type: 'call-returned',
+        id: 'o1',
+        program: 'client',
+        call,
+        result: { op: 'socket', socket: 'old', fd: 4, family: 'AF_INET', type: 'SOCK_STREAM' },
+        seq: 2,
+        t: 2,
+      },
+      { type: 'call-started', id: 'o2', program: 'client', call: recv, seq: 3, t: 3 },
+      { type: 'call-blocked', id: 'o2', program: 'client', waitingFor: 'readable', seq: 4, t: 4 },
+      {
+        type: 'call-failed',
+        id: 'o2',
+        program: 'client',
+        call: recv,
+        error: { code: 'EGW_CANCELLED', errno: null, syscall: 'recv', message: 'stopped', explain: '' },
+        seq: 5,
+        t: 5,
+      },
+      { type: 'call-started', id: 'o3', program: 'client', call: close, seq: 6, t: 6 },
+      {
+        type: 'call-returned',
+        id: 'o3',
+        program: 'client',
+        call: close,
+        result: { op: 'close' },
+        seq: 7,
+        t: 7,
+      },
+    ];
+    const later = stream(1100).map((m) => ({ ...m, seq: m.seq + 7, t: m.t + 7 }));
+    const live = new LiveLayout();
+    // Before the drop, the closed socket and its wait are drawn.
+    let model = live.update(logOf([...early, ...later].slice(0, 500)), PROGRAMS, SERVERS);
+    expect(model.lanes.map((l) => l.id)).toContain('old');
+    expect(model.spans).toHaveLength(1);
+    // Fed the rest as the page would be, a chunk at a time.
+    const all = [...early, ...later];
+    let grown = logOf(all.slice(0, 500), 1000);
+    for (const e of all.slice(500)) {
+      grown = grown.push(e, 1000);
+      model = live.update(grown, PROGRAMS, SERVERS);
+    }
+    expect(grown.start).toBeGreaterThan(0);
+    expect(model.lanes.map((l) => l.id)).not.toContain('old');
+    expect(model.lanes.map((l) => l.id)).toContain('s1');
+    expect(model.spans).toEqual([]);
+    expect(live.rebuilds).toBe(1);
+  });
+
+  it('starts over when a program is added', () => {
+    const live = new LiveLayout();
+    const log = logOf(stream(4));
+    live.update(log, PROGRAMS, SERVERS);
+    const more = [...PROGRAMS, 'client2'];
+    const model = live.update(log, more, SERVERS);
+    expect(model.lanes.map((l) => l.id)).toContain('p:client2');
+    expect(model).toEqual(layoutSequence(log.toArray(), more, SERVERS));
+  });
+});
