@@ -2,7 +2,7 @@
 // what one recv() got), with its direction, time and byte count, then its bytes in hex and printable
 // ASCII. Text nodes only.
 
-import { memo, useLayoutEffect, useRef } from 'react';
+import { memo, useEffect, useRef } from 'react';
 import type { Chunk } from './raw-session.js';
 import { clockTime, hexRows } from './render-bytes.js';
 
@@ -25,12 +25,19 @@ export const ChunkList = memo(function ChunkList({
   const shown = chunks.slice(-SHOWN_CHUNKS);
   const hidden = dropped + chunks.length - shown.length;
 
-  // Follow new chunks, unless the student scrolled up to read older ones.
+  // Follow new chunks, unless the student scrolled up to read older ones: once a frame, however many
+  // arrived in it (reading scrollHeight lays the list out; a flood of reads did that for every one).
+  const following = useRef(0);
   // biome-ignore lint/correctness/useExhaustiveDependencies: runs when the chunks change
-  useLayoutEffect(() => {
-    const el = list.current;
-    if (el && atBottom.current) el.scrollTop = el.scrollHeight;
+  useEffect(() => {
+    if (following.current || !atBottom.current) return;
+    following.current = requestAnimationFrame(() => {
+      following.current = 0;
+      const el = list.current;
+      if (el && atBottom.current) el.scrollTop = el.scrollHeight;
+    });
   }, [chunks]);
+  useEffect(() => () => cancelAnimationFrame(following.current), []);
 
   return (
     <ol
@@ -46,26 +53,33 @@ export const ChunkList = memo(function ChunkList({
     >
       {hidden > 0 && <li className="raw-chunk-note">{hidden} older chunks not shown</li>}
       {shown.length === 0 && <li className="raw-chunk-note">No bytes yet.</li>}
-      {shown.map((c) => {
-        const rows = hexRows(c.bytes.subarray(0, SHOWN_ROWS * ROW_BYTES), ROW_BYTES);
-        const more = c.bytes.length - SHOWN_ROWS * ROW_BYTES;
-        return (
-          <li key={c.id} className={`raw-chunk raw-chunk-${c.dir}`}>
-            <div className="raw-chunk-head">
-              <span className="raw-dir">{c.dir === 'out' ? '→ sent' : '← received'}</span>{' '}
-              <time>{clockTime(c.at)}</time>{' '}
-              <span className="raw-count">{plural(c.bytes.length, 'byte')}</span>
-            </div>
-            {rows.length > 0 && (
-              <pre>
-                {rows.map((r) => `${r.offset}  ${r.hex}  ${r.text}`).join('\n')}
-                {more > 0 ? `\n… ${more} more bytes` : ''}
-              </pre>
-            )}
-          </li>
-        );
-      })}
+      {shown.map((c) => (
+        <ChunkItem key={c.id} chunk={c} />
+      ))}
     </ol>
+  );
+});
+
+/**
+ * One chunk, drawn once: a chunk never changes, so a new one arriving costs its own hex rows, not
+ * those of the 300 above it (in a flood of 64 KiB reads, redrawing them all was the page's main work).
+ */
+const ChunkItem = memo(function ChunkItem({ chunk: c }: { chunk: Chunk }) {
+  const rows = hexRows(c.bytes.subarray(0, SHOWN_ROWS * ROW_BYTES), ROW_BYTES);
+  const more = c.bytes.length - SHOWN_ROWS * ROW_BYTES;
+  return (
+    <li className={`raw-chunk raw-chunk-${c.dir}`}>
+      <div className="raw-chunk-head">
+        <span className="raw-dir">{c.dir === 'out' ? '→ sent' : '← received'}</span>{' '}
+        <time>{clockTime(c.at)}</time> <span className="raw-count">{plural(c.bytes.length, 'byte')}</span>
+      </div>
+      {rows.length > 0 && (
+        <pre>
+          {rows.map((r) => `${r.offset}  ${r.hex}  ${r.text}`).join('\n')}
+          {more > 0 ? `\n… ${more} more bytes` : ''}
+        </pre>
+      )}
+    </li>
   );
 });
 
