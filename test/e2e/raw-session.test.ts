@@ -447,6 +447,53 @@ describe('a raw session', () => {
     expect(errors).toEqual([]);
   });
 
+  it('keeps up with a client that floods it, counts every byte, and follows the newest chunk until you scroll up', async () => {
+    await load();
+    const panel = await openRaw();
+    await panel.getByLabel('Listen').check();
+    const port = Number(await panel.getByLabel('Port', { exact: true }).inputValue());
+    await panel.getByRole('button', { name: 'Listen' }).click();
+    await expect.poll(() => status(panel)).toContain(`listening on 127.0.0.1:${port}`);
+
+    // `cat bigfile | nc`: 8 MiB in 64 KiB writes, as fast as the gateway takes them.
+    const client = net.connect(port, '127.0.0.1');
+    client.on('error', () => {});
+    const total = 8 * 1024 * 1024;
+    const chunk = Buffer.alloc(64 * 1024, 'flood ');
+    for (let sent = 0; sent < total; sent += chunk.length) {
+      if (!client.write(chunk)) await new Promise((ok) => client.once('drain', ok));
+    }
+    await until(
+      () => status(panel),
+      (t) => (t ?? '').includes(`← ${total} received`),
+      'the page to count all 8 MiB',
+      60_000,
+    );
+    // The hex view keeps the newest chunks, says how many older ones it let go, and shows the last.
+    const list = panel.locator('.raw-chunks');
+    expect(await list.textContent()).toMatch(/\d+ older chunks not shown/);
+    const fromBottom = () => list.evaluate((el) => el.scrollHeight - el.scrollTop - el.clientHeight);
+    await expect.poll(fromBottom).toBeLessThan(24);
+
+    // A student scrolls up to read: new bytes arrive, and the view stays where they left it.
+    await list.evaluate((el) => {
+      el.scrollTop = 0;
+    });
+    await expect.poll(fromBottom).toBeGreaterThan(24);
+    client.write('one more line\n');
+    await until(
+      () => status(panel),
+      (t) => (t ?? '').includes(`← ${total + 14} received`),
+      'the last line',
+    );
+    expect(await list.evaluate((el) => el.scrollTop)).toBe(0);
+
+    // The diagram still draws the stream, up to its last read.
+    expect(await eventLog()).toContain("recv → 14 bytes b'one more line\\n'");
+    client.destroy();
+    expect(errors).toEqual([]);
+  }, 120_000);
+
   it("half-closes with Send EOF: the diagram shows the echo server's recv of 0 bytes, then its FIN", async () => {
     await load('#/raw/echo');
     const panel = page.getByRole('region', { name: 'raw: raw session' });

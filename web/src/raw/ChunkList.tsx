@@ -2,7 +2,7 @@
 // what one recv() got), with its direction, time and byte count, then its bytes in hex and printable
 // ASCII. Text nodes only.
 
-import { memo, useEffect, useRef } from 'react';
+import { memo, useLayoutEffect, useRef } from 'react';
 import type { Chunk } from './raw-session.js';
 import { clockTime, hexRows } from './render-bytes.js';
 
@@ -25,19 +25,12 @@ export const ChunkList = memo(function ChunkList({
   const shown = chunks.slice(-SHOWN_CHUNKS);
   const hidden = dropped + chunks.length - shown.length;
 
-  // Follow new chunks, unless the student scrolled up to read older ones: once a frame, however many
-  // arrived in it (reading scrollHeight lays the list out; a flood of reads did that for every one).
-  const following = useRef(0);
+  // Follow new chunks, unless the student scrolled up to read older ones.
   // biome-ignore lint/correctness/useExhaustiveDependencies: runs when the chunks change
-  useEffect(() => {
-    if (following.current || !atBottom.current) return;
-    following.current = requestAnimationFrame(() => {
-      following.current = 0;
-      const el = list.current;
-      if (el && atBottom.current) el.scrollTop = el.scrollHeight;
-    });
+  useLayoutEffect(() => {
+    const el = list.current;
+    if (el && atBottom.current) el.scrollTop = el.scrollHeight;
   }, [chunks]);
-  useEffect(() => () => cancelAnimationFrame(following.current), []);
 
   return (
     <ol
