@@ -1,10 +1,14 @@
-// (d) The page: JavaScript shipped on first load (raw and gzip), and the time from a call's reply
-// reaching the page to the diagram showing it, with 10,000 events already drawn. Real Chromium.
+// (d) The page: JavaScript shipped on first load (raw and gzip), the time from a call's reply reaching
+// the page to the diagram showing it, with 10,000 events already drawn, and then a raw session flooded
+// by a client from outside the browser (`cat bigfile | nc`): how fast the page shows the bytes and how
+// long its frames take meanwhile. Real Chromium.
 
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
+import { connect } from 'node:net';
 import { join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
+import type { Page } from 'playwright-core';
 import { Samples } from './stats.js';
 
 export interface PageResult {
@@ -13,6 +17,8 @@ export interface PageResult {
   files: string[];
   /** null when Chromium is not installed. */
   paint: { events: number; samples: number; p50Ms: number; p99Ms: number; fillSeconds: number } | null;
+  /** null when Chromium is not installed. */
+  flood: FloodResult | null;
   note: string | null;
 }
 
@@ -36,7 +42,7 @@ export async function measurePage(repo: string, events = 10_000, samples = 30): 
   const js = firstLoadJs(resolve(repo, 'web', 'dist'));
   const base = { jsBytes: js.raw, jsGzipBytes: js.gzip, files: js.files };
   if (!existsSync(CHROMIUM))
-    return { ...base, paint: null, note: `${CHROMIUM} is not installed: paint time skipped` };
+    return { ...base, paint: null, flood: null, note: `${CHROMIUM} is not installed: paint time skipped` };
   const { chromium } = await import('playwright-core');
 
   // Its own gateway, so the fill's calls are not rate-limited like a student's (200 a second).
@@ -153,6 +159,7 @@ export async function measurePage(repo: string, events = 10_000, samples = 30): 
       });
       times.add(ms);
     }
+    const flood = await measureFlood(page);
     return {
       ...base,
       paint: {
@@ -162,10 +169,79 @@ export async function measurePage(repo: string, events = 10_000, samples = 30): 
         p99Ms: times.percentile(99),
         fillSeconds,
       },
+      flood,
       note: null,
     };
   } finally {
     await browser.close();
     child.kill('SIGTERM');
   }
+}
+
+export interface FloodResult {
+  seconds: number;
+  /** Bytes the page said it had received when the flood stopped. */
+  shownBytes: number;
+  frames: number;
+  frameP50Ms: number;
+  frameP99Ms: number;
+}
+
+const FLOOD_MS = 5000;
+
+/**
+ * A raw session listens; a client from outside the browser sends 64 KiB writes as fast as the page
+ * lets it (the gateway stops reading while the page is behind). Measured: the bytes the page showed
+ * in FLOOD_MS, and the time between its frames meanwhile.
+ */
+async function measureFlood(page: Page): Promise<FloodResult> {
+  await page.getByRole('button', { name: 'Raw session' }).click();
+  const panel = page.getByRole('region', { name: 'raw: raw session' });
+  await panel.getByLabel('Listen').check();
+  const port = Number(await panel.getByLabel('Port', { exact: true }).inputValue());
+  await panel.getByRole('button', { name: 'Listen' }).click();
+  await page.waitForFunction(() =>
+    document.querySelector('.raw-status')?.textContent?.includes('listening on'),
+  );
+  const client = connect(port, '127.0.0.1');
+  client.on('error', () => {});
+  await new Promise<void>((resolve, reject) => {
+    client.once('connect', resolve);
+    client.once('error', reject);
+  });
+  await page.evaluate(() => {
+    const w = window as unknown as { __frames: number[]; __framing: boolean };
+    w.__frames = [];
+    w.__framing = true;
+    const tick = (t: number) => {
+      w.__frames.push(t);
+      if (w.__framing) requestAnimationFrame(tick);
+    };
+    requestAnimationFrame(tick);
+  });
+  const chunk = Buffer.alloc(64 * 1024, 'flood! ');
+  const end = performance.now() + FLOOD_MS;
+  await new Promise<void>((resolve) => {
+    const pump = () => {
+      while (performance.now() < end) if (!client.write(chunk)) return void client.once('drain', pump);
+      resolve();
+    };
+    pump();
+  });
+  const { shown, frames } = await page.evaluate(() => {
+    const w = window as unknown as { __frames: number[]; __framing: boolean };
+    w.__framing = false;
+    const status = document.querySelector('.raw-status')?.textContent ?? '';
+    return { shown: Number(/← (\d+) received/.exec(status)?.[1] ?? 0), frames: w.__frames };
+  });
+  client.destroy();
+  const gaps = new Samples(frames.length);
+  for (let i = 1; i < frames.length; i++) gaps.add(frames[i]! - frames[i - 1]!);
+  return {
+    seconds: FLOOD_MS / 1000,
+    shownBytes: shown,
+    frames: frames.length,
+    frameP50Ms: gaps.percentile(50),
+    frameP99Ms: gaps.percentile(99),
+  };
 }

@@ -23,6 +23,7 @@ import {
   startChild,
 } from './children.js';
 import { type EchoClient, openMany, openTcp, openWsEcho } from './clients.js';
+import { type DiagramResult, measureDiagram } from './diagram.js';
 import { GatewayEcho, GatewayPage, GatewayStreamEcho, openSocket } from './gateway-client.js';
 import { closedLoop, type LoadResult, paced } from './load.js';
 import { measurePage, type PageResult } from './page.js';
@@ -221,6 +222,8 @@ async function main(): Promise<void> {
   ];
   const pageResult = PAGE ? await measurePage(REPO) : null;
   if (pageResult) targets.push(...showPage(pageResult));
+  const diagram = PAGE ? measureDiagram() : null;
+  if (diagram) targets.push(...showDiagram(diagram));
   say();
   say('Summary of targets');
   say(
@@ -265,6 +268,7 @@ async function main(): Promise<void> {
     echo: { summaries, runs },
     memory,
     page: pageResult,
+    diagram,
     targets,
   };
   mkdirSync(resolve(RESULTS, '..'), { recursive: true });
@@ -308,7 +312,52 @@ function showPage(r: PageResult): Target[] {
     target: '< 50 ms',
     verdict: verdict(r.paint.p50Ms < 50),
   });
+  const f = r.flood;
+  if (f) {
+    const mbps = f.shownBytes / f.seconds / 1e6;
+    say(
+      `  · then a raw session flooded by a client outside the browser (64 KiB writes, as fast as the page takes them) for ${f.seconds} s: ${mbps.toFixed(1)} MB/s shown; ${f.frames} frames, ${ms(f.frameP50Ms)} ms apart at p50, ${ms(f.frameP99Ms)} ms at p99`,
+    );
+    targets.push({
+      name: '(d) frames while a raw session is flooded, p50 apart',
+      value: `${ms(f.frameP50Ms)} ms`,
+      target: '< 50 ms',
+      verdict: verdict(f.frameP50Ms < 50),
+    });
+  }
   return targets;
+}
+
+function showDiagram(results: readonly DiagramResult[]): Target[] {
+  say();
+  say(
+    "(d) the diagram: one more event of a raw session's stream, laid out with that many before it (in this process)",
+  );
+  say(
+    table(
+      ['events before', 'live layout p50 ms', 'whole trace again p50 ms', 'live vs whole'],
+      results.map((r) => [
+        String(r.events),
+        ms(r.liveP50Ms),
+        ms(r.wholeP50Ms),
+        `${(r.liveP50Ms / r.wholeP50Ms).toFixed(3)}×`,
+      ]),
+    ),
+  );
+  say(
+    '  live: what the page does (only events it has not seen). whole: the page before session 17 (all of them).',
+  );
+  const last = results.at(-1);
+  return last
+    ? [
+        {
+          name: `(d) one new event laid out at ${last.events} events, p50`,
+          value: `${ms(last.liveP50Ms)} ms`,
+          target: '< 5 ms',
+          verdict: verdict(last.liveP50Ms < 5),
+        },
+      ]
+    : [];
 }
 
 // ---------------------------------------------------------------------------------------------
