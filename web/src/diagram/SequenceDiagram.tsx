@@ -51,9 +51,10 @@ export const SequenceDiagram = forwardRef<DiagramHandle, Props>(function Sequenc
     () => geometry(model.lanes, metrics(fontSize)),
     [model.lanes, fontSize],
   );
+  const [widths] = useState(() => new DrawnWidth());
   const width = useMemo(
-    () => drawnWidth(model.rows, laneX, lanesWidth, metrics(fontSize)),
-    [model.rows, laneX, lanesWidth, fontSize],
+    () => widths.of(model.rows, laneX, lanesWidth, fontSize),
+    [widths, model.rows, laneX, lanesWidth, fontSize],
   );
   const height = Math.max(1, model.rows.length) * m.rowHeight + m.rowHeight;
 
@@ -402,13 +403,44 @@ function drawnWidth(
   lanesWidth: number,
   m: M,
   whole = false,
+  from = 0,
 ): number {
   let width = lanesWidth;
-  for (const row of rows) {
+  for (let i = from; i < rows.length; i++) {
+    const row = rows[i]!;
     if (row.kind === 'arrow' && row.to) continue;
     width = Math.max(width, (laneX.get(row.lane) ?? 0) - 3 + rowText(row, m, whole).width + 4);
   }
   return Math.ceil(width);
+}
+
+/**
+ * drawnWidth for the page, as rows arrive: while the rows are the last ones and more, on the same
+ * lifelines at the same size, only the new rows are measured (measuring all 50,000 was most of what
+ * drawing one more event cost). The width never narrows then; any other change measures them all.
+ */
+export class DrawnWidth {
+  private last: { rows: readonly Row[]; laneX: Map<string, number>; fontSize: number; width: number } | null =
+    null;
+
+  of(rows: readonly Row[], laneX: Map<string, number>, lanesWidth: number, fontSize: number): number {
+    const m = metrics(fontSize);
+    const l = this.last;
+    const n = l?.rows.length ?? 0;
+    const grew =
+      l !== null &&
+      l.laneX === laneX &&
+      l.fontSize === fontSize &&
+      n > 0 &&
+      rows.length >= n &&
+      rows[0] === l.rows[0] &&
+      rows[n - 1] === l.rows[n - 1];
+    const width = grew
+      ? drawnWidth(rows, laneX, l.width, m, false, n)
+      : drawnWidth(rows, laneX, lanesWidth, m);
+    this.last = { rows, laneX, fontSize, width };
+    return width;
+  }
 }
 
 const clip = (s: string, n: number) => (s.length > n ? `${s.slice(0, Math.max(1, Math.floor(n) - 1))}…` : s);

@@ -648,24 +648,37 @@ export function sequenceLayout(
   /** A lifeline that ended before the first row kept, with no row since, is not drawn. */
   const shown = (l: Lane) => l.to === null || l.to > base || (lastRow.get(l.id) ?? -1) >= base;
   const fromBase = (n: number) => Math.max(0, n - base);
+  // The arrays model() last handed out, handed out again while nothing in them changed: the page's
+  // lifeline geometry (and the diagram's width, built on it) is worked out once per change of lanes,
+  // not once per event.
+  let givenLanes: Lane[] = [];
+  let givenSpans: Span[] = [];
   return {
     add,
     dropBefore,
-    model: () => ({
-      lanes: orderLanes(
+    model: () => {
+      const laneNow = orderLanes(
         lanes
           .filter(shown)
           .map((l) => ({ ...l, from: fromBase(l.from), to: l.to === null ? null : l.to - base })),
         programs,
-      ),
-      rows: rows.slice(),
-      spans:
+      );
+      if (!sameItems(laneNow, givenLanes, sameLane)) givenLanes = laneNow;
+      const spanNow =
         base === 0
           ? spans.slice()
-          : spans.map((sp) => ({ ...sp, from: fromBase(sp.from), to: sp.to === null ? null : sp.to - base })),
-    }),
+          : spans.map((sp) => ({ ...sp, from: fromBase(sp.from), to: sp.to === null ? null : sp.to - base }));
+      if (!sameItems(spanNow, givenSpans, sameSpan)) givenSpans = spanNow;
+      return { lanes: givenLanes, rows: rows.slice(), spans: givenSpans };
+    },
   };
 }
+
+const sameItems = <T>(a: readonly T[], b: readonly T[], same: (x: T, y: T) => boolean) =>
+  a.length === b.length && a.every((x, i) => same(x, b[i]!));
+const sameLane = (a: Lane, b: Lane) =>
+  a.id === b.id && a.from === b.from && a.to === b.to && a.title === b.title && a.subtitle === b.subtitle;
+const sameSpan = (a: Span, b: Span) => a.callId === b.callId && a.from === b.from && a.to === b.to;
 
 /**
  * A failed call's result: the errno name and message. A settimeout() that ran out has no errno (Python

@@ -154,6 +154,33 @@ describe('LiveLayout', () => {
     expect(live.rebuilds).toBe(1);
   });
 
+  it('hands out the same lifelines while none changed, so the page need not place them again', () => {
+    const events = stream(10);
+    const live = new LiveLayout();
+    const a = live.update(logOf(events.slice(0, 5)), PROGRAMS, SERVERS);
+    const b = live.update(logOf(events), PROGRAMS, SERVERS);
+    expect(b.rows).not.toBe(a.rows);
+    expect(b.lanes).toBe(a.lanes);
+    expect(b.spans).toBe(a.spans);
+    // A socket made since: new lifelines.
+    const call = { op: 'socket', family: 'AF_INET', type: 'SOCK_DGRAM' } as const;
+    const more: TraceMessage[] = [
+      { type: 'call-started', id: 'u1', program: 'client', call, seq: 100, t: 100 },
+      {
+        type: 'call-returned',
+        id: 'u1',
+        program: 'client',
+        call,
+        result: { op: 'socket', socket: 'u', fd: 6, family: 'AF_INET', type: 'SOCK_DGRAM' },
+        seq: 101,
+        t: 101,
+      },
+    ];
+    const c = live.update(logOf([...events, ...more]), PROGRAMS, SERVERS);
+    expect(c.lanes).not.toBe(b.lanes);
+    expect(c.lanes.map((l) => l.id)).toContain('u');
+  });
+
   it('starts over when a program is added', () => {
     const live = new LiveLayout();
     const log = logOf(stream(4));

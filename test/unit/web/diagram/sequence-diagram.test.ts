@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import type { Lane } from '../../../../web/src/diagram/layout.js';
-import { headerLines, sidewaysTo, standaloneSvg } from '../../../../web/src/diagram/SequenceDiagram.js';
+import type { Lane, Row } from '../../../../web/src/diagram/layout.js';
+import {
+  DrawnWidth,
+  headerLines,
+  sidewaysTo,
+  standaloneSvg,
+} from '../../../../web/src/diagram/SequenceDiagram.js';
 
 const lane = (l: Partial<Lane>): Lane => ({
   id: 'A',
@@ -44,5 +49,40 @@ describe('lane headers', () => {
     );
     expect(svg).toContain('>TCP 127.0.0.1:23660<');
     expect(svg).toContain('>↔ 127.0.0.1:37646<');
+  });
+});
+
+describe("the diagram's width as rows arrive", () => {
+  const row = (seq: number, label: string, lane = 'A'): Row => ({
+    seq,
+    kind: 'result',
+    lane,
+    label,
+    tone: 'ok',
+    t: seq,
+  });
+  const laneX = new Map([
+    ['A', 100],
+    ['B', 400],
+  ]);
+
+  it('widens for a long row that arrives later, as measuring them all would', () => {
+    const rows = Array.from({ length: 50 }, (_, i) => row(i, '→ ok'));
+    const widths = new DrawnWidth();
+    const narrow = widths.of(rows, laneX, 500, 15);
+    const more = [...rows, row(50, `→ b'${'x'.repeat(60)}'`, 'B')];
+    const wide = widths.of(more, laneX, 500, 15);
+    expect(wide).toBeGreaterThan(narrow);
+    expect(wide).toBe(new DrawnWidth().of(more, laneX, 500, 15));
+  });
+
+  it('measures again when the oldest rows are gone, or the font changed', () => {
+    const long = row(0, `→ b'${'x'.repeat(60)}'`, 'B');
+    const rest = Array.from({ length: 10 }, (_, i) => row(i + 1, '→ ok'));
+    const widths = new DrawnWidth();
+    const wide = widths.of([long, ...rest], laneX, 500, 15);
+    // The long row left the trace: the diagram may narrow again.
+    expect(widths.of(rest, laneX, 500, 15)).toBeLessThan(wide);
+    expect(widths.of(rest, laneX, 500, 30)).toBe(new DrawnWidth().of(rest, laneX, 500, 30));
   });
 });
