@@ -104,6 +104,16 @@ async function openRaw(program = 'raw'): Promise<Locator> {
   return panel;
 }
 
+/** Opens a raw session listening on the port its panel offers; returns the panel and the port. */
+async function listenRaw(): Promise<{ panel: Locator; port: number }> {
+  const panel = await openRaw();
+  await panel.getByLabel('Listen').check();
+  const port = Number(await panel.getByLabel('Port', { exact: true }).inputValue());
+  await panel.getByRole('button', { name: 'Listen' }).click();
+  await expect.poll(() => status(panel)).toContain(`listening on 127.0.0.1:${port}`);
+  return { panel, port };
+}
+
 async function connectTo(panel: Locator, host: string, port: number): Promise<void> {
   await panel.getByLabel('Host', { exact: true }).fill(host);
   await panel.getByLabel('Port', { exact: true }).fill(String(port));
@@ -331,11 +341,7 @@ describe('a raw session', () => {
 
   it('listens for clients started outside the browser, one tab each, and tells FIN from RST', async () => {
     await load();
-    const panel = await openRaw();
-    await panel.getByLabel('Listen').check();
-    const port = Number(await panel.getByLabel('Port', { exact: true }).inputValue());
-    await panel.getByRole('button', { name: 'Listen' }).click();
-    await expect.poll(() => status(panel)).toContain(`listening on 127.0.0.1:${port}`);
+    const { panel, port } = await listenRaw();
 
     const client = (name: string) => {
       const s = net.connect(port, '127.0.0.1');
@@ -391,11 +397,7 @@ describe('a raw session', () => {
 
   it("accepts a Python client run by the test, and the diagram draws it as an outside peer's lifeline", async () => {
     await load();
-    const panel = await openRaw();
-    await panel.getByLabel('Listen').check();
-    const port = Number(await panel.getByLabel('Port', { exact: true }).inputValue());
-    await panel.getByRole('button', { name: 'Listen' }).click();
-    await expect.poll(() => status(panel)).toContain(`listening on 127.0.0.1:${port}`);
+    const { panel, port } = await listenRaw();
 
     const script = [
       'import socket, sys',
@@ -449,11 +451,7 @@ describe('a raw session', () => {
 
   it('keeps up with a client that floods it, counts every byte, and follows the newest chunk until you scroll up', async () => {
     await load();
-    const panel = await openRaw();
-    await panel.getByLabel('Listen').check();
-    const port = Number(await panel.getByLabel('Port', { exact: true }).inputValue());
-    await panel.getByRole('button', { name: 'Listen' }).click();
-    await expect.poll(() => status(panel)).toContain(`listening on 127.0.0.1:${port}`);
+    const { panel, port } = await listenRaw();
 
     // `cat bigfile | nc`: 8 MiB in 64 KiB writes, as fast as the gateway takes them.
     const client = net.connect(port, '127.0.0.1');

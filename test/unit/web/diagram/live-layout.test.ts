@@ -7,21 +7,33 @@ import type { TraceMessage } from '../../../../web/src/store/state.js';
 const PROGRAMS = ['server', 'client'];
 const SERVERS = [{ name: 'echo', proto: 'tcp' as const, host: '127.0.0.1', port: 7007, description: 'echo' }];
 
-/** A raw session's stream: its socket, then `n` reads of `text` from an outside peer. */
-function stream(n: number, text = 'hello\n'): TraceMessage[] {
-  const call = { op: 'socket', family: 'AF_INET', type: 'SOCK_STREAM' } as const;
-  const out: TraceMessage[] = [
-    { type: 'call-started', id: 'c1', program: 'raw', call, seq: 1, t: 1 },
+/** socket() as the trace shows it, at seq and seq + 1: its call and its result. */
+function socketMade(
+  program: string,
+  socket: string,
+  fd: number,
+  seq: number,
+  type: 'SOCK_STREAM' | 'SOCK_DGRAM' = 'SOCK_STREAM',
+): TraceMessage[] {
+  const call = { op: 'socket', family: 'AF_INET', type } as const;
+  const id = `made-${socket}`;
+  return [
+    { type: 'call-started', id, program, call, seq, t: seq },
     {
       type: 'call-returned',
-      id: 'c1',
-      program: 'raw',
+      id,
+      program,
       call,
-      result: { op: 'socket', socket: 's1', fd: 5, family: 'AF_INET', type: 'SOCK_STREAM' },
-      seq: 2,
-      t: 2,
+      result: { op: 'socket', socket, fd, family: 'AF_INET', type },
+      seq: seq + 1,
+      t: seq + 1,
     },
   ];
+}
+
+/** A raw session's stream: its socket, then `n` reads of `text` from an outside peer. */
+function stream(n: number, text = 'hello\n'): TraceMessage[] {
+  const out = socketMade('raw', 's1', 5, 1);
   for (let i = 0; i < n; i++) {
     const seq = 3 + i;
     out.push({
@@ -98,20 +110,10 @@ describe('LiveLayout', () => {
   });
 
   it('drops lifelines that ended before the rows it keeps, and the waits that ended there', () => {
-    const call = { op: 'socket', family: 'AF_INET', type: 'SOCK_STREAM' } as const;
     const recv = { op: 'recv', socket: 'old', bufsize: 10 } as const;
     const close = { op: 'close', socket: 'old' } as const;
     const early: TraceMessage[] = [
-      { type: 'call-started', id: 'o1', program: 'client', call, seq: 1, t: 1 },
-      {
-        type: 'call-returned',
-        id: 'o1',
-        program: 'client',
-        call,
-        result: { op: 'socket', socket: 'old', fd: 4, family: 'AF_INET', type: 'SOCK_STREAM' },
-        seq: 2,
-        t: 2,
-      },
+      ...socketMade('client', 'old', 4, 1),
       { type: 'call-started', id: 'o2', program: 'client', call: recv, seq: 3, t: 3 },
       { type: 'call-blocked', id: 'o2', program: 'client', waitingFor: 'readable', seq: 4, t: 4 },
       {
@@ -163,20 +165,11 @@ describe('LiveLayout', () => {
     expect(b.lanes).toBe(a.lanes);
     expect(b.spans).toBe(a.spans);
     // A socket made since: new lifelines.
-    const call = { op: 'socket', family: 'AF_INET', type: 'SOCK_DGRAM' } as const;
-    const more: TraceMessage[] = [
-      { type: 'call-started', id: 'u1', program: 'client', call, seq: 100, t: 100 },
-      {
-        type: 'call-returned',
-        id: 'u1',
-        program: 'client',
-        call,
-        result: { op: 'socket', socket: 'u', fd: 6, family: 'AF_INET', type: 'SOCK_DGRAM' },
-        seq: 101,
-        t: 101,
-      },
-    ];
-    const c = live.update(logOf([...events, ...more]), PROGRAMS, SERVERS);
+    const c = live.update(
+      logOf([...events, ...socketMade('client', 'u', 6, 100, 'SOCK_DGRAM')]),
+      PROGRAMS,
+      SERVERS,
+    );
     expect(c.lanes).not.toBe(b.lanes);
     expect(c.lanes.map((l) => l.id)).toContain('u');
   });
