@@ -84,7 +84,11 @@ const GATEWAY_LIMITS: [string, string, string][] = [
   ['--max-sessions-per-address', '6000', 'default 16: every bench session comes from 127.0.0.1'],
   ['--calls-per-second', '100000', 'default 200 per session: a closed loop must not be throttled'],
   ['--connects-per-second', '100000', 'default 5 per session'],
-  ['--ports-per-session', '0', 'default 10: no session binds, and 5000 × 10 ports would exhaust 40000-40999'],
+  [
+    '--ports-per-session',
+    '0',
+    'default 10: no session binds, and 5000 × 10 ports are more than the default range (20000-21999) holds',
+  ],
   ['--grace', '0', 'default 15 s: a closed session frees its sockets at once, so runs do not overlap'],
 ];
 
