@@ -92,4 +92,28 @@ describe('the diagram on a 1366×768 screen', () => {
     }
     expect(errors).toEqual([]);
   });
+
+  it('shows the event a student picks, its bytes in hex and the line typed, and walks events with the arrows', async () => {
+    await typeLine(page, 'client', 'd.send(b"hi\\x00")');
+    await typeLine(page, 'server', 'conn.recv(10)');
+    // The 2 bytes the first test left waiting come first: TCP keeps no boundaries between sends.
+    const read = page.locator('.diagram-body [data-row]').filter({ hasText: "→ b'hihi\\x00' (5 bytes)" });
+    await expect.poll(() => read.count()).toBe(1);
+    await read.click();
+    const details = page.getByRole('region', { name: 'Event details' });
+    await expect.poll(() => details.textContent()).toContain('68 69 68 69 00');
+    expect(await details.textContent()).toContain('conn.recv(10)');
+    expect(await details.locator('.bytes-text').textContent()).toBe('hihi\\x00');
+    await expect
+      .poll(() => page.locator('.diagram-body .row.selected').textContent())
+      .toContain("b'hihi\\x00'");
+
+    // Up: the event before it (the recv() call itself), typed on the same line.
+    await page.keyboard.press('ArrowUp');
+    await expect.poll(() => page.locator('.diagram-body .row.selected').textContent()).toContain('recv(10)');
+    expect(await details.textContent()).not.toContain('68 69 68 69 00');
+    await page.keyboard.press('Escape');
+    await expect.poll(() => details.count()).toBe(0);
+    expect(errors).toEqual([]);
+  });
 });

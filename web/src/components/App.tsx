@@ -6,7 +6,7 @@ import { exportScripts, type TypedLine } from '../../../gateway/lessons/export.j
 import { fillFromWelcome } from '../../../gateway/lessons/placeholders.js';
 import type { Call, LessonServerInfo } from '../../../gateway/protocol/messages.js';
 import { GatewayConnection, gatewayUrl } from '../connection/gateway-connection.js';
-import { describeRow } from '../diagram/layout.js';
+import { describeRow, rowIndex, rowRef } from '../diagram/layout.js';
 import { LiveLayout } from '../diagram/live-layout.js';
 import { type DiagramHandle, SequenceDiagram } from '../diagram/SequenceDiagram.js';
 import type { TerminalsRan } from '../lessons/flow.js';
@@ -176,7 +176,11 @@ export function App() {
     [live, state.trace, state.programs, state.session],
   );
   const laneMap = useMemo(() => new Map(model.lanes.map((l) => [l.id, l])), [model.lanes]);
-  const selectedRow = state.selected !== null ? model.rows[state.selected] : undefined;
+  const selectedIndex = useMemo(
+    () => (state.selected ? rowIndex(model.rows, state.selected) : null),
+    [model.rows, state.selected],
+  );
+  const selectedRow = selectedIndex !== null ? model.rows[selectedIndex] : undefined;
 
   const exportSvg = useCallback(() => {
     const svg = diagram.current?.toSvg();
@@ -430,15 +434,15 @@ export function App() {
             ref={diagram}
             model={model}
             fontSize={state.fontSize}
-            selected={state.selected}
-            onSelect={(i) => dispatch({ type: 'select', seq: i })}
+            selected={selectedIndex}
+            onSelect={(i) => dispatch({ type: 'select', row: i === null ? null : rowRef(model.rows, i) })}
           />
           {selectedRow && (
             <EventDetails
               row={selectedRow}
               lanes={laneMap}
               source={selectedRow.callId ? conn.sourceOf(selectedRow.callId) : null}
-              onClose={() => dispatch({ type: 'select', seq: null })}
+              onClose={() => dispatch({ type: 'select', row: null })}
             />
           )}
           <Inspector

@@ -39,6 +39,37 @@ export interface Row {
   t: number;
 }
 
+/**
+ * A row named by the trace event that drew it: its seq, and which of that event's rows (an accept can
+ * draw a handshake and its result). Positions move when the page's trace drops its oldest events; this
+ * does not.
+ */
+export interface RowRef {
+  seq: number;
+  nth: number;
+}
+
+/** The RowRef of rows[i]. Rows are in the order of their events' seq. */
+export function rowRef(rows: readonly Row[], i: number): RowRef {
+  const seq = rows[i]!.seq;
+  let first = i;
+  while (first > 0 && rows[first - 1]!.seq === seq) first--;
+  return { seq, nth: i - first };
+}
+
+/** Where a RowRef's row is now, or null once the trace no longer holds it. */
+export function rowIndex(rows: readonly Row[], ref: RowRef): number | null {
+  let lo = 0;
+  let hi = rows.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (rows[mid]!.seq < ref.seq) lo = mid + 1;
+    else hi = mid;
+  }
+  const i = lo + ref.nth;
+  return i < rows.length && rows[i]!.seq === ref.seq ? i : null;
+}
+
 /** A call that waited in the kernel: from its call row to its result row. */
 export interface Span {
   lane: string;

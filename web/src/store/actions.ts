@@ -1,6 +1,7 @@
 // Everything that can happen to the page's state: facts from the gateway and the student's intents.
 
 import type { ServerMessage } from '../../../gateway/protocol/messages.js';
+import type { RowRef } from '../diagram/layout.js';
 
 export type Welcome = Extract<ServerMessage, { type: 'welcome' }>;
 export type ConnectionStatus = 'connecting' | 'open' | 'reconnecting' | 'closed' | 'failed';
@@ -13,7 +14,7 @@ export type Action =
   | { type: 'remove-program'; program: string }
   /** Back to the two terminals a page opens with (a fresh start; lessons open more as they need). */
   | { type: 'reset-programs' }
-  | { type: 'select'; seq: number | null }
+  | { type: 'select'; row: RowRef | null }
   | { type: 'font'; delta: number }
   | { type: 'theme'; theme: 'light' | 'dark' }
   | { type: 'dismiss-lost' };

@@ -2,6 +2,7 @@
 // out. No React, no DOM: tested in Node.
 
 import type { KernelSocket, ServerMessage } from '../../../gateway/protocol/messages.js';
+import type { RowRef } from '../diagram/layout.js';
 import type { Action, ConnectionStatus, Welcome } from './actions.js';
 import { Log } from './log.js';
 
@@ -23,7 +24,8 @@ export interface State {
   programs: string[];
   trace: Log<TraceMessage>;
   sockets: Record<string, SocketRow>;
-  selected: number | null;
+  /** The diagram row the student selected, by the trace event it drew (see rowRef). */
+  selected: RowRef | null;
   fontSize: number;
   theme: 'light' | 'dark';
 }
@@ -84,7 +86,7 @@ export function reducer(state: State, action: Action): State {
     case 'reset-programs':
       return { ...state, programs: initialState.programs };
     case 'select':
-      return { ...state, selected: action.seq };
+      return { ...state, selected: action.row };
     case 'font':
       return { ...state, fontSize: Math.min(FONT_MAX, Math.max(FONT_MIN, state.fontSize + action.delta)) };
     case 'theme':

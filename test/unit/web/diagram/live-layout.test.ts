@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { layoutSequence } from '../../../../web/src/diagram/layout.js';
+import { layoutSequence, rowIndex, rowRef } from '../../../../web/src/diagram/layout.js';
 import { LiveLayout } from '../../../../web/src/diagram/live-layout.js';
 import { Log } from '../../../../web/src/store/log.js';
 import type { TraceMessage } from '../../../../web/src/store/state.js';
@@ -107,6 +107,27 @@ describe('LiveLayout', () => {
     expect(live.rebuilds).toBe(1);
     // Laid out again from what is left, the stream's socket is unknown and none of its reads is drawn.
     expect(layoutSequence(log.toArray(), PROGRAMS, SERVERS).rows).toHaveLength(0);
+  });
+
+  it('finds a selected row again after the rows before it were dropped, and none once it was', () => {
+    const live = new LiveLayout();
+    const events = stream(1200);
+    let log = logOf(events.slice(0, 900), 1000);
+    let model = live.update(log, PROGRAMS, SERVERS);
+    // A stream's read draws two rows: its recv on the socket, and the peer's arrow. Take the second.
+    const i = model.rows.findIndex((r) => r.seq === 700 && r.kind === 'arrow');
+    const picked = model.rows[i]!;
+    const ref = rowRef(model.rows, i);
+    expect(ref).toEqual({ seq: 700, nth: 1 });
+    for (const e of events.slice(900)) log = log.push(e, 1000);
+    model = live.update(log, PROGRAMS, SERVERS);
+    expect(log.start).toBeGreaterThan(0);
+    const now = rowIndex(model.rows, ref);
+    expect(now).not.toBe(i);
+    expect(model.rows[now!]).toBe(picked);
+    // A row of an event the trace let go is not found.
+    expect(rowIndex(model.rows, { seq: 3, nth: 0 })).toBeNull();
+    expect(rowIndex(model.rows, { seq: 700, nth: 2 })).toBeNull();
   });
 
   it('drops lifelines that ended before the rows it keeps, and the waits that ended there', () => {
