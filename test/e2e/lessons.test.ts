@@ -570,6 +570,34 @@ describe('a guided lesson', () => {
     }
   });
 
+  it("shows lesson 5's point on a 1366×768 projector: every accepted socket's port in the inspector, on screen", {
+    timeout: 60_000,
+  }, async () => {
+    const small = await freshPage('05-same-port', { width: 1366, height: 768 });
+    try {
+      const { panel } = small;
+      const port = /s\.bind\(\('127\.0\.0\.1', (\d+)\)\)/.exec((await panel.textContent()) ?? '')?.[1];
+      expect(port).toBeTruthy();
+      await runSteps(panel, 4, /^✓ passed$/, small.page);
+      // The lesson says: look at the inspector, three server sockets, all on the server's port. With the
+      // lesson beside it the table is narrow, so each socket's addresses sit on a line under its row.
+      const inspector = small.page.getByRole('region', { name: 'Socket inspector' });
+      const cells = inspector.locator('td:visible', { hasText: `127.0.0.1:${port}` });
+      // The listener and the two accepted sockets (local), and the two clients (remote).
+      await expect.poll(() => cells.count()).toBe(5);
+      const box = (await inspector.boundingBox())!;
+      for (const cell of await cells.all()) {
+        const b = (await cell.boundingBox())!;
+        expect(b.x).toBeGreaterThanOrEqual(box.x);
+        expect(b.x + b.width).toBeLessThanOrEqual(box.x + box.width + 0.5);
+      }
+      await small.page.screenshot({ path: `${ARTIFACTS}/lesson-05-inspector-1366.png` });
+      expect(small.errors).toEqual([]);
+    } finally {
+      await small.close();
+    }
+  });
+
   it('shows every lesson whole in its column on a 1366×768 projector: no line runs off the side', {
     timeout: 60_000,
   }, async () => {

@@ -1,8 +1,11 @@
 // The socket inspector: every socket of this session as the kernel reports it, updated live.
 // Sockets the program closed but the kernel still keeps (TIME_WAIT) stay, greyed, until it forgets them.
-// Columns in `ss`'s order: the state and the queues the lessons point at come before the addresses,
-// which are the widest cells and the first to go off a narrow screen.
+// Columns in `ss`'s order: the state and the queues the lessons point at come before the addresses.
+// Where the table is too narrow for all of them (a lesson open beside it on a projector, or the text
+// made bigger), each socket's addresses move to a line of their own under its row rather than off
+// the side: lesson 5's point is that every accepted socket shows the server's port.
 
+import { Fragment } from 'react';
 import { shortAddr } from '../diagram/format.js';
 import type { SocketRow } from '../store/state.js';
 
@@ -39,8 +42,12 @@ export function Inspector({
             <th scope="col" title="connections completed by the kernel, waiting for accept()">
               backlog
             </th>
-            <th scope="col">local</th>
-            <th scope="col">remote</th>
+            <th scope="col" className="wide-only">
+              local
+            </th>
+            <th scope="col" className="wide-only">
+              remote
+            </th>
           </tr>
         </thead>
         <tbody>
@@ -52,22 +59,30 @@ export function Inspector({
             </tr>
           )}
           {rows.map((s) => (
-            <tr key={s.socket} className={s.fd === null ? 'kernel-only' : undefined}>
-              <td>{s.program ?? '–'}</td>
-              <td>
-                {s.fd ?? <abbr title="no file descriptor: only the kernel holds this socket">none</abbr>}
-              </td>
-              <td>{s.proto.toUpperCase()}</td>
-              <td>
-                <span className={`state state-${s.state}`}>{s.state}</span>
-                {s.fd === null && <span className="note"> (kernel only)</span>}
-              </td>
-              <td>{s.recvQ}</td>
-              <td>{s.sendQ}</td>
-              <td>{s.acceptQ !== undefined ? `${s.acceptQ}/${s.backlog}` : ''}</td>
-              <td>{shortAddr(s.local)}</td>
-              <td>{shortAddr(s.remote)}</td>
-            </tr>
+            <Fragment key={s.socket}>
+              <tr className={s.fd === null ? 'kernel-only' : undefined}>
+                <td>{s.program ?? '–'}</td>
+                <td>
+                  {s.fd ?? <abbr title="no file descriptor: only the kernel holds this socket">none</abbr>}
+                </td>
+                <td>{s.proto.toUpperCase()}</td>
+                <td>
+                  <span className={`state state-${s.state}`}>{s.state}</span>
+                  {s.fd === null && <span className="note"> (kernel only)</span>}
+                </td>
+                <td>{s.recvQ}</td>
+                <td>{s.sendQ}</td>
+                <td>{s.acceptQ !== undefined ? `${s.acceptQ}/${s.backlog}` : ''}</td>
+                <td className="wide-only">{shortAddr(s.local)}</td>
+                <td className="wide-only">{shortAddr(s.remote)}</td>
+              </tr>
+              <tr className={`addresses narrow-only${s.fd === null ? ' kernel-only' : ''}`}>
+                <td colSpan={7}>
+                  <span className="note">local</span> {shortAddr(s.local)}{' '}
+                  <span className="note">remote</span> {shortAddr(s.remote)}
+                </td>
+              </tr>
+            </Fragment>
           ))}
         </tbody>
       </table>
