@@ -159,7 +159,12 @@ export async function measurePage(repo: string, events = 10_000, samples = 30): 
       });
       times.add(ms);
     }
-    const flood = await measureFlood(page);
+    // A flood that cannot be set up (the page changed, a port taken) costs its figure, not the run's.
+    let floodNote: string | null = null;
+    const flood = await measureFlood(page).catch((err: Error) => {
+      floodNote = `the flood was not measured: ${err.message.split('\n')[0]}`;
+      return null;
+    });
     return {
       ...base,
       paint: {
@@ -170,7 +175,7 @@ export async function measurePage(repo: string, events = 10_000, samples = 30): 
         fillSeconds,
       },
       flood,
-      note: null,
+      note: floodNote,
     };
   } finally {
     await browser.close();

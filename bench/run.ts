@@ -317,6 +317,7 @@ function showPage(r: PageResult): Target[] {
     verdict: verdict(r.paint.p50Ms < 50),
   });
   const f = r.flood;
+  if (!f && r.note) say(`  · ${r.note}`);
   if (f) {
     const mbps = f.shownBytes / f.seconds / 1e6;
     say(
