@@ -143,6 +143,11 @@ export interface SequenceLayout {
    * drawn on that socket's lifeline.
    */
   dropBefore(seq: number): void;
+  /**
+   * The page's terminals are now `programs`, which must keep every one it had (a closed terminal
+   * needs a new layout): each new one gets its lifeline, from the top as if it had been there all along.
+   */
+  addPrograms(programs: readonly string[]): void;
   /** The diagram so far, in arrays of its own (a later add() changes none of them or their items). */
   model(): DiagramModel;
 }
@@ -153,9 +158,10 @@ export interface SequenceLayout {
  * and a span's end are, so model() hands out copies of those.
  */
 export function sequenceLayout(
-  programs: readonly string[],
+  initialPrograms: readonly string[],
   lessonServers: readonly LessonServerInfo[] = [],
 ): SequenceLayout {
+  let programs = initialPrograms;
   // Lanes and spans hold row numbers counted from the first row ever pushed; rows holds those from
   // `base` on (dropBefore forgets the others), and model() counts from there.
   const lanes: Lane[] = [];
@@ -687,6 +693,16 @@ export function sequenceLayout(
   return {
     add,
     dropBefore,
+    addPrograms: (now) => {
+      const missing = programs.filter((p) => !now.includes(p));
+      if (missing.length > 0)
+        throw new Error(`programs cannot be removed from a layout: ${missing.join(', ')}`);
+      programs = now;
+      for (const p of now) {
+        if (laneIndex.has(`p:${p}`)) continue;
+        laneIndex.get(programLane(p))!.from = 0;
+      }
+    },
     model: () => {
       const laneNow = orderLanes(
         lanes

@@ -28,8 +28,9 @@ export class LiveLayout {
 
   /**
    * The diagram of `trace`. The same model object while nothing changed; a grown trace feeds only its
-   * new events, and one that dropped its oldest events forgets their rows (see dropBefore). A new
-   * session's log, or other programs or lesson servers, lay it all out again.
+   * new events, and one that dropped its oldest events forgets their rows (see dropBefore); a new
+   * terminal gets its lifeline. A new session's log, a terminal closed, or other lesson servers lay
+   * it all out again.
    */
   update(
     trace: Log<TraceMessage>,
@@ -37,9 +38,11 @@ export class LiveLayout {
     lessonServers: readonly LessonServerInfo[],
   ): DiagramModel {
     const servers = JSON.stringify(lessonServers);
+    // A terminal opened is fed in; one closed lays the diagram out again.
+    const added = programs !== this.programs && this.programs.every((p) => programs.includes(p));
     const grew =
       this.layout !== null &&
-      programs === this.programs &&
+      (programs === this.programs || added) &&
       servers === this.servers &&
       trace.start >= this.start &&
       trace.start <= this.next &&
@@ -53,6 +56,9 @@ export class LiveLayout {
       this.next = trace.start;
       this.last = undefined;
       this.rebuilds++;
+    } else if (added) {
+      this.layout!.addPrograms(programs);
+      this.programs = programs;
     } else if (trace.start + trace.length === this.next && trace.start === this.start) return this.current;
     const layout = this.layout!;
     if (trace.start > this.start) {

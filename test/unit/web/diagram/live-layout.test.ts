@@ -195,7 +195,7 @@ describe('LiveLayout', () => {
     expect(c.lanes.map((l) => l.id)).toContain('u');
   });
 
-  it('starts over when a program is added', () => {
+  it('gives a terminal opened later its lifeline without starting over, as if it had been there', () => {
     const live = new LiveLayout();
     const log = logOf(stream(4));
     live.update(log, PROGRAMS, SERVERS);
@@ -203,5 +203,29 @@ describe('LiveLayout', () => {
     const model = live.update(log, more, SERVERS);
     expect(model.lanes.map((l) => l.id)).toContain('p:client2');
     expect(model).toEqual(layoutSequence(log.toArray(), more, SERVERS));
+    expect(live.rebuilds).toBe(1);
+  });
+
+  it('keeps drawing a stream whose socket() was dropped when a terminal is opened', () => {
+    const live = new LiveLayout();
+    let log = Log.empty<TraceMessage>();
+    for (const e of stream(1200)) {
+      log = log.push(e, 1000);
+      live.update(log, PROGRAMS, SERVERS);
+    }
+    expect(log.start).toBeGreaterThan(0);
+    const model = live.update(log, [...PROGRAMS, 'client2'], SERVERS);
+    expect(model.lanes.map((l) => l.id)).toEqual(expect.arrayContaining(['s1', 'p:client2']));
+    expect(model.rows.at(-2)).toMatchObject({ lane: 's1', seq: 1202 });
+    expect(live.rebuilds).toBe(1);
+  });
+
+  it('starts over when a terminal is closed', () => {
+    const live = new LiveLayout();
+    const log = logOf(stream(4));
+    live.update(log, [...PROGRAMS, 'client2'], SERVERS);
+    const model = live.update(log, PROGRAMS, SERVERS);
+    expect(live.rebuilds).toBe(2);
+    expect(model).toEqual(layoutSequence(log.toArray(), PROGRAMS, SERVERS));
   });
 });
