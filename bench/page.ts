@@ -210,36 +210,43 @@ async function measureFlood(page: Page): Promise<FloodResult> {
   );
   const client = connect(port, '127.0.0.1');
   client.on('error', () => {});
-  await new Promise<void>((resolve, reject) => {
-    client.once('connect', resolve);
-    client.once('error', reject);
-  });
-  await page.evaluate(() => {
-    const w = window as unknown as { __frames: number[]; __framing: boolean };
-    w.__frames = [];
-    w.__framing = true;
-    const tick = (t: number) => {
-      w.__frames.push(t);
-      if (w.__framing) requestAnimationFrame(tick);
-    };
-    requestAnimationFrame(tick);
-  });
-  const chunk = Buffer.alloc(64 * 1024, 'flood! ');
-  const end = performance.now() + FLOOD_MS;
-  await new Promise<void>((resolve) => {
-    const pump = () => {
-      while (performance.now() < end) if (!client.write(chunk)) return void client.once('drain', pump);
-      resolve();
-    };
-    pump();
-  });
-  const { shown, frames } = await page.evaluate(() => {
-    const w = window as unknown as { __frames: number[]; __framing: boolean };
-    w.__framing = false;
-    const status = document.querySelector('.raw-status')?.textContent ?? '';
-    return { shown: Number(/← (\d+) received/.exec(status)?.[1] ?? 0), frames: w.__frames };
-  });
-  client.destroy();
+  let measured: { shown: number; frames: number[] };
+  try {
+    await new Promise<void>((resolve, reject) => {
+      client.once('connect', resolve);
+      client.once('error', reject);
+    });
+    await page.evaluate(() => {
+      const w = window as unknown as { __frames: number[]; __framing: boolean };
+      w.__frames = [];
+      w.__framing = true;
+      const tick = (t: number) => {
+        w.__frames.push(t);
+        if (w.__framing) requestAnimationFrame(tick);
+      };
+      requestAnimationFrame(tick);
+    });
+    const chunk = Buffer.alloc(64 * 1024, 'flood! ');
+    const end = performance.now() + FLOOD_MS;
+    await new Promise<void>((resolve, reject) => {
+      // A connection the page's side closed never drains: that ends the flood, as an error.
+      client.once('close', () => reject(new Error('the raw session closed the connection during the flood')));
+      const pump = () => {
+        while (performance.now() < end) if (!client.write(chunk)) return void client.once('drain', pump);
+        resolve();
+      };
+      pump();
+    });
+    measured = await page.evaluate(() => {
+      const w = window as unknown as { __frames: number[]; __framing: boolean };
+      w.__framing = false;
+      const status = document.querySelector('.raw-status')?.textContent ?? '';
+      return { shown: Number(/← (\d+) received/.exec(status)?.[1] ?? 0), frames: w.__frames };
+    });
+  } finally {
+    client.destroy();
+  }
+  const { shown, frames } = measured;
   const gaps = new Samples(frames.length);
   for (let i = 1; i < frames.length; i++) gaps.add(frames[i]! - frames[i - 1]!);
   return {

@@ -13,7 +13,8 @@ import { type DiagramModel, type SequenceLayout, sequenceLayout } from './layout
 export class LiveLayout {
   private layout: SequenceLayout | null = null;
   private programs: readonly string[] = [];
-  /** The lesson servers, as text: a reconnect's welcome names the same ones in a new array. */
+  /** The lesson servers, and as text: a reconnect's welcome names the same ones in a new array. */
+  private serverList: readonly LessonServerInfo[] = [];
   private servers = '';
   /** The log position (see Log.start) of the first event this layout saw, and of the next one to feed. */
   private start = 0;
@@ -37,7 +38,8 @@ export class LiveLayout {
     programs: readonly string[],
     lessonServers: readonly LessonServerInfo[],
   ): DiagramModel {
-    const servers = JSON.stringify(lessonServers);
+    // Written out only when the array is another one (a welcome), not for every event.
+    const servers = lessonServers === this.serverList ? this.servers : JSON.stringify(lessonServers);
     // A terminal opened is fed in; one closed lays the diagram out again.
     const added = programs !== this.programs && this.programs.every((p) => programs.includes(p));
     const grew =
@@ -48,6 +50,7 @@ export class LiveLayout {
       trace.start <= this.next &&
       trace.start + trace.length >= this.next &&
       (this.next === this.start || trace.at(this.next - 1 - trace.start) === this.last);
+    this.serverList = lessonServers;
     if (!grew) {
       this.layout = sequenceLayout(programs, lessonServers);
       this.programs = programs;
