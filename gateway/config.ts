@@ -16,6 +16,8 @@ export interface GatewayConfig {
   maxSessionsPerAddress: number;
   callsPerSecond: number;
   connectsPerSecond: number;
+  /** Trace events each page keeps for its diagram (older ones are dropped, and the page says so). */
+  pageEvents: number;
   graceSeconds: number;
   engine: 'auto' | 'libc' | 'fallback';
   lessonPorts: 'default' | 'auto';
@@ -38,6 +40,7 @@ export const DEFAULTS: GatewayConfig = {
   maxSessionsPerAddress: 16,
   callsPerSecond: 200,
   connectsPerSecond: 5,
+  pageEvents: 50_000,
   graceSeconds: 15,
   engine: 'auto',
   lessonPorts: 'default',
@@ -60,6 +63,7 @@ export const HELP = `Usage: npm start -- [options]
   --max-sessions-per-address N  sessions per client address (default 16)
   --calls-per-second N      calls per session per second (default 200)
   --connects-per-second N   connects per session per second (default 5)
+  --page-events N           events each page keeps in its diagram (default 50000; fewer for slow machines)
   --grace SECONDS           how long a closed tab's sockets wait for a reload (default 15)
   --engine auto|libc|fallback   which socket engine to use (default auto: libc where it loads)
   --lesson-ports default|auto   fixed lesson server ports, or free ones (default: default)
@@ -152,6 +156,9 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Ga
         break;
       case '--connects-per-second':
         c.connectsPerSecond = int(k, v, 1, 1_000_000);
+        break;
+      case '--page-events':
+        c.pageEvents = int(k, v, 1000, 1_000_000);
         break;
       case '--grace':
         c.graceSeconds = int(k, v, 0, 3600);

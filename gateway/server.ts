@@ -138,6 +138,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
     maxSessionsPerAddress: config.maxSessionsPerAddress,
     callsPerSecond: config.callsPerSecond,
     connectsPerSecond: config.connectsPerSecond,
+    pageEvents: config.pageEvents,
     graceMs: config.graceSeconds * 1000,
   });
   /** Per client address, the wrong tokens of the last minute (hashed) and when each was first seen. */

@@ -341,7 +341,8 @@ export type ServerMessage =
       ports: number[];
       bindHosts: string[];
       lessonServers: LessonServerInfo[];
-      limits: { sockets: number; messageBytes: number; callsPerSecond: number };
+      /** pageEvents: trace events the page keeps for its diagram, dropping the oldest (--page-events). */
+      limits: { sockets: number; messageBytes: number; callsPerSecond: number; pageEvents: number };
     }
   | ({ type: 'call-started'; id: string; program: string; call: Call } & Trace)
   /** select() waits for any of its sockets: `readable` when its read list names one, else `writable`. */

@@ -41,7 +41,7 @@ export interface SessionContext {
   engineInfo: EngineInfo;
   lessonServers: () => LessonServerInfo[];
   bindHosts: readonly string[];
-  limits: { sockets: number; callsPerSecond: number };
+  limits: { sockets: number; callsPerSecond: number; pageEvents: number };
   graceMs: number;
   /** Messages per second a tab may send before it is told to slow down. */
   messagesPerSecond: number;
@@ -267,6 +267,7 @@ export class Session {
         sockets: this.ctx.limits.sockets,
         messageBytes: MAX_MESSAGE_BYTES,
         callsPerSecond: this.ctx.limits.callsPerSecond,
+        pageEvents: this.ctx.limits.pageEvents,
       },
     });
     if (resumed) {

@@ -26,6 +26,7 @@ export interface SessionsOptions {
   maxSessionsPerAddress: number;
   callsPerSecond: number;
   connectsPerSecond: number;
+  pageEvents: number;
   graceMs: number;
 }
 
@@ -47,7 +48,7 @@ export class Sessions {
       engineInfo: o.sys.info,
       lessonServers: o.lessonServers,
       bindHosts: ['127.0.0.1', '::1', ...o.bindHosts],
-      limits: { sockets: o.maxSockets, callsPerSecond: o.callsPerSecond },
+      limits: { sockets: o.maxSockets, callsPerSecond: o.callsPerSecond, pageEvents: o.pageEvents },
       graceMs: o.graceMs,
       messagesPerSecond: o.callsPerSecond * 2,
       resume: (token, transport) => {

@@ -8,6 +8,7 @@ import {
   launchBrowser,
   type Playground,
   startPlayground,
+  typeAsLesson,
   typeLine,
   watchErrors,
 } from '../support/browser.js';
@@ -115,5 +116,56 @@ describe('the diagram on a 1366×768 screen', () => {
     await page.keyboard.press('Escape');
     await expect.poll(() => details.count()).toBe(0);
     expect(errors).toEqual([]);
+  });
+});
+
+describe('a session longer than the page keeps', () => {
+  let small: Playground;
+  let p: Page;
+  let errs: string[];
+
+  beforeAll(async () => {
+    small = await startPlayground(['--page-events', '1000']);
+    p = await browser.newPage({ viewport: { width: 1366, height: 768 } });
+    errs = watchErrors(p);
+    await p.goto(small.url);
+    await p.waitForFunction(() =>
+      document.querySelector('[role=status]')?.textContent?.includes('connected'),
+    );
+  }, 60_000);
+
+  afterAll(async () => {
+    await p?.close();
+    await small?.stop();
+  });
+
+  it('says at the top how many earlier events it no longer shows, and keeps the socket they made', async () => {
+    const note = p.locator('.diagram-dropped');
+    await typeAsLesson(p, 'server', 's = socket.socket()');
+    await expect.poll(() => p.locator('.diagram-header .lane-socket').count()).toBe(1);
+    expect(await note.count()).toBe(0);
+    // Two events a call: 1,400 in all, more than the 1,000 this gateway tells its pages to keep.
+    await typeAsLesson(p, 'server', 'for i in range(700):\n    s.getsockname()\n');
+    await expect
+      .poll(() => note.textContent(), { timeout: 30_000 })
+      .toMatch(/^↑ [\d,]+ earlier events are not shown: this page keeps the newest 1,000\.$/);
+    await expect
+      .poll(() => p.evaluate(() => document.querySelector('.diagram-body')?.getAttribute('aria-label')))
+      .toMatch(/ \d{3} events/);
+    // Its socket() was among the dropped events; the calls on it are still drawn on its lifeline.
+    expect(await p.locator('.diagram-header .lane-socket').count()).toBe(1);
+    expect(
+      await p.locator('.diagram-body [data-row]').filter({ hasText: 'getsockname()' }).count(),
+    ).toBeGreaterThan(0);
+    // Back at the top of the diagram, the note is what the student sees first, under the lifelines' heads.
+    await p.locator('.diagram-scroller').evaluate((el) => {
+      el.scrollTop = 0;
+      el.scrollLeft = 0;
+    });
+    const head = (await p.locator('.diagram-header').boundingBox())!;
+    const box = (await note.boundingBox())!;
+    expect(box.y).toBeGreaterThanOrEqual(head.y + head.height - 1);
+    expect(box.y).toBeLessThan(head.y + head.height + 40);
+    expect(errs).toEqual([]);
   });
 });

@@ -33,6 +33,8 @@ describe('parseConfig', () => {
   it('reads environment twins, and flags win over them', () => {
     expect(parseConfig([], { GATEWAY_MAX_SOCKETS: '8' }).maxSockets).toBe(8);
     expect(parseConfig(['--max-sockets', '4'], { GATEWAY_MAX_SOCKETS: '8' }).maxSockets).toBe(4);
+    expect(parseConfig([], { GATEWAY_PAGE_EVENTS: '2000' }).pageEvents).toBe(2000);
+    expect(parseConfig([], {}).pageEvents).toBe(50_000);
   });
 
   it('names what is wrong with a bad value or an unknown option', () => {
@@ -40,6 +42,9 @@ describe('parseConfig', () => {
       '--port must be an integer from 0 to 65535 (got 70000)',
     );
     expect(() => parseConfig(['--ports', '30-20'], {})).toThrow(/first port/);
+    expect(() => parseConfig(['--page-events', '10'], {})).toThrow(
+      '--page-events must be an integer from 1000 to 1000000 (got 10)',
+    );
     expect(() => parseConfig(['--allow', 'example.com:80'], {})).toThrow(/numeric host/);
     expect(() => parseConfig(['--frobnicate', '1'], {})).toThrow(/unknown option --frobnicate/);
     expect(() => parseConfig(['--token', 'short'], {})).toThrow(/16 characters/);

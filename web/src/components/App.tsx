@@ -14,7 +14,7 @@ import { downloadText, LessonPanel, type PublicLesson } from '../lessons/LessonP
 import type { Driver } from '../lessons/lesson-run.js';
 import { RawSessions, type RawSessionsHandle } from '../raw/RawSessions.js';
 import type { Welcome } from '../store/actions.js';
-import { initialState, reducer } from '../store/state.js';
+import { initialState, pageEvents, reducer } from '../store/state.js';
 import { ProgramTerminal, type SourcedBackend, type TerminalApi } from '../terminal/ProgramTerminal.js';
 import { BlankScreen } from './BlankScreen.js';
 import { EventDetails } from './EventDetails.js';
@@ -433,6 +433,7 @@ export function App() {
           <SequenceDiagram
             ref={diagram}
             model={model}
+            dropped={{ events: state.trace.start, keeps: pageEvents(state) }}
             fontSize={state.fontSize}
             selected={selectedIndex}
             onSelect={(i) => dispatch({ type: 'select', row: i === null ? null : rowRef(model.rows, i) })}

@@ -20,6 +20,8 @@ export interface DiagramHandle {
 
 interface Props {
   model: DiagramModel;
+  /** Events the page's trace dropped before the first one drawn, and how many it keeps. */
+  dropped?: { events: number; keeps: number };
   fontSize: number;
   selected: number | null;
   onSelect(row: number | null): void;
@@ -40,7 +42,7 @@ export function metrics(fontSize: number) {
 }
 
 export const SequenceDiagram = forwardRef<DiagramHandle, Props>(function SequenceDiagram(
-  { model, fontSize, selected, onSelect },
+  { model, dropped, fontSize, selected, onSelect },
   ref,
 ) {
   const m = metrics(fontSize);
@@ -86,7 +88,12 @@ export const SequenceDiagram = forwardRef<DiagramHandle, Props>(function Sequenc
     return () => ro.disconnect();
   }, []);
 
-  useImperativeHandle(ref, () => ({ toSvg: () => standaloneSvg(model, fontSize) }), [model, fontSize]);
+  const note = dropped && dropped.events > 0 ? droppedNote(dropped.events, dropped.keeps) : null;
+  useImperativeHandle(ref, () => ({ toSvg: () => standaloneSvg(model, fontSize, note) }), [
+    model,
+    fontSize,
+    note,
+  ]);
 
   const first = Math.max(0, Math.floor(view.top / m.rowHeight) - OVERSCAN);
   const last = Math.min(model.rows.length, Math.ceil((view.top + view.height) / m.rowHeight) + OVERSCAN);
@@ -114,6 +121,8 @@ export const SequenceDiagram = forwardRef<DiagramHandle, Props>(function Sequenc
         <svg className="diagram-header" width={width} height={m.headerHeight} aria-hidden="true">
           <LaneHeaders lanes={model.lanes} laneX={laneX} m={m} />
         </svg>
+        {/* Scrolled back to the top of a long session: it does not start here, and says so. */}
+        {note && <p className="diagram-dropped">{note}</p>}
         {/* A keyboard widget: focus it and ↑ ↓ walk its events; the event log is its text equivalent. */}
         <svg
           className="diagram-body"
@@ -177,6 +186,12 @@ export const SequenceDiagram = forwardRef<DiagramHandle, Props>(function Sequenc
 });
 
 type M = ReturnType<typeof metrics>;
+
+/** What the top of a diagram whose oldest events were dropped says. */
+export function droppedNote(events: number, keeps: number): string {
+  const n = (x: number) => x.toLocaleString('en-US');
+  return `↑ ${n(events)} earlier event${events === 1 ? ' is' : 's are'} not shown: this page keeps the newest ${n(keeps)}.`;
+}
 
 /** From where to where a row is drawn, left to right: an arrow between its lifelines, a box beside one. */
 function rowExtent(row: Row, laneX: Map<string, number>, m: M): [number, number] {
@@ -448,12 +463,19 @@ const clip = (s: string, n: number) => (s.length > n ? `${s.slice(0, Math.max(1,
 const esc = (s: string) =>
   s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
-/** Every row, drawn with inline styles so the file stands alone (for export). */
-export function standaloneSvg(model: DiagramModel, fontSize: number): string {
+/**
+ * Every row, drawn with inline styles so the file stands alone (for export). A `note` (events dropped
+ * before these) goes on a line of its own above the lifelines.
+ */
+export function standaloneSvg(model: DiagramModel, fontSize: number, note: string | null = null): string {
   const m = metrics(fontSize);
   const { x, w, width: lanesWidth } = geometry(model.lanes, m);
-  const width = drawnWidth(model.rows, x, lanesWidth, m, true);
-  const height = m.headerHeight + (model.rows.length + 1) * m.rowHeight;
+  const top = note ? m.rowHeight : 0;
+  const width = Math.max(
+    drawnWidth(model.rows, x, lanesWidth, m, true),
+    note ? Math.ceil(note.length * m.font * CHAR_EM + 8) : 0,
+  );
+  const height = top + m.headerHeight + (model.rows.length + 1) * m.rowHeight;
   const color: Record<Tone, string> = {
     call: '#1f3a93',
     ok: '#14662e',
@@ -468,6 +490,8 @@ export function standaloneSvg(model: DiagramModel, fontSize: number): string {
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="ui-monospace, monospace" font-size="${m.font}">`,
     `<rect width="100%" height="100%" fill="#ffffff"/>`,
   ];
+  if (note) out.push(`<text x="4" y="${m.rowHeight * 0.65}" fill="#555555">${esc(note)}</text>`);
+  out.push(`<g transform="translate(0 ${top})">`);
   for (const l of model.lanes) {
     const lx = x.get(l.id)!;
     const lw = w.get(l.id)!;
@@ -498,6 +522,6 @@ export function standaloneSvg(model: DiagramModel, fontSize: number): string {
       );
     }
   });
-  out.push('</svg>');
+  out.push('</g>', '</svg>');
   return out.join('\n');
 }

@@ -30,7 +30,10 @@ export interface State {
   theme: 'light' | 'dark';
 }
 
-/** The diagram keeps this many events; older ones are dropped from the front. */
+/**
+ * The diagram keeps this many events, unless the gateway says otherwise (--page-events); older ones are
+ * dropped from the front, and the diagram says how many.
+ */
 export const MAX_TRACE = 50_000;
 export const FONT_MIN = 10;
 export const FONT_MAX = 40;
@@ -100,12 +103,15 @@ export function reducer(state: State, action: Action): State {
   }
 }
 
+/** How many trace events this page keeps. */
+export const pageEvents = (state: State): number => state.session?.limits?.pageEvents ?? MAX_TRACE;
+
 function onServer(state: State, msg: ServerMessage): State {
   if (msg.type === 'sockets') {
     return { ...state, sockets: Object.fromEntries(msg.sockets.map((k) => [k.socket, { ...k, seq: 0 }])) };
   }
   if (!('seq' in msg)) return state;
-  const trace = state.trace.push(msg, MAX_TRACE);
+  const trace = state.trace.push(msg, pageEvents(state));
   if (msg.type !== 'state-changed') return { ...state, trace };
   const k = msg.kernel;
   const sockets = { ...state.sockets };

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Lane, Row } from '../../../../web/src/diagram/layout.js';
 import {
   DrawnWidth,
+  droppedNote,
   headerLines,
   sidewaysTo,
   standaloneSvg,
@@ -49,6 +50,28 @@ describe('lane headers', () => {
     );
     expect(svg).toContain('>TCP 127.0.0.1:23660<');
     expect(svg).toContain('>↔ 127.0.0.1:37646<');
+  });
+});
+
+describe('a diagram whose oldest events were dropped', () => {
+  it('says how many, and how many the page keeps', () => {
+    expect(droppedNote(12_288, 50_000)).toBe(
+      '↑ 12,288 earlier events are not shown: this page keeps the newest 50,000.',
+    );
+    expect(droppedNote(1, 1000)).toMatch(/^↑ 1 earlier event is not shown/);
+  });
+  it('says it in an exported file too, on a line above the lifelines', () => {
+    const model = { lanes: [lane({})], rows: [], spans: [] };
+    const plain = standaloneSvg(model, 16);
+    const noted = standaloneSvg(model, 16, droppedNote(512, 1000));
+    expect(plain).not.toContain('earlier events');
+    expect(noted).toContain('>↑ 512 earlier events are not shown: this page keeps the newest 1,000.<');
+    const height = (svg: string) => Number(/height="(\d+)"/.exec(svg)?.[1]);
+    expect(height(noted)).toBeGreaterThan(height(plain));
+    // Wide enough for the note to show whole, however few lifelines.
+    expect(Number(/width="(\d+)"/.exec(noted)?.[1])).toBeGreaterThan(
+      Number(/width="(\d+)"/.exec(plain)?.[1]),
+    );
   });
 });
 

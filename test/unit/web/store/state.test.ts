@@ -62,6 +62,21 @@ describe('reducer', () => {
     expect(s.programs).toEqual(['client3']);
   });
 
+  it('keeps the number of events the gateway names, dropping the oldest and counting them', () => {
+    const welcome = { type: 'welcome', session: 'x', limits: { pageEvents: 1000 } } as never;
+    let s = reducer(initialState, { type: 'welcome', welcome, lost: false });
+    for (let seq = 1; seq <= 1600; seq++) s = reducer(s, { type: 'server', msg: stateChanged(seq, 'a') });
+    // Dropped a chunk (512 events) at a time: at most 1000 kept, and the first kept follows the dropped.
+    expect(s.trace.length).toBeLessThanOrEqual(1000);
+    expect(s.trace.start + s.trace.length).toBe(1600);
+    expect(s.trace.start).toBe(1024);
+    expect(s.trace.at(0)?.seq).toBe(1025);
+    // Without a number from the gateway, the page keeps its own default.
+    let d = initialState;
+    for (let seq = 1; seq <= 1600; seq++) d = reducer(d, { type: 'server', msg: stateChanged(seq, 'a') });
+    expect(d.trace.start).toBe(0);
+  });
+
   it('bounds the font size for the projector', () => {
     let s = initialState;
     for (let i = 0; i < 100; i++) s = reducer(s, { type: 'font', delta: 1 });
