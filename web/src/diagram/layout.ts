@@ -144,10 +144,12 @@ export interface SequenceLayout {
    */
   dropBefore(seq: number): void;
   /**
-   * The page's terminals are now `programs`, which must keep every one it had (a closed terminal
-   * needs a new layout): each new one gets its lifeline, from the top as if it had been there all along.
+   * The page's terminals are now `programs`. Each new one gets its lifeline, from the top as if it had
+   * been there all along. A closed one keeps its lifeline (after the open ones) if it drew anything,
+   * and its sockets keep theirs; one that drew nothing is gone. Nothing is laid out again: past the
+   * events the page keeps, that would lose every lifeline whose start was dropped.
    */
-  addPrograms(programs: readonly string[]): void;
+  setPrograms(programs: readonly string[]): void;
   /** The diagram so far, in arrays of its own (a later add() changes none of them or their items). */
   model(): DiagramModel;
 }
@@ -693,10 +695,17 @@ export function sequenceLayout(
   return {
     add,
     dropBefore,
-    addPrograms: (now) => {
-      const missing = programs.filter((p) => !now.includes(p));
-      if (missing.length > 0)
-        throw new Error(`programs cannot be removed from a layout: ${missing.join(', ')}`);
+    setPrograms: (now) => {
+      for (const p of programs) {
+        const id = `p:${p}`;
+        const drew = lastRow.has(id) || lanes.some((l) => l.program === p && l.kind === 'socket');
+        if (now.includes(p) || drew) continue;
+        laneIndex.delete(id);
+        lanes.splice(
+          lanes.findIndex((l) => l.id === id),
+          1,
+        );
+      }
       programs = now;
       for (const p of now) {
         if (laneIndex.has(`p:${p}`)) continue;
@@ -739,13 +748,24 @@ function errorLabel(error: { code: string; message: string }, onSocket: boolean)
   return `✗ ${error.code}: ${error.message}`;
 }
 
-/** Programs in the page's order, each followed by its sockets; lesson servers, then outsiders. */
+/**
+ * Programs in the page's order, each followed by its sockets, then programs whose terminal was closed
+ * (in the order they first appeared); lesson servers, then outsiders.
+ */
 function orderLanes(lanes: Lane[], programs: readonly string[]): Lane[] {
+  const closed = new Map<string, number>();
+  for (const l of lanes)
+    if (
+      (l.kind === 'program' || l.kind === 'socket') &&
+      !programs.includes(l.program) &&
+      !closed.has(l.program)
+    )
+      closed.set(l.program, programs.length + closed.size);
   const rank = (l: Lane) => {
     if (l.kind === 'lesson') return 1e6;
     if (l.kind === 'external') return 2e6;
     const p = programs.indexOf(l.program);
-    return (p < 0 ? programs.length : p) * 1000;
+    return (p < 0 ? closed.get(l.program)! : p) * 1000;
   };
   return lanes
     .map((l, i) => ({ l, i }))

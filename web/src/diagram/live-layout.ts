@@ -30,8 +30,8 @@ export class LiveLayout {
   /**
    * The diagram of `trace`. The same model object while nothing changed; a grown trace feeds only its
    * new events, and one that dropped its oldest events forgets their rows (see dropBefore); a new
-   * terminal gets its lifeline. A new session's log, a terminal closed, or other lesson servers lay
-   * it all out again.
+   * terminal gets its lifeline, and a closed one keeps it if it drew anything. A new session's log or
+   * other lesson servers lay it all out again.
    */
   update(
     trace: Log<TraceMessage>,
@@ -40,11 +40,10 @@ export class LiveLayout {
   ): DiagramModel {
     // Written out only when the array is another one (a welcome), not for every event.
     const servers = lessonServers === this.serverList ? this.servers : JSON.stringify(lessonServers);
-    // A terminal opened is fed in; one closed lays the diagram out again.
-    const added = programs !== this.programs && this.programs.every((p) => programs.includes(p));
+    // A terminal opened or closed is fed in, not a reason to start over.
+    const terminals = programs !== this.programs;
     const grew =
       this.layout !== null &&
-      (programs === this.programs || added) &&
       servers === this.servers &&
       trace.start >= this.start &&
       trace.start <= this.next &&
@@ -59,8 +58,8 @@ export class LiveLayout {
       this.next = trace.start;
       this.last = undefined;
       this.rebuilds++;
-    } else if (added) {
-      this.layout!.addPrograms(programs);
+    } else if (terminals) {
+      this.layout!.setPrograms(programs);
       this.programs = programs;
     } else if (trace.start + trace.length === this.next && trace.start === this.start) return this.current;
     const layout = this.layout!;

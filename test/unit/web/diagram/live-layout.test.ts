@@ -220,12 +220,69 @@ describe('LiveLayout', () => {
     expect(live.rebuilds).toBe(1);
   });
 
-  it('starts over when a terminal is closed', () => {
+  it('forgets a closed terminal that drew nothing, without starting over', () => {
     const live = new LiveLayout();
     const log = logOf(stream(4));
     live.update(log, [...PROGRAMS, 'client2'], SERVERS);
     const model = live.update(log, PROGRAMS, SERVERS);
-    expect(live.rebuilds).toBe(2);
+    expect(model.lanes.map((l) => l.id)).not.toContain('p:client2');
     expect(model).toEqual(layoutSequence(log.toArray(), PROGRAMS, SERVERS));
+    expect(live.rebuilds).toBe(1);
+  });
+
+  it('keeps the lifelines of a closed terminal that made a socket, after the open ones', () => {
+    const live = new LiveLayout();
+    const more = [...PROGRAMS, 'client2'];
+    const log = logOf([
+      ...stream(2),
+      ...socketMade('client2', 'c2', 7, 10),
+      ...socketMade('client', 'c1', 8, 12),
+    ]);
+    live.update(log, more, SERVERS);
+    const model = live.update(log, PROGRAMS, SERVERS);
+    expect(model.lanes.map((l) => l.id)).toEqual([
+      'p:server',
+      'p:client',
+      'c1',
+      'p:client2',
+      'c2',
+      'p:raw',
+      's1',
+      'x:127.0.0.1:50000',
+    ]);
+    // Opened again under the same name: the same lifeline, where the page's order puts it.
+    const again = live.update(log, more, SERVERS);
+    expect(again.lanes.map((l) => l.id)).toEqual([
+      'p:server',
+      'p:client',
+      'c1',
+      'p:client2',
+      'c2',
+      'p:raw',
+      's1',
+      'x:127.0.0.1:50000',
+    ]);
+    expect(live.rebuilds).toBe(1);
+  });
+
+  it('keeps drawing a stream whose socket() was dropped when a terminal is closed', () => {
+    const live = new LiveLayout();
+    const more = [...PROGRAMS, 'client2'];
+    let log = Log.empty<TraceMessage>();
+    for (const e of stream(1200)) {
+      log = log.push(e, 1000);
+      live.update(log, more, SERVERS);
+    }
+    expect(log.start).toBeGreaterThan(0);
+    const model = live.update(log, PROGRAMS, SERVERS);
+    expect(model.lanes.map((l) => l.id)).toEqual([
+      'p:server',
+      'p:client',
+      'p:raw',
+      's1',
+      'x:127.0.0.1:50000',
+    ]);
+    expect(model.rows.at(-2)).toMatchObject({ lane: 's1', seq: 1202 });
+    expect(live.rebuilds).toBe(1);
   });
 });
