@@ -123,6 +123,11 @@ const PEER_FIN_AFTER: ReadonlyMap<string, ReadonlySet<string>> = new Map([
   ['FIN_WAIT2', new Set(['TIME_WAIT'])],
 ]);
 
+/** The title of a lifeline for an address none of the page's sockets or lesson servers holds. */
+const OUTSIDE = 'outside peer';
+/** Its title while all it did was refuse a connection: no program at all is there. */
+const NOBODY = 'nobody listening';
+
 /** The whole trace laid out at once. */
 export function layoutSequence(
   trace: readonly TraceMessage[],
@@ -195,13 +200,17 @@ export function sequenceLayout(
       synSent: boolean;
       /** SYNs sent again so far (drawn once each). */
       retries?: number;
+      /** Its SYN made the target's lifeline: nothing of the page's, nor a lesson server, is there. */
+      probe?: boolean;
     }
   >();
   const sendSyn = (handle: string, seq: number, t: number) => {
     const h = handshakes.get(handle);
     if (!h || h.synSent) return;
     h.synSent = true;
+    const before = lanes.length;
     h.target = laneAt(h.address, 'tcp', true);
+    h.probe = lanes.length > before && laneIndex.get(h.target ?? '')?.kind === 'external';
     if (h.target) kernelArrow(seq, t, h.client.lane, h.target, 'SYN');
   };
   /** Draws SYN-ACK and ACK once, at the first sign the handshake completed. */
@@ -211,6 +220,9 @@ export function sequenceLayout(
     sendSyn(handle, seq, t);
     handshakes.delete(handle);
     if (!h.target) return;
+    // Somebody listens there now (nc -l, started after a refusal).
+    const target = laneIndex.get(h.target);
+    if (target?.title === NOBODY) target.title = OUTSIDE;
     kernelArrow(seq, t, h.target, h.client.lane, 'SYN-ACK');
     kernelArrow(seq, t, h.client.lane, h.target, 'ACK');
   };
@@ -219,7 +231,11 @@ export function sequenceLayout(
     if (!h) return;
     sendSyn(handle, seq, t);
     handshakes.delete(handle);
-    if (h.target) kernelArrow(seq, t, h.target, h.client.lane, 'RST (nothing listening)');
+    if (!h.target) return;
+    // The lifeline the SYN made stands for no program: the kernel there answered for the port.
+    const target = laneIndex.get(h.target);
+    if (h.probe && target?.title === OUTSIDE) target.title = NOBODY;
+    kernelArrow(seq, t, h.target, h.client.lane, 'RST (nothing listening)');
   };
   /** The client socket whose handshake an accept (ours or a lesson server's) just completed. */
   const handshakeFrom = (peer: Address) => {
@@ -269,7 +285,7 @@ export function sequenceLayout(
         lesson.name,
         `lesson server ${shortAddr([lesson.host, lesson.port])}`,
       ).id;
-    return lane(`x:${shortAddr(a)}`, 'external', 'outside', 'outside peer', shortAddr(a)).id;
+    return lane(`x:${shortAddr(a)}`, 'external', 'outside', OUTSIDE, shortAddr(a)).id;
   };
   const push = (row: Omit<Row, 't'>, t: number) => {
     rows.push({ ...row, t });

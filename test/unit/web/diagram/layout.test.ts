@@ -208,6 +208,51 @@ describe('layoutSequence', () => {
     ]);
   });
 
+  it('names the lifeline of a refused connect for what it is: nobody, until somebody listens there', () => {
+    const t = new Trace();
+    t.call('client', 'c1', { op: 'socket', family: 'AF_INET', type: 'SOCK_STREAM' }, S('C', 5));
+    const to = ['127.0.0.1', 40002] as const;
+    t.call('client', 'c2', { op: 'connect', socket: 'C', address: [...to] }, { error: 'ECONNREFUSED' });
+    const nobody = laidOut(t.events, ['client']).lanes.find((l) => l.kind === 'external');
+    expect(nobody).toMatchObject({ title: 'nobody listening', subtitle: '127.0.0.1:40002' });
+    // nc -l started there since: the same lifeline is a peer now.
+    t.call('client', 'c3', { op: 'socket', family: 'AF_INET', type: 'SOCK_STREAM' }, S('D', 6));
+    t.call(
+      'client',
+      'c4',
+      { op: 'connect', socket: 'D', address: [...to] },
+      { op: 'connect', local: ['127.0.0.1', 53001], remote: [...to] },
+    );
+    const m = laidOut(t.events, ['client']);
+    expect(m.lanes.filter((l) => l.kind === 'external')).toMatchObject([
+      { title: 'outside peer', subtitle: '127.0.0.1:40002' },
+    ]);
+    expect(m.rows.filter((r) => r.kind === 'arrow').map((r) => r.label)).toEqual([
+      'SYN',
+      'RST (nothing listening)',
+      'SYN',
+      'SYN-ACK',
+      'ACK',
+    ]);
+  });
+
+  it('keeps calling a peer that answered before a peer when a later connect to it is refused', () => {
+    const t = new Trace();
+    const to = ['127.0.0.1', 40002] as const;
+    t.call('client', 'c1', { op: 'socket', family: 'AF_INET', type: 'SOCK_STREAM' }, S('C', 5));
+    t.call(
+      'client',
+      'c2',
+      { op: 'connect', socket: 'C', address: [...to] },
+      { op: 'connect', local: ['127.0.0.1', 53001], remote: [...to] },
+    );
+    t.call('client', 'c3', { op: 'socket', family: 'AF_INET', type: 'SOCK_STREAM' }, S('D', 6));
+    t.call('client', 'c4', { op: 'connect', socket: 'D', address: [...to] }, { error: 'ECONNREFUSED' });
+    expect(laidOut(t.events, ['client']).lanes.find((l) => l.kind === 'external')?.title).toBe(
+      'outside peer',
+    );
+  });
+
   it('draws no SYN for a connect the gateway refused: no packet left', () => {
     const t = new Trace();
     t.call('client', 'c1', { op: 'socket', family: 'AF_INET', type: 'SOCK_STREAM' }, S('C', 5));
