@@ -6,11 +6,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   ARTIFACTS,
   launchBrowser,
+  openPage,
   type Playground,
   startPlayground,
   typeAsLesson,
   typeLine,
-  watchErrors,
 } from '../support/browser.js';
 
 let pg: Playground;
@@ -22,12 +22,7 @@ let port: number;
 beforeAll(async () => {
   pg = await startPlayground();
   browser = await launchBrowser();
-  page = await browser.newPage({ viewport: { width: 1366, height: 768 } });
-  errors = watchErrors(page);
-  await page.goto(pg.url);
-  await page.waitForFunction(() =>
-    document.querySelector('[role=status]')?.textContent?.includes('connected'),
-  );
+  ({ page, errors } = await openPage(browser, pg.url, { viewport: { width: 1366, height: 768 } }));
   const facts = (await page.locator('.session-facts').textContent()) ?? '';
   const m = /(\d+)–(\d+)/.exec(facts);
   if (!m) throw new Error(`no ports shown: ${facts}`);
@@ -126,12 +121,9 @@ describe('a session longer than the page keeps', () => {
 
   beforeAll(async () => {
     small = await startPlayground(['--page-events', '1000']);
-    p = await browser.newPage({ viewport: { width: 1366, height: 768 } });
-    errs = watchErrors(p);
-    await p.goto(small.url);
-    await p.waitForFunction(() =>
-      document.querySelector('[role=status]')?.textContent?.includes('connected'),
-    );
+    ({ page: p, errors: errs } = await openPage(browser, small.url, {
+      viewport: { width: 1366, height: 768 },
+    }));
   }, 60_000);
 
   afterAll(async () => {

@@ -6,11 +6,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   ARTIFACTS,
   launchBrowser,
+  openPage,
   type Playground,
   startPlayground,
   terminalText,
   typeLine,
-  watchErrors,
 } from '../support/browser.js';
 
 let browser: Browser;
@@ -21,12 +21,7 @@ let errors: string[];
 beforeAll(async () => {
   pg = await startPlayground();
   browser = await launchBrowser();
-  page = await browser.newPage({ viewport: { width: 1280, height: 720 }, acceptDownloads: true });
-  errors = watchErrors(page);
-  await page.goto(pg.url);
-  await page.waitForFunction(() =>
-    document.querySelector('[role=status]')?.textContent?.includes('connected'),
-  );
+  ({ page, errors } = await openPage(browser, pg.url, { acceptDownloads: true }));
 }, 60_000);
 
 afterAll(async () => {

@@ -3,7 +3,7 @@
 
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import { type Browser, type BrowserContextOptions, chromium, type Page } from 'playwright-core';
 import { studentPortRange } from './ports.js';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -83,6 +83,21 @@ export function watchErrors(page: Page): string[] {
   });
   page.on('pageerror', (e) => errors.push(String(e)));
   return errors;
+}
+
+/** A new page at `url` (the playground, 1280×720 unless told), resolved once it is connected. */
+export async function openPage(
+  browser: Browser,
+  url: string,
+  options: BrowserContextOptions = {},
+): Promise<{ page: Page; errors: string[] }> {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 720 }, ...options });
+  const errors = watchErrors(page);
+  await page.goto(url);
+  await page.waitForFunction(() =>
+    document.querySelector('[role=status]')?.textContent?.includes('connected'),
+  );
+  return { page, errors };
 }
 
 /** Sockets the kernel lists on a port, as `ss -tan` prints them (state and addresses). */

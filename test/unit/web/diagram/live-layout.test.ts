@@ -52,6 +52,18 @@ function stream(n: number, text = 'hello\n'): TraceMessage[] {
   return out;
 }
 
+/** A live layout fed a 1,200-event stream one event at a time, by a log that keeps 1,000. */
+function streamPastTheCap(programs: readonly string[]): { live: LiveLayout; log: Log<TraceMessage> } {
+  const live = new LiveLayout();
+  let log = Log.empty<TraceMessage>();
+  for (const e of stream(1200)) {
+    log = log.push(e, 1000);
+    live.update(log, programs, SERVERS);
+  }
+  expect(log.start).toBeGreaterThan(0);
+  return { live, log };
+}
+
 const logOf = (events: readonly TraceMessage[], max?: number) =>
   events.reduce((log, e) => log.push(e, max), Log.empty<TraceMessage>());
 
@@ -207,13 +219,7 @@ describe('LiveLayout', () => {
   });
 
   it('keeps drawing a stream whose socket() was dropped when a terminal is opened', () => {
-    const live = new LiveLayout();
-    let log = Log.empty<TraceMessage>();
-    for (const e of stream(1200)) {
-      log = log.push(e, 1000);
-      live.update(log, PROGRAMS, SERVERS);
-    }
-    expect(log.start).toBeGreaterThan(0);
+    const { live, log } = streamPastTheCap(PROGRAMS);
     const model = live.update(log, [...PROGRAMS, 'client2'], SERVERS);
     expect(model.lanes.map((l) => l.id)).toEqual(expect.arrayContaining(['s1', 'p:client2']));
     expect(model.rows.at(-2)).toMatchObject({ lane: 's1', seq: 1202 });
@@ -240,40 +246,16 @@ describe('LiveLayout', () => {
     ]);
     live.update(log, more, SERVERS);
     const model = live.update(log, PROGRAMS, SERVERS);
-    expect(model.lanes.map((l) => l.id)).toEqual([
-      'p:server',
-      'p:client',
-      'c1',
-      'p:client2',
-      'c2',
-      'p:raw',
-      's1',
-      'x:127.0.0.1:50000',
-    ]);
+    // After the open terminals' lifelines, before lesson servers and outside peers.
+    const order = ['p:server', 'p:client', 'c1', 'p:client2', 'c2', 'p:raw', 's1', 'x:127.0.0.1:50000'];
+    expect(model.lanes.map((l) => l.id)).toEqual(order);
     // Opened again under the same name: the same lifeline, where the page's order puts it.
-    const again = live.update(log, more, SERVERS);
-    expect(again.lanes.map((l) => l.id)).toEqual([
-      'p:server',
-      'p:client',
-      'c1',
-      'p:client2',
-      'c2',
-      'p:raw',
-      's1',
-      'x:127.0.0.1:50000',
-    ]);
+    expect(live.update(log, more, SERVERS).lanes.map((l) => l.id)).toEqual(order);
     expect(live.rebuilds).toBe(1);
   });
 
   it('keeps drawing a stream whose socket() was dropped when a terminal is closed', () => {
-    const live = new LiveLayout();
-    const more = [...PROGRAMS, 'client2'];
-    let log = Log.empty<TraceMessage>();
-    for (const e of stream(1200)) {
-      log = log.push(e, 1000);
-      live.update(log, more, SERVERS);
-    }
-    expect(log.start).toBeGreaterThan(0);
+    const { live, log } = streamPastTheCap([...PROGRAMS, 'client2']);
     const model = live.update(log, PROGRAMS, SERVERS);
     expect(model.lanes.map((l) => l.id)).toEqual([
       'p:server',
