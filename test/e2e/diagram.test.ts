@@ -144,6 +144,10 @@ describe('a session longer than the page keeps', () => {
     await expect
       .poll(() => p.evaluate(() => document.querySelector('.diagram-body')?.getAttribute('aria-label')))
       .toMatch(/ \d{3} events/);
+    // The text log lists fewer still, and says so.
+    expect(await p.locator('.event-log summary').textContent()).toMatch(
+      /^Event log \(text\): the newest 200 of the diagram's [\d,]+ events$/,
+    );
     // Its socket() was among the dropped events; the calls on it are still drawn on its lifeline.
     expect(await p.locator('.diagram-header .lane-socket').count()).toBe(1);
     expect(

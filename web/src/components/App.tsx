@@ -22,6 +22,8 @@ import { ExportMenu } from './ExportMenu.js';
 import { Inspector } from './Inspector.js';
 
 /** Before the welcome: one array, so the diagram is not laid out again for a new empty one. */
+/** The event log lists the diagram's newest events only: the whole trace as DOM text would be slow. */
+const LOG_ROWS = 200;
 const NO_SERVERS: LessonServerInfo[] = [];
 
 const SHORTCUTS: [string, string][] = [
@@ -259,7 +261,7 @@ export function App() {
     return () => window.removeEventListener('keydown', onKey, true);
   }, [state.theme, state.programs, exportSvg, exportPng]);
 
-  const log = model.rows.slice(-200).map((r) => describeRow(r, laneMap));
+  const log = model.rows.slice(-LOG_ROWS).map((r) => describeRow(r, laneMap));
 
   return (
     <div className={`app${fullDiagram ? ' full-diagram' : ''}${route !== null ? ' with-lesson' : ''}`}>
@@ -453,7 +455,11 @@ export function App() {
             )}
           />
           <details className="event-log">
-            <summary>Event log (text)</summary>
+            <summary>
+              Event log (text)
+              {model.rows.length > LOG_ROWS &&
+                `: the newest ${LOG_ROWS} of the diagram's ${model.rows.length.toLocaleString('en-US')} events`}
+            </summary>
             <ol role="log" aria-live="polite" aria-label="Event log">
               {log.map((line, i) => (
                 // biome-ignore lint/suspicious/noArrayIndexKey: the log is append-only; position is identity
