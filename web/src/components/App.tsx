@@ -22,9 +22,9 @@ import { ExportMenu } from './ExportMenu.js';
 import { Inspector } from './Inspector.js';
 
 /** Before the welcome: one array, so the diagram is not laid out again for a new empty one. */
+const NO_SERVERS: LessonServerInfo[] = [];
 /** The event log lists the diagram's newest events only: the whole trace as DOM text would be slow. */
 const LOG_ROWS = 200;
-const NO_SERVERS: LessonServerInfo[] = [];
 
 const SHORTCUTS: [string, string][] = [
   ['Alt + =  /  Alt + -', 'font size up / down (terminals and diagram)'],

@@ -715,7 +715,7 @@ export function sequenceLayout(
       for (const p of programs) {
         const id = `p:${p}`;
         const drew = lastRow.has(id) || lanes.some((l) => l.program === p && l.kind === 'socket');
-        if (now.includes(p) || drew) continue;
+        if (now.includes(p) || drew || !laneIndex.has(id)) continue;
         laneIndex.delete(id);
         lanes.splice(
           lanes.findIndex((l) => l.id === id),
