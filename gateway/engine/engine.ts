@@ -34,7 +34,7 @@ import {
 import { Fifo } from './fifo.js';
 import type { KernelTable } from './kernel-table.js';
 import { NameError, type NamePort } from './name-port.js';
-import { type Policy, RefusedError } from './policy.js';
+import { type HeldAddress, type Policy, RefusedError } from './policy.js';
 import { type Disposable, SyscallError, type SyscallPort } from './syscall-port.js';
 import { Ticker } from './ticker.js';
 import { TurnBatch } from './turn-batch.js';
@@ -668,7 +668,7 @@ export class Engine {
         const rec = this.get(call.socket);
         if (call.op === 'connect' && call.stream && rec.type !== 'SOCK_STREAM') throw notStreamable();
         const host = await this.resolve(call.address[0], rec.family, 'connect');
-        const refused = this.o.policy.checkConnect(host, call.address[1], proto(rec), this.ownPorts());
+        const refused = this.o.policy.checkConnect(host, call.address[1], proto(rec), this.held());
         if (refused) throw new RefusedError(refused);
         try {
           await this.connect(p, rec, [host, call.address[1]]);
@@ -704,7 +704,7 @@ export class Engine {
         const replying = rec.heardFrom?.has(addrKey([host, call.address[1]])) ?? false;
         const refused = replying
           ? null
-          : this.o.policy.checkConnect(host, call.address[1], proto(rec), this.ownPorts());
+          : this.o.policy.checkConnect(host, call.address[1], proto(rec), this.held());
         if (refused) throw new RefusedError(refused);
         this.bindLoopbackIfUnbound(rec);
         const data = fromBase64(call.data);
@@ -1198,10 +1198,11 @@ export class Engine {
     return fn(this.get(handle));
   }
 
-  private ownPorts(): Set<number> {
-    const ports = new Set<number>();
-    for (const rec of this.sockets.values()) if (rec.local) ports.add(rec.local[1]);
-    return ports;
+  private held(): HeldAddress[] {
+    const out: HeldAddress[] = [];
+    for (const rec of this.sockets.values())
+      if (rec.local) out.push({ proto: proto(rec), host: rec.local[0], port: rec.local[1] });
+    return out;
   }
 
   private limit(): RefusedError {

@@ -9,15 +9,22 @@ export interface Refusal {
   option?: string;
 }
 
+/** A local address one of the session's sockets holds right now. */
+export interface HeldAddress {
+  proto: 'tcp' | 'udp';
+  host: string;
+  port: number;
+}
+
 export interface Policy {
   /** host is numeric (already resolved); proto tells TCP from UDP. */
   checkBind(host: string, port: number, proto: 'tcp' | 'udp'): Refusal | null;
-  /** ownPorts: the local ports this session's sockets are bound to right now. */
+  /** held: the local addresses this session's sockets hold right now (its own listeners among them). */
   checkConnect(
     host: string,
     port: number,
     proto: 'tcp' | 'udp',
-    ownPorts: ReadonlySet<number>,
+    held: readonly HeldAddress[],
   ): Refusal | null;
   /** Called before each call reaches the kernel; may refuse for rate. */
   checkRate(kind: 'call' | 'connect'): Refusal | null;

@@ -3,7 +3,7 @@
 // bounded call rates. Every refusal names the rule and the option that would change it.
 
 import { BlockList, isIP } from 'node:net';
-import type { Policy, Refusal } from '../engine/policy.js';
+import type { HeldAddress, Policy, Refusal } from '../engine/policy.js';
 
 export interface RulesConfig {
   /** Hosts students may bind besides loopback (LAN mode). */
@@ -102,7 +102,7 @@ export class SessionRules implements Policy {
     host: string,
     port: number,
     proto: 'tcp' | 'udp',
-    ownPorts: ReadonlySet<number>,
+    held: readonly HeldAddress[],
   ): Refusal | null {
     const h = unmap(host);
     if (isIP(h) === 0) return { code: 'EGW_BAD_ADDRESS', message: `${host} is not a numeric address` };
@@ -116,8 +116,23 @@ export class SessionRules implements Policy {
       (t) => t.proto === proto && t.port === port && (t.host === h || (isLoopback(t.host) && isLoopback(h))),
     );
     if (allowed) return null;
-    if (isLoopback(h) && (this.ports().includes(port) || ownPorts.has(port))) return null;
+    if (isLoopback(h) && this.ports().includes(port)) return null;
+    // Its own sockets, by the address each holds: a port number alone is not enough. A socket bound to
+    // port 0 gets a port the kernel picks, and that port on another loopback address (127.0.0.1 when
+    // the socket holds ::1 or 127.0.0.2), or for the other protocol, may be some other program's.
+    if (held.some((a) => a.proto === proto && a.port === port && this.reaches(unmap(a.host), h))) return null;
     return denied;
+  }
+
+  /**
+   * Whether a connect to `target` meets a socket that holds `local`: the same address, or one of this
+   * machine's addresses a socket bound to every interface (LAN mode) listens on. No other program can
+   * hold a port on an address while such a socket holds it on every one.
+   */
+  private reaches(local: string, target: string): boolean {
+    if (local === target) return true;
+    const every = local === '0.0.0.0' || local === '::';
+    return every && (isLoopback(target) || this.cfg.extraBindHosts.includes(target));
   }
 
   checkRate(kind: 'call' | 'connect'): Refusal | null {

@@ -8,13 +8,13 @@ type Sock = ResultOf<'socket'>;
 const harness = harnesses();
 
 /** A loopback listener that nobody is allowed to reach: it counts what reaches it anyway. */
-async function canary(): Promise<{ server: Server; port: number; accepts: () => number }> {
+async function canary(at = 0): Promise<{ server: Server; port: number; accepts: () => number }> {
   let n = 0;
   const server = createServer((s) => {
     n++;
     s.destroy();
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  await new Promise<void>((r) => server.listen(at, '127.0.0.1', () => r()));
   return { server, port: (server.address() as { port: number }).port, accepts: () => n };
 }
 
@@ -63,6 +63,38 @@ describe('connect rules', () => {
     await new Promise((r) => setTimeout(r, 50));
     expect(c.accepts()).toBe(1);
     c.server.close();
+  });
+
+  it('reaches its own sockets by the address they hold, never another service on the same port', async () => {
+    const h = harness();
+    const make = async (family: 'AF_INET' | 'AF_INET6', type: 'SOCK_STREAM' | 'SOCK_DGRAM') =>
+      (await h.call<Sock>('server', { op: 'socket', family, type })).socket;
+    /** Binds port 0: the kernel picks a port outside this session's block. */
+    const held = async (family: 'AF_INET' | 'AF_INET6', type: 'SOCK_STREAM' | 'SOCK_DGRAM', host: string) => {
+      const s = await make(family, type);
+      await h.call('server', { op: 'bind', socket: s, address: [host, 0] });
+      const { address } = await h.call<ResultOf<'getsockname'>>('server', { op: 'getsockname', socket: s });
+      return { s, port: address[1] };
+    };
+    const onPort = async (port: number) => {
+      const c = await canary(port);
+      const client = (await h.call<Sock>('client', { op: 'socket', family: 'AF_INET', type: 'SOCK_STREAM' }))
+        .socket;
+      const err = await h.fails('client', { op: 'connect', socket: client, address: ['127.0.0.1', port] });
+      c.server.close();
+      return { code: err.code, accepts: c.accepts() };
+    };
+    // Its socket holds [::1]:P, another program listens on 127.0.0.1:P: that one is not the student's.
+    const v6 = await held('AF_INET6', 'SOCK_STREAM', '::1');
+    expect(await onPort(v6.port)).toEqual({ code: 'EGW_DENIED', accepts: 0 });
+    // A UDP port is not the TCP port of the same number.
+    const udp = await held('AF_INET', 'SOCK_DGRAM', '127.0.0.1');
+    expect(await onPort(udp.port)).toEqual({ code: 'EGW_DENIED', accepts: 0 });
+    // Its own listener on a port the kernel picked: reachable at the address it holds.
+    const own = await held('AF_INET', 'SOCK_STREAM', '127.0.0.1');
+    await h.call('server', { op: 'listen', socket: own.s, backlog: 1 });
+    const c = (await h.call<Sock>('client', { op: 'socket', family: 'AF_INET', type: 'SOCK_STREAM' })).socket;
+    await h.call('client', { op: 'connect', socket: c, address: ['127.0.0.1', own.port] });
   });
 
   it("refuses another session's ports", async () => {
