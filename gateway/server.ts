@@ -146,7 +146,14 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
   const lessonsJson = JSON.stringify(lessonsDocument(deps.lessons ?? []));
 
   const http: Server = createServer(
-    { headersTimeout: 10_000, requestTimeout: 30_000, maxHeaderSize: 16 * 1024 },
+    // A connection that never finishes its headers (slowloris, before any token is checked) is cut
+    // 10 s in: Node looks for such connections every 30 s unless told, so they lived up to 40 s.
+    {
+      headersTimeout: 10_000,
+      requestTimeout: 30_000,
+      connectionsCheckingInterval: 2_000,
+      maxHeaderSize: 16 * 1024,
+    },
     (req, res) => {
       void serveHttp(req, res).catch((err) => {
         console.error('[http]', err);

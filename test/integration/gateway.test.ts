@@ -1,4 +1,7 @@
+import { execFileSync } from 'node:child_process';
+import { connect, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WebSocket } from 'ws';
 import { DEFAULTS, type GatewayConfig } from '../../gateway/config.js';
 import type { ResultOf } from '../../gateway/protocol/messages.js';
 import { type Gateway, startGateway } from '../../gateway/server.js';
@@ -32,6 +35,19 @@ afterAll(async () => {
 });
 
 const page = () => Page.open(wsUrl, { Origin: origin });
+
+/** Sends `request` as it is on a new connection; resolves with everything the gateway answered. */
+function rawHttp(request: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let got = '';
+    const s = connect(gw.port, '127.0.0.1', () => s.end(request));
+    s.on('data', (d) => {
+      got += d;
+    });
+    s.on('error', reject);
+    s.on('close', () => resolve(got));
+  });
+}
 
 /** A stepped server on `port` and a client connected to it with stream: true: their handles. */
 async function streamedPair(p: Page, port: number): Promise<{ client: string; server: string }> {
@@ -164,9 +180,60 @@ describe('the WebSocket door', () => {
     ).rejects.toThrow('HTTP 403');
   });
 
-  it('listens on loopback by default', () => {
+  it('listens on loopback by default, as the kernel reports it', () => {
     expect(DEFAULTS.host).toBe('127.0.0.1');
+    // This gateway was started with the defaults' host: what is listening on its port?
+    const listening = execFileSync('ss', ['-tlnH', `( sport = :${gw.port} )`], { encoding: 'utf8' })
+      .trim()
+      .split('\n')
+      .map((line) => line.trim().split(/\s+/)[3]);
+    expect(listening).toEqual([`127.0.0.1:${gw.port}`]);
   });
+
+  it('offers no compression, whatever the client asks for', async () => {
+    const ws = new WebSocket(wsUrl, { headers: { Origin: origin }, perMessageDeflate: true });
+    await new Promise<void>((resolve, reject) => {
+      ws.once('open', () => resolve());
+      ws.once('error', reject);
+    });
+    expect(ws.extensions).toBe('');
+    ws.close();
+  });
+
+  it('answers a request with too many headers 431, and goes on serving', async () => {
+    const reply = await rawHttp(
+      `GET / HTTP/1.1\r\nHost: 127.0.0.1:${gw.port}\r\n${'X-Pad: 0123456789\r\n'.repeat(2000)}\r\n`,
+    );
+    expect(reply).toMatch(/^HTTP\/1\.1 431 /);
+    expect((await fetch(`http://127.0.0.1:${gw.port}/healthz`)).status).toBe(200);
+  });
+
+  it('drops connections that never finish their headers (slowloris), and a page still gets in', async () => {
+    const start = performance.now();
+    const closed: number[] = [];
+    const sockets = await Promise.all(
+      Array.from(
+        { length: 100 },
+        () =>
+          new Promise<Socket>((resolve) => {
+            const s = connect(gw.port, '127.0.0.1', () => {
+              s.write(`GET /ws HTTP/1.1\r\nHost: 127.0.0.1:${gw.port}\r\nX-Slow: `);
+              resolve(s);
+            });
+            // Read what comes (a 408), so that the gateway's end of the connection is seen.
+            s.resume();
+            s.on('error', () => {});
+            s.on('close', () => closed.push(performance.now() - start));
+          }),
+      ),
+    );
+    const p = await page();
+    expect((await p.hello()).session).toBeTruthy();
+    await p.close();
+    // Headers have 10 s; the server looks every 2 s. Node's default look is every 30 s.
+    await eventually(() => closed.length === sockets.length, 'every slow connection dropped', 16_000);
+    expect(Math.max(...closed)).toBeLessThan(14_000);
+  }, 20_000);
 });
 
 describe('sessions', () => {
