@@ -152,6 +152,24 @@ describe('LAN mode', () => {
 });
 
 describe('limits', () => {
+  it('lets a burst of connects through, then refuses the rest for rate, naming the option', async () => {
+    const h = harness({ connectsPerSecond: 5 });
+    const s = (await h.call<Sock>('client', { op: 'socket', family: 'AF_INET', type: 'SOCK_STREAM' })).socket;
+    const codes = new Map<string, number>();
+    const start = performance.now();
+    // Its own port, nothing listening: each connect that reaches the kernel is refused by it.
+    for (let i = 0; i < 100; i++) {
+      const err = await h.fails('client', { op: 'connect', socket: s, address: ['127.0.0.1', h.ports[0]!] });
+      codes.set(err.code, (codes.get(err.code) ?? 0) + 1);
+      if (err.code === 'EGW_RATE_LIMITED') expect(err.option).toBe('--connects-per-second');
+    }
+    // A burst of 20 (four seconds' worth), and the few the bucket refilled while this loop ran.
+    const refill = Math.ceil((5 * (performance.now() - start)) / 1000);
+    expect(codes.get('ECONNREFUSED')).toBeGreaterThanOrEqual(20);
+    expect(codes.get('ECONNREFUSED')).toBeLessThanOrEqual(20 + refill);
+    expect(codes.get('EGW_RATE_LIMITED')).toBe(100 - codes.get('ECONNREFUSED')!);
+  });
+
   it('refuses a socket beyond the session limit', async () => {
     const h = harness({ maxSockets: 3 });
     for (let i = 0; i < 3; i++)

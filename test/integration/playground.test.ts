@@ -176,7 +176,12 @@ describe('npm start', () => {
       // The first visit swaps the token for the cookie the WebSocket needs.
       const res = await fetch(printed!, { redirect: 'manual' });
       expect(res.status).toBe(303);
-      expect(res.headers.get('set-cookie')).toContain(`playground_token=${token}`);
+      // Out of the address bar a projector shows, and out of the page's reach.
+      expect(res.headers.get('location')).toBe('/');
+      const cookie = res.headers.get('set-cookie') ?? '';
+      expect(cookie).toContain(`playground_token=${token}`);
+      expect(cookie).toContain('HttpOnly');
+      expect(cookie).toContain('SameSite=Strict');
     } finally {
       await withToken.stop();
     }

@@ -43,6 +43,8 @@ export interface HarnessOptions {
   binary?: boolean;
   /** The session's call rate limit (default: high enough never to matter). */
   callsPerSecond?: number;
+  /** The session's connect rate limit (default: the same). */
+  connectsPerSecond?: number;
 }
 
 export class Harness {
@@ -95,7 +97,7 @@ export class Harness {
           targets: o.targets ?? [],
           maxSockets: o.maxSockets ?? 32,
           callsPerSecond: o.callsPerSecond ?? 10_000,
-          connectsPerSecond: 10_000,
+          connectsPerSecond: o.connectsPerSecond ?? 10_000,
         },
         () => this.ports,
       ),
