@@ -29,6 +29,8 @@ export interface GatewayDeps {
   lessonServers: () => LessonServerInfo[];
   /** The validated guided lessons, served at GET /api/lessons (without their exercises' solutions). */
   lessons?: readonly Lesson[];
+  /** How often each page is pinged; one that missed the last ping is cut off (default 15 s). */
+  heartbeatMs?: number;
 }
 
 export interface Gateway {
@@ -331,7 +333,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps): Pr
       }
       alive = false;
       ws.ping();
-    }, HEARTBEAT_MS);
+    }, deps.heartbeatMs ?? HEARTBEAT_MS);
     const receive = (data: RawData, isBinary: boolean) => {
       try {
         session = isBinary

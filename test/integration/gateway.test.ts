@@ -16,11 +16,11 @@ let gw: Gateway;
 let wsUrl: string;
 let origin: string;
 
-async function start(over: Partial<GatewayConfig> = {}): Promise<Gateway> {
+async function start(over: Partial<GatewayConfig> = {}, heartbeatMs?: number): Promise<Gateway> {
   const studentPorts = over.studentPorts ?? studentPortRange(100);
   return startGateway(
     { ...DEFAULTS, port: 0, graceSeconds: 1, quiet: true, ...over, studentPorts },
-    { sys: libc(), names: new SystemNames(), lessonServers: () => [] },
+    { sys: libc(), names: new SystemNames(), lessonServers: () => [], heartbeatMs },
   );
 }
 
@@ -268,6 +268,31 @@ describe('sessions', () => {
     expect(openFds()).toBeGreaterThan(before);
     await p.close();
     await eventually(() => openFds() <= before, 'fds back to the baseline', 5000);
+  });
+
+  it('close every fd of a page whose network went silent: no pong, then the grace period', async () => {
+    // Pings every 200 ms here (15 s by default): a page that missed one is cut off at the next.
+    const quick = await start({}, 200);
+    try {
+      const before = openFds();
+      const p = await Page.open(
+        `ws://127.0.0.1:${quick.port}/ws`,
+        { Origin: `http://127.0.0.1:${quick.port}` },
+        false,
+      );
+      const w = await p.hello();
+      const s = await p.ok<Sock>('server', { op: 'socket', family: 'AF_INET', type: 'SOCK_STREAM' });
+      await p.ok('server', { op: 'bind', socket: s.socket, address: ['127.0.0.1', w.ports[0]!] });
+      await p.ok('server', { op: 'listen', socket: s.socket, backlog: 5 });
+      expect(openFds()).toBeGreaterThan(before);
+      // Nothing is sent and nothing closed from this side: the gateway must notice by itself.
+      await eventually(() => p.closed !== null, 'the silent page cut off', 3000);
+      expect(p.closed?.code).toBe(1006);
+      await eventually(() => openFds() <= before, 'fds back to the baseline after the grace period', 5000);
+      expect(quick.sessions.size).toBe(0);
+    } finally {
+      await quick.close();
+    }
   });
 
   it('resume the same sockets after a reload within the grace period', async () => {

@@ -36,9 +36,10 @@ export class Page {
     });
   }
 
-  static open(url: string, headers: Record<string, string> = {}): Promise<Page> {
+  /** autoPong: false plays a page whose network went silent (a closed laptop lid): pings go unanswered. */
+  static open(url: string, headers: Record<string, string> = {}, autoPong = true): Promise<Page> {
     return new Promise((resolve, reject) => {
-      const ws = new WebSocket(url, { headers });
+      const ws = new WebSocket(url, { headers, autoPong });
       const page = new Page(ws);
       ws.once('open', () => resolve(page));
       ws.once('unexpected-response', (_req, res) => reject(new Error(`HTTP ${res.statusCode}`)));
