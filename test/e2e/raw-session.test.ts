@@ -4,7 +4,7 @@
 
 import { spawn } from 'node:child_process';
 import net from 'node:net';
-import type { Browser, Locator, Page } from 'playwright-core';
+import type { Browser, Dialog, Locator, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   ARTIFACTS,
@@ -53,9 +53,13 @@ function testServer(greeting?: Buffer): Promise<TestServer> {
   });
 }
 
-/** What a hostile peer sends: a title change, red text, clipboard read and write, a cursor query. */
+/**
+ * What a hostile peer sends: a title change, red text, clipboard read and write, a cursor query,
+ * markup that would run script if a page ever inserted it as HTML, and a terminal link (OSC 8) away.
+ */
 const HOSTILE = Buffer.from(
-  '\x1b]0;PWNED\x07\x1b[31mred?\x1b]52;c;?\x07\x1b]52;c;UFdORUQ=\x07\x1b[6n\x1b[c\r\nEND-OF-HOSTILE\r\n',
+  '\x1b]0;PWNED\x07\x1b[31mred?\x1b]52;c;?\x07\x1b]52;c;UFdORUQ=\x07\x1b[6n\x1b[c\r\n' +
+    '<img src=x onerror=alert(1)>\r\n\x1b]8;;http://evil.example/\x07click-me\x1b]8;;\x07\r\nEND-OF-HOSTILE\r\n',
   'latin1',
 );
 
@@ -294,6 +298,15 @@ describe('a raw session', () => {
     await load();
     await page.evaluate(() => navigator.clipboard.writeText('clipboard before'));
     const title = await page.title();
+    const dialogs: string[] = [];
+    const onDialog = (d: Dialog) => {
+      dialogs.push(d.message());
+      void d.dismiss();
+    };
+    const popups: string[] = [];
+    const onPopup = (p: Page) => popups.push(p.url());
+    page.on('dialog', onDialog);
+    page.on('popup', onPopup);
     const panel = await openRaw();
     await connectTo(panel, '127.0.0.1', hostile.port);
     const shown = await until(
@@ -308,9 +321,13 @@ describe('a raw session', () => {
       '\\x1b]52;c;UFdORUQ=\\x07',
       '\\x1b[6n',
       '\\x1b[c',
+      '<img src=x onerror=alert(1)>',
+      '\\x1b]8;;http://evil.example/\\x07click-me',
     ]) {
       expect(shown).toContain(seen);
     }
+    // Text everywhere the bytes are shown (terminal, hex view, diagram, event details): never markup.
+    expect(await page.locator('img[src="x"]').count()).toBe(0);
     // The peer's "red" was shown, not obeyed: xterm drew nothing in red (ANSI colour 1).
     expect(await panel.locator('.raw-terminal .xterm-fg-1').count()).toBe(0);
 
@@ -322,6 +339,14 @@ describe('a raw session', () => {
       'the bytes interpreted',
     );
     expect(await panel.locator('.raw-terminal .xterm-fg-1').count()).toBeGreaterThan(0);
+    // The peer's link is drawn as plain text: clicking it opens nothing.
+    const link = (await panel
+      .locator('.raw-terminal .xterm-rows span', { hasText: 'click-me' })
+      .boundingBox())!;
+    await page.mouse.move(link.x + link.width / 2, link.y + link.height / 2);
+    // The terminal finds links under the pointer as it moves, then acts on the click.
+    await page.waitForTimeout(300);
+    await page.mouse.click(link.x + link.width / 2, link.y + link.height / 2);
     await page.screenshot({ path: `${ARTIFACTS}/raw-hostile-interpreted.png` });
     await panel.getByRole('checkbox', { name: 'Interpret as terminal' }).uncheck();
 
@@ -335,6 +360,10 @@ describe('a raw session', () => {
     expect(hostile.received().toString('latin1')).toBe('done\r\n');
     expect(await page.title()).toBe(title);
     expect(await page.evaluate(() => navigator.clipboard.readText())).toBe('clipboard before');
+    page.off('dialog', onDialog);
+    page.off('popup', onPopup);
+    expect(dialogs).toEqual([]);
+    expect(popups).toEqual([]);
     await page.screenshot({ path: `${ARTIFACTS}/raw-hostile.png` });
     expect(errors).toEqual([]);
   });
