@@ -1,7 +1,9 @@
 import { createServer, type Server } from 'node:net';
 import { describe, expect, it } from 'vitest';
+import type { NamePort } from '../../gateway/engine/name-port.js';
 import type { ResultOf } from '../../gateway/protocol/messages.js';
-import { harnesses } from '../support/engine-harness.js';
+import { SystemNames } from '../../gateway/syscalls/names.js';
+import { harnesses, openFds } from '../support/engine-harness.js';
 
 type Sock = ResultOf<'socket'>;
 
@@ -42,6 +44,29 @@ describe('connect rules', () => {
       const err = await h.fails('client', { op: 'connect', socket: v6, address: [host, c.port] });
       expect(['EGW_DENIED', 'EGW_BAD_ADDRESS'], host).toContain(err.code);
     }
+    expect(c.accepts()).toBe(0);
+    c.server.close();
+  });
+
+  it('connects to the very address it checked: a name that resolves elsewhere the second time gains nothing', async () => {
+    const c = await canary();
+    // A resolver an attacker controls: outside first (refused), then the allowed loopback target.
+    let lookups = 0;
+    const system = new SystemNames();
+    const names: NamePort = {
+      hostname: () => system.hostname(),
+      reverse: (a) => system.reverse(a),
+      getservbyname: (n, p) => system.getservbyname(n, p),
+      getservbyport: (n, p) => system.getservbyport(n, p),
+      lookup: async () => [{ address: lookups++ === 0 ? '10.0.0.1' : '127.0.0.1', family: 'AF_INET' }],
+    };
+    const h = harness({ names, targets: [{ proto: 'tcp', host: '127.0.0.1', port: c.port }] });
+    const s = (await h.call<Sock>('client', { op: 'socket', family: 'AF_INET', type: 'SOCK_STREAM' })).socket;
+    const err = await h.fails('client', { op: 'connect', socket: s, address: ['rebind.example', c.port] });
+    expect(err.code).toBe('EGW_DENIED');
+    expect(err.message).toContain('10.0.0.1');
+    expect(lookups).toBe(1);
+    await new Promise((r) => setTimeout(r, 50));
     expect(c.accepts()).toBe(0);
     c.server.close();
   });
@@ -177,5 +202,25 @@ describe('limits', () => {
     const err = await h.fails('client', { op: 'socket', family: 'AF_INET', type: 'SOCK_STREAM' });
     expect(err.code).toBe('EGW_LIMIT');
     expect(err.option).toBe('--max-sockets');
+  });
+
+  it('refuses an accept that would pass the limit, leaving the connection waiting in the backlog', async () => {
+    const h = harness({ maxSockets: 3 });
+    const sock = async () =>
+      (await h.call<Sock>('server', { op: 'socket', family: 'AF_INET', type: 'SOCK_STREAM' })).socket;
+    const l = await sock();
+    await h.call('server', { op: 'bind', socket: l, address: ['127.0.0.1', h.ports[0]!] });
+    await h.call('server', { op: 'listen', socket: l, backlog: 1 });
+    const c = await sock();
+    await h.call('client', { op: 'connect', socket: c, address: ['127.0.0.1', h.ports[0]!] });
+    const third = await sock();
+    const fds = openFds();
+    const err = await h.fails('server', { op: 'accept', socket: l });
+    expect(err.code).toBe('EGW_LIMIT');
+    // Nothing was taken from the kernel: no new fd, and the connection still waits to be accepted.
+    expect(openFds()).toBe(fds);
+    await h.call('server', { op: 'close', socket: third });
+    const got = await h.call<ResultOf<'accept'>>('server', { op: 'accept', socket: l });
+    expect(got.fd).toBeGreaterThan(0);
   });
 });

@@ -1,6 +1,7 @@
 // The README's promise: `npm start` prints the lesson servers and a URL, and the page at that URL
 // can talk to the lesson servers through real sockets. Runs the built gateway as its own process.
 
+import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ResultOf } from '../../gateway/protocol/messages.js';
 import { type Playground, startPlayground } from '../support/browser.js';
@@ -185,6 +186,18 @@ describe('npm start', () => {
     } finally {
       await withToken.stop();
     }
+  });
+
+  it('refuses to listen beyond loopback without a token: says why and exits, listening nowhere', () => {
+    const run = spawnSync(process.execPath, ['dist/gateway/main.js', '--host', '0.0.0.0', '--port', '0'], {
+      encoding: 'utf8',
+      timeout: 15_000,
+      env: { ...process.env, GATEWAY_TOKEN: '' },
+    });
+    expect(run.status).toBe(2);
+    expect(run.stderr).toMatch(/refusing to listen on 0\.0\.0\.0 without an access token/);
+    expect(run.stderr).toContain('--token');
+    expect(run.stdout).not.toContain('open http');
   });
 
   it('exits cleanly on SIGTERM', async () => {

@@ -5,6 +5,7 @@ import { readdirSync } from 'node:fs';
 import { afterEach } from 'vitest';
 import { Engine, type TraceMessage } from '../../gateway/engine/engine.js';
 import { KernelTable } from '../../gateway/engine/kernel-table.js';
+import type { NamePort } from '../../gateway/engine/name-port.js';
 import type { SyscallPort } from '../../gateway/engine/syscall-port.js';
 import type {
   Call,
@@ -33,6 +34,8 @@ export class CallFailed extends Error {
 
 export interface HarnessOptions {
   sys?: SyscallPort;
+  /** The resolver (default: the system's). */
+  names?: NamePort;
   targets?: { proto: 'tcp' | 'udp'; host: string; port: number }[];
   maxSockets?: number;
   /** Hosts besides loopback the session may bind (LAN mode). */
@@ -68,7 +71,7 @@ export class Harness {
     this.ports = harnessPorts();
     this.engine = new Engine({
       sys: o.sys ?? libc(),
-      names: new SystemNames(),
+      names: o.names ?? new SystemNames(),
       kernelTable: new KernelTable(
         () => (o.sys ?? libc()).kernelTable(),
         () => performance.now(),
