@@ -1,6 +1,6 @@
 // The safe-by-default rules for one session: bind only loopback and only this session's ports;
-// connect only to the lesson servers, this session's own ports and what the instructor allowed;
-// bounded call rates. Every refusal names the rule and the option that would change it.
+// connect only to the lesson servers, this session's own ports and sockets, and what the instructor
+// allowed; bounded call rates. Every refusal names the rule and the option that would change it.
 
 import { BlockList, isIP } from 'node:net';
 import type { HeldAddress, Policy, Refusal } from '../engine/policy.js';
@@ -125,14 +125,13 @@ export class SessionRules implements Policy {
   }
 
   /**
-   * Whether a connect to `target` meets a socket that holds `local`: the same address, or one of this
-   * machine's addresses a socket bound to every interface (LAN mode) listens on. No other program can
-   * hold a port on an address while such a socket holds it on every one.
+   * Whether a connect to `target`, a loopback address or one students may bind (LAN mode), meets a
+   * socket that holds `local`: the same address, or any of them when it is bound to every interface
+   * (no other program can hold the port on one address while such a socket holds it on all).
    */
   private reaches(local: string, target: string): boolean {
-    if (local === target) return true;
-    const every = local === '0.0.0.0' || local === '::';
-    return every && (isLoopback(target) || this.cfg.extraBindHosts.includes(target));
+    if (!isLoopback(target) && !this.cfg.extraBindHosts.includes(target)) return false;
+    return local === target || local === '0.0.0.0' || local === '::';
   }
 
   checkRate(kind: 'call' | 'connect'): Refusal | null {
