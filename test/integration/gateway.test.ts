@@ -119,6 +119,54 @@ describe('bad input', () => {
     await p.close();
   });
 
+  it('answers each of 10,000 malformed messages once, and goes on serving that page and others', async () => {
+    const p = await page();
+    await p.hello();
+    let seed = 7;
+    const rnd = () => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed / 2 ** 31;
+    };
+    const junk = (): string => {
+      const n = Math.floor(rnd() * 40);
+      return Array.from({ length: n }, () => String.fromCharCode(Math.floor(rnd() * 0x3000))).join('');
+    };
+    const shapes: (() => unknown)[] = [
+      () => junk(),
+      () => JSON.stringify(junk()),
+      () => rnd() * 1e6,
+      () => [junk(), rnd()],
+      () => null,
+      () => ({ type: junk(), id: junk() }),
+      () => ({ type: 'call', id: junk(), program: rnd() < 0.5 ? 7 : junk(), call: { op: 'socket' } }),
+      () => ({
+        type: 'call',
+        id: 'x',
+        program: 'p',
+        call: { op: 'bind', socket: junk(), address: [junk(), -rnd()] },
+      }),
+      () => ({ type: 'call', id: 'y', program: 'p', call: { op: 'recv', socket: 's', bufsize: 'lots' } }),
+      () => ({ type: 'ping' }),
+      () => `{"type":"call","id":"${junk().replace(/["\\]/g, '')}"`,
+    ];
+    const N = 10_000;
+    for (let i = 0; i < N; i++) {
+      const m = shapes[Math.floor(rnd() * shapes.length)]!();
+      p.send(typeof m === 'string' ? m : JSON.stringify(m));
+    }
+    p.send({ type: 'ping', id: 'after' });
+    await p.next((m) => m.type === 'pong' && m.id === 'after', 30_000);
+    const errors = p.messages.filter((m) => m.type === 'error');
+    expect(errors).toHaveLength(N);
+    for (const e of errors) expect(['EGW_PROTO', 'EGW_RATE_LIMITED']).toContain(e.code);
+    // The gateway still answers everyone else, and this page's calls.
+    expect((await fetch(`http://127.0.0.1:${gw.port}/healthz`)).status).toBe(200);
+    const s = await p.ok<Sock>('client', { op: 'socket', family: 'AF_INET', type: 'SOCK_STREAM' });
+    expect(s.fd).toBeGreaterThan(2);
+    expect(p.closed).toBeNull();
+    await p.close();
+  }, 40_000);
+
   it('answers a message over 64 KiB with EGW_TOO_BIG naming its id, and the session goes on', async () => {
     const p = await page();
     await p.hello();
