@@ -221,6 +221,9 @@ describe('the WebSocket door', () => {
     await expect(Page.open(wsUrl, { Origin: `http://localhost:${gw.port}.evil.example` })).rejects.toThrow(
       'HTTP 403',
     );
+    // A longer port that starts with the gateway's (a prefix match would let it in).
+    await expect(Page.open(wsUrl, { Origin: `http://localhost:${gw.port}0` })).rejects.toThrow('HTTP 403');
+    await expect(Page.open(wsUrl, { Origin: `http://127.0.0.1:${gw.port}0` })).rejects.toThrow('HTTP 403');
   });
 
   it('refuses a Host that is not a loopback name (DNS rebinding)', async () => {
