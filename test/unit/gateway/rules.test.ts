@@ -5,19 +5,11 @@
 import { isIP } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import type { HeldAddress } from '../../../gateway/engine/policy.js';
+import { seededRandom } from '../../../gateway/lesson-servers/index.js';
 import { isLoopback, SessionRules } from '../../../gateway/session/rules.js';
 
-/** mulberry32: a small seeded generator. */
-function generator(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The roulette server's seeded generator (mulberry32). */
+const generator = seededRandom;
 
 const SEED = Number(process.env.RULES_SEED ?? 20261123);
 const CASES = 20_000;
