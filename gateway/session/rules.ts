@@ -127,11 +127,14 @@ export class SessionRules implements Policy {
   /**
    * Whether a connect to `target`, a loopback address or one students may bind (LAN mode), meets a
    * socket that holds `local`: the same address, or any of them when it is bound to every interface
-   * (no other program can hold the port on one address while such a socket holds it on all).
+   * of its family (no other program can hold the port on one address while such a socket holds it on
+   * all). Only of its family: 127.0.0.1 on the port of a socket on `::` may be another program's
+   * where the host sets net.ipv6.bindv6only, and [::1] on the port of one on `0.0.0.0` always may.
    */
   private reaches(local: string, target: string): boolean {
     if (!isLoopback(target) && !this.cfg.extraBindHosts.includes(target)) return false;
-    return local === target || local === '0.0.0.0' || local === '::';
+    if (local === '0.0.0.0' || local === '::') return isIP(target) === isIP(local);
+    return local === target;
   }
 
   checkRate(kind: 'call' | 'connect'): Refusal | null {

@@ -125,3 +125,25 @@ describe('the connect and bind rules, under random input', () => {
     });
   }
 });
+
+describe('a socket bound to every interface (LAN mode)', () => {
+  const rules = new SessionRules(
+    { extraBindHosts: LAN, targets: [], maxSockets: 16, callsPerSecond: 1e9, connectsPerSecond: 1e9 },
+    () => OWN,
+  );
+  const P = 45000;
+  it('is reached on each address of its own family only', () => {
+    const v4: HeldAddress[] = [{ proto: 'tcp', host: '0.0.0.0', port: P }];
+    expect(rules.checkConnect('127.0.0.1', P, 'tcp', v4)).toBeNull();
+    expect(rules.checkConnect('192.0.2.2', P, 'tcp', v4)).toBeNull();
+    // An IPv4 socket on every interface leaves [::1]:P free for another program.
+    expect(rules.checkConnect('::1', P, 'tcp', v4)?.code).toBe('EGW_DENIED');
+    // And :: not on an IPv4 one: with net.ipv6.bindv6only set, 127.0.0.1:P may be another program's.
+    const v6: HeldAddress[] = [{ proto: 'tcp', host: '::', port: P }];
+    expect(rules.checkConnect('::1', P, 'tcp', v6)).toBeNull();
+    expect(rules.checkConnect('127.0.0.1', P, 'tcp', v6)?.code).toBe('EGW_DENIED');
+    // Not for the other protocol, nor another port.
+    expect(rules.checkConnect('127.0.0.1', P, 'udp', v4)?.code).toBe('EGW_DENIED');
+    expect(rules.checkConnect('127.0.0.1', P + 1, 'tcp', v4)?.code).toBe('EGW_DENIED');
+  });
+});
