@@ -151,8 +151,10 @@ export function paced(clients: readonly EchoClient[], o: PacedOptions): Promise<
         c.exchange((err) => {
           inFlight.delete(c);
           if (err) tally.fail(c, err);
-          else if (counted) {
+          else {
+            // Every round trip's frames are counted (frames per message), warm-up included: so is this.
             tally.completed++;
+            if (!counted) return;
             tally.messages++;
             tally.samples.add(performance.now() - sent);
           }

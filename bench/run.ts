@@ -6,7 +6,8 @@
 // (interleaved rounds per level, default 3), BENCH_LEVELS (default 1,100,1000), BENCH_CLASSROOM
 // (sessions at 1 message a second, default 5000; 0 skips), BENCH_PATHS (e.g. bridge,gateway; default
 // all), BENCH_CPU_PROF (a directory: the gateway child runs with --cpu-prof and writes its profile
-// there when the bench stops it).
+// there when the bench stops it), BENCH_FLOOR_EXTRA_US (CPU the protocol floor burns per echo on top of
+// its work: what more work per message does to the tail, see bench/protocol-floor.ts).
 
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
@@ -172,6 +173,9 @@ async function main(): Promise<void> {
   say(
     `Children: echo server pid ${world.echo.pid} port ${world.echo.port}; gateway pid ${world.gateway.pid} port ${world.gateway.port}; bridge pid ${world.bridge.pid} port ${world.bridge.port}; protocol floor pid ${world.floor.pid} port ${world.floor.port}${world.websockify ? `; websockify pid ${world.websockify.pid} port ${world.websockify.port}` : ''}.`,
   );
+  const extraUs = Number(process.env.BENCH_FLOOR_EXTRA_US ?? 0);
+  if (extraUs > 0)
+    say(`The protocol floor burns ${extraUs} µs of CPU per echo on top of its work (BENCH_FLOOR_EXTRA_US).`);
   if (CPU_PROF) say(`The gateway runs with --cpu-prof; its profile goes to ${CPU_PROF} when the bench ends.`);
   const paths = PATH_ORDER.filter(
     (p) =>
@@ -258,6 +262,7 @@ async function main(): Promise<void> {
       classroom: CLASSROOM,
       classroomSeconds: CLASSROOM_SECONDS,
       classroomWarmupSeconds: CLASSROOM_WARMUP_MS / 1000,
+      floorExtraUs: extraUs,
     },
     processes: {
       loadGenerator: 'the bench process',

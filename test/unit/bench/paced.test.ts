@@ -40,6 +40,8 @@ describe('paced load', () => {
     expect(result.messages).toBeGreaterThanOrEqual(4 * 4);
     expect(result.messages).toBeLessThanOrEqual(4 * 6);
     expect(result.samples.count).toBe(result.messages);
+    // Frames per message divides every frame received, warm-up included, by this: every round trip.
+    expect(result.completed).toBe(exchanges);
     expect(result.errors).toBe(0);
     expect(result.seconds).toBe(0.5);
   });
