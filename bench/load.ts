@@ -150,11 +150,13 @@ export function paced(clients: readonly EchoClient[], o: PacedOptions): Promise<
         const counted = sent >= start;
         c.exchange((err) => {
           inFlight.delete(c);
-          if (err) tally.fail(c, err);
-          else {
-            // Every round trip's frames are counted (frames per message), warm-up included: so is this.
-            tally.completed++;
-            if (!counted) return;
+          if (err) {
+            tally.fail(c, err);
+            return;
+          }
+          // Every round trip, warm-up included, as its frames are (frames per message).
+          tally.completed++;
+          if (counted) {
             tally.messages++;
             tally.samples.add(performance.now() - sent);
           }

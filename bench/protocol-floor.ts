@@ -6,7 +6,7 @@
 // what is left between this and the gateway is the gateway's own work; what is left between this and
 // the bridge is the protocol's. Speaks just enough for bench/gateway-client.ts's stream echo: hello,
 // socket, connect with stream: true, write. Run as a child process by bench/run.ts: argv[2] is the echo
-// server's port; prints "PORT <n>"; exits when stdin closes.
+// server's port, argv[3] the extra CPU per echo in µs (optional); prints "PORT <n>"; exits when stdin closes.
 
 import { connect, type Socket } from 'node:net';
 import { DataEvents } from '../gateway/protocol/encode.js';
@@ -16,11 +16,11 @@ import { echoPortArg, serveBench, writeAtTurnEnd } from './ws-child.js';
 
 const target = echoPortArg('protocol-floor.js');
 /**
- * BENCH_FLOOR_EXTRA_US: CPU this floor burns per echo on top of its work, in µs (default 0). What a
- * few µs more per message do to the tail at a classroom pace, measured rather than argued: the
- * gateway spends more CPU per echo than this floor, and this shows how much of its p99 that explains.
+ * argv[3]: CPU this floor burns per echo on top of its work, in µs (BENCH_FLOOR_EXTRA_US, checked by
+ * run.ts). What a few µs more per message do to the tail at a classroom pace, measured rather than
+ * argued: the gateway spends more CPU per echo than this floor.
  */
-const EXTRA_MS = Number(process.env.BENCH_FLOOR_EXTRA_US ?? 0) / 1000;
+const EXTRA_MS = Number(process.argv[3] ?? 0) / 1000;
 const HIGH_WATER = 1024 * 1024;
 const SOCKET = 's_floor';
 let seq = 0;

@@ -69,6 +69,8 @@ const CLASSROOM = envNumber('BENCH_CLASSROOM', 5000, 0, 5000);
 const ONLY_PATHS = (process.env.BENCH_PATHS ?? '').split(',').filter((p) => p !== '');
 const PAGE = envNumber('BENCH_PAGE', 1, 0, 1) === 1;
 const CPU_PROF = process.env.BENCH_CPU_PROF ?? '';
+/** CPU the protocol floor burns per echo on top of its work, in µs (passed to it as its second argument). */
+const FLOOR_EXTRA_US = envNumber('BENCH_FLOOR_EXTRA_US', 0, 0, 1000);
 const WARMUP_MS = 500;
 const CLASSROOM_SECONDS = 10;
 /** Every session's first message a second is sent and not counted (see PacedOptions.warmupMs). */
@@ -173,9 +175,10 @@ async function main(): Promise<void> {
   say(
     `Children: echo server pid ${world.echo.pid} port ${world.echo.port}; gateway pid ${world.gateway.pid} port ${world.gateway.port}; bridge pid ${world.bridge.pid} port ${world.bridge.port}; protocol floor pid ${world.floor.pid} port ${world.floor.port}${world.websockify ? `; websockify pid ${world.websockify.pid} port ${world.websockify.port}` : ''}.`,
   );
-  const extraUs = Number(process.env.BENCH_FLOOR_EXTRA_US ?? 0);
-  if (extraUs > 0)
-    say(`The protocol floor burns ${extraUs} µs of CPU per echo on top of its work (BENCH_FLOOR_EXTRA_US).`);
+  if (FLOOR_EXTRA_US > 0)
+    say(
+      `The protocol floor burns ${FLOOR_EXTRA_US} µs of CPU per echo on top of its work (BENCH_FLOOR_EXTRA_US).`,
+    );
   if (CPU_PROF) say(`The gateway runs with --cpu-prof; its profile goes to ${CPU_PROF} when the bench ends.`);
   const paths = PATH_ORDER.filter(
     (p) =>
@@ -262,7 +265,7 @@ async function main(): Promise<void> {
       classroom: CLASSROOM,
       classroomSeconds: CLASSROOM_SECONDS,
       classroomWarmupSeconds: CLASSROOM_WARMUP_MS / 1000,
-      floorExtraUs: extraUs,
+      floorExtraUs: FLOOR_EXTRA_US,
     },
     processes: {
       loadGenerator: 'the bench process',
@@ -655,7 +658,7 @@ async function startWorld(gatewayMain: string, websockifyBin: string | null): Pr
   partial.floor = await startChild({
     name: 'protocol floor',
     command: node,
-    args: [resolve(HERE, 'protocol-floor.js'), String(echo.port)],
+    args: [resolve(HERE, 'protocol-floor.js'), String(echo.port), String(FLOOR_EXTRA_US)],
     ready: { stdout: /PORT (\d+)/ },
     collectable: true,
   });
