@@ -5,6 +5,7 @@ import type { Browser, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   ARTIFACTS,
+  holdScrollEvents,
   launchBrowser,
   openPage,
   type Playground,
@@ -110,6 +111,49 @@ describe('the diagram on a 1366×768 screen', () => {
     expect(await details.textContent()).not.toContain('68 69 68 69 00');
     await page.keyboard.press('Escape');
     await expect.poll(() => details.count()).toBe(0);
+    expect(errors).toEqual([]);
+  });
+
+  it('stays where a student scrolled back to read while events arrive, until ↓ newest takes it down', async () => {
+    const scroller = page.locator('.diagram-scroller');
+    const body = page.locator('.diagram-body');
+    const events = async () =>
+      Number(/ (\d+) events/.exec((await body.getAttribute('aria-label')) ?? '')?.[1]);
+    const fromBottom = () => scroller.evaluate((el) => el.scrollHeight - el.scrollTop - el.clientHeight);
+    const jump = page.getByRole('button', { name: '↓ newest' });
+    expect(await scroller.evaluate((el) => el.scrollHeight > 2 * el.clientHeight)).toBe(true);
+    expect(await jump.count()).toBe(0);
+
+    // Scrolled to the top, with the page not yet told (its scroll event comes a frame later): a new
+    // call is drawn, and the view stays where the student put it.
+    const release = await holdScrollEvents(page);
+    await scroller.evaluate((el) => {
+      el.scrollTop = 0;
+    });
+    const before = await events();
+    await typeLine(page, 'client', 'd.getpeername()');
+    await expect.poll(events).toBeGreaterThan(before + 1);
+    expect(await scroller.evaluate((el) => el.scrollTop)).toBe(0);
+    await release();
+    await scroller.evaluate((el) => {
+      el.scrollTop = 10;
+    });
+    await expect.poll(() => jump.count()).toBe(1);
+    const later = await events();
+    await typeLine(page, 'client', 'd.getpeername()');
+    await expect.poll(events).toBeGreaterThan(later + 1);
+    expect(await scroller.evaluate((el) => el.scrollTop)).toBe(10);
+
+    // ↓ newest: down to the last event, and it follows new ones again.
+    await jump.click();
+    await expect.poll(() => jump.count()).toBe(0);
+    expect(await fromBottom()).toBeLessThan(2);
+    const rows = await events();
+    await typeLine(page, 'client', 'd.getsockname()');
+    await expect.poll(events).toBeGreaterThan(rows + 1);
+    await expect.poll(fromBottom).toBeLessThan(2);
+    const newest = page.locator('.diagram-body [data-row]').last();
+    await expect.poll(() => newest.textContent()).toMatch(/→ \('127\.0\.0\.1', \d+\)/);
     expect(errors).toEqual([]);
   });
 });

@@ -8,6 +8,7 @@ import type { Browser, Dialog, Locator, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   ARTIFACTS,
+  holdScrollEvents,
   launchBrowser,
   type Playground,
   startPlayground,
@@ -502,21 +503,32 @@ describe('a raw session', () => {
     const fromBottom = () => list.evaluate((el) => el.scrollHeight - el.scrollTop - el.clientHeight);
     await expect.poll(fromBottom).toBeLessThan(24);
 
-    // A student scrolls up to read: new bytes arrive, and the view stays where they left it.
+    // A student scrolls up to read: new bytes arrive, and the view stays where they left it, even when
+    // they are drawn before the page has heard of the scroll.
+    const release = await holdScrollEvents(page);
     await list.evaluate((el) => {
       el.scrollTop = 0;
     });
-    await expect.poll(fromBottom).toBeGreaterThan(24);
     client.write('one more line\n');
     await until(
       () => status(panel),
       (t) => (t ?? '').includes(`← ${total + 14} received`),
       'the last line',
     );
+    await expect.poll(() => list.locator('li').last().textContent()).toContain('14 bytes');
     expect(await list.evaluate((el) => el.scrollTop)).toBe(0);
+    await release();
+
+    // Back down at the bottom, the view follows new bytes again.
+    await list.evaluate((el) => {
+      el.scrollTop = el.scrollHeight;
+    });
+    client.write('and the last\n');
+    await expect.poll(() => list.locator('li').last().textContent()).toContain('13 bytes');
+    expect(await fromBottom()).toBeLessThan(24);
 
     // The diagram still draws the stream, up to its last read.
-    expect(await eventLog()).toContain("recv → 14 bytes b'one more line\\n'");
+    expect(await eventLog()).toContain("recv → 13 bytes b'and the last\\n'");
     client.destroy();
     expect(errors).toEqual([]);
   }, 120_000);

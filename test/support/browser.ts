@@ -151,3 +151,18 @@ export async function until<T>(
     await new Promise((r) => setTimeout(r, 50));
   }
 }
+
+/**
+ * Holds back the page's scroll events until the returned function releases them. A browser delivers a
+ * scroll event a frame after the scroll itself; holding it makes that frame as long as a test needs to
+ * have new content drawn inside it, which is when a view that trusts scroll events gets it wrong.
+ */
+export async function holdScrollEvents(page: Page): Promise<() => Promise<void>> {
+  await page.evaluate(() => {
+    const hold = (e: Event) => e.stopImmediatePropagation();
+    window.addEventListener('scroll', hold, true);
+    (window as unknown as { releaseScroll: () => void }).releaseScroll = () =>
+      window.removeEventListener('scroll', hold, true);
+  });
+  return () => page.evaluate(() => (window as unknown as { releaseScroll: () => void }).releaseScroll());
+}

@@ -1,16 +1,8 @@
 // Renders a DiagramModel as SVG: lifelines, calls, results, kernel segments and states. Only the rows
 // in view are drawn, so ten thousand events scroll as smoothly as ten. Knows nothing of the gateway.
 
-import {
-  forwardRef,
-  useCallback,
-  useEffect,
-  useImperativeHandle,
-  useLayoutEffect,
-  useMemo,
-  useRef,
-  useState,
-} from 'react';
+import { forwardRef, useCallback, useEffect, useImperativeHandle, useMemo, useRef, useState } from 'react';
+import { useFollowNewest } from '../components/follow-newest.js';
 import type { DiagramModel, Lane, Row, Tone } from './layout.js';
 
 export interface DiagramHandle {
@@ -48,7 +40,6 @@ export const SequenceDiagram = forwardRef<DiagramHandle, Props>(function Sequenc
   const m = metrics(fontSize);
   const scroller = useRef<HTMLDivElement>(null);
   const [view, setView] = useState({ top: 0, height: 600 });
-  const [follow, setFollow] = useState(true);
   const { x: laneX, width: lanesWidth } = useMemo(
     () => geometry(model.lanes, metrics(fontSize)),
     [model.lanes, fontSize],
@@ -60,25 +51,19 @@ export const SequenceDiagram = forwardRef<DiagramHandle, Props>(function Sequenc
   );
   const height = Math.max(1, model.rows.length) * m.rowHeight + m.rowHeight;
 
+  // Follow the newest event unless the student scrolled back to read: down to its row, and sideways
+  // to its lifeline (with more lifelines than the screen is wide, the newest is often off to the right).
+  const follow = useFollowNewest(scroller, height, m.rowHeight * 2, (el) => {
+    const newest = model.rows.at(-1);
+    if (newest) el.scrollLeft = sidewaysTo(rowExtent(newest, laneX, m), el.scrollLeft, el.clientWidth);
+    setView({ top: el.scrollTop, height: el.clientHeight });
+  });
   const onScroll = useCallback(() => {
     const el = scroller.current;
     if (!el) return;
     setView({ top: el.scrollTop, height: el.clientHeight });
-    setFollow(el.scrollTop + el.clientHeight >= el.scrollHeight - m.rowHeight * 2);
-  }, [m.rowHeight]);
-
-  // Follow the newest event unless the student scrolled back to read: down to its row, and sideways
-  // to its lifeline (with more lifelines than the screen is wide, the newest is often off to the right).
-  // biome-ignore lint/correctness/useExhaustiveDependencies: a new row (or new sizes) is what makes it scroll
-  useLayoutEffect(() => {
-    const el = scroller.current;
-    if (el && follow) {
-      el.scrollTop = el.scrollHeight;
-      const newest = model.rows.at(-1);
-      if (newest) el.scrollLeft = sidewaysTo(rowExtent(newest, laneX, m), el.scrollLeft, el.clientWidth);
-      setView({ top: el.scrollTop, height: el.clientHeight });
-    }
-  }, [model.rows.length, follow, fontSize]);
+    follow.onScroll();
+  }, [follow.onScroll]);
 
   useEffect(() => {
     const el = scroller.current;
@@ -170,14 +155,8 @@ export const SequenceDiagram = forwardRef<DiagramHandle, Props>(function Sequenc
           answered and did.
         </p>
       )}
-      {!follow && (
-        <button
-          type="button"
-          className="jump-newest"
-          onClick={() => {
-            setFollow(true);
-          }}
-        >
+      {!follow.following && (
+        <button type="button" className="jump-newest" onClick={follow.jump}>
           ↓ newest
         </button>
       )}

@@ -2,7 +2,8 @@
 // what one recv() got), with its direction, time and byte count, then its bytes in hex and printable
 // ASCII. Text nodes only.
 
-import { memo, useLayoutEffect, useRef } from 'react';
+import { memo, useRef } from 'react';
+import { useFollowNewest } from '../components/follow-newest.js';
 import type { Chunk } from './raw-session.js';
 import { clockTime, hexRows } from './render-bytes.js';
 
@@ -21,16 +22,11 @@ export const ChunkList = memo(function ChunkList({
   label: string;
 }) {
   const list = useRef<HTMLOListElement>(null);
-  const atBottom = useRef(true);
   const shown = chunks.slice(-SHOWN_CHUNKS);
   const hidden = dropped + chunks.length - shown.length;
 
   // Follow new chunks, unless the student scrolled up to read older ones.
-  // biome-ignore lint/correctness/useExhaustiveDependencies: runs when the chunks change
-  useLayoutEffect(() => {
-    const el = list.current;
-    if (el && atBottom.current) el.scrollTop = el.scrollHeight;
-  }, [chunks]);
+  const { onScroll } = useFollowNewest(list, chunks, 24);
 
   return (
     <ol
@@ -39,10 +35,7 @@ export const ChunkList = memo(function ChunkList({
       aria-label={label}
       // biome-ignore lint/a11y/noNoninteractiveTabindex: the list scrolls; keyboard users must reach it to scroll
       tabIndex={0}
-      onScroll={(e) => {
-        const el = e.currentTarget;
-        atBottom.current = el.scrollHeight - el.scrollTop - el.clientHeight < 24;
-      }}
+      onScroll={onScroll}
     >
       {hidden > 0 && <li className="raw-chunk-note">{hidden} older chunks not shown</li>}
       {shown.length === 0 && <li className="raw-chunk-note">No bytes yet.</li>}
