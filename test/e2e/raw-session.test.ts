@@ -519,10 +519,14 @@ describe('a raw session', () => {
     expect(await list.evaluate((el) => el.scrollTop)).toBe(0);
     await release();
 
-    // Back down at the bottom, the view follows new bytes again.
+    // Once the page hears of a scroll, it offers the way back down; from there it follows new bytes again.
     await list.evaluate((el) => {
-      el.scrollTop = el.scrollHeight;
+      el.scrollTop = 5;
     });
+    const jump = panel.getByRole('button', { name: '↓ newest chunk' });
+    await jump.click();
+    expect(await fromBottom()).toBeLessThan(24);
+    await expect.poll(() => jump.count()).toBe(0);
     client.write('and the last\n');
     await expect.poll(() => list.locator('li').last().textContent()).toContain('13 bytes');
     expect(await fromBottom()).toBeLessThan(24);

@@ -26,23 +26,30 @@ export const ChunkList = memo(function ChunkList({
   const hidden = dropped + chunks.length - shown.length;
 
   // Follow new chunks, unless the student scrolled up to read older ones.
-  const { onScroll } = useFollowNewest(list, chunks, 24);
+  const { following, onScroll, jump } = useFollowNewest(list, chunks, 24);
 
   return (
-    <ol
-      className="raw-chunks"
-      ref={list}
-      aria-label={label}
-      // biome-ignore lint/a11y/noNoninteractiveTabindex: the list scrolls; keyboard users must reach it to scroll
-      tabIndex={0}
-      onScroll={onScroll}
-    >
-      {hidden > 0 && <li className="raw-chunk-note">{hidden} older chunks not shown</li>}
-      {shown.length === 0 && <li className="raw-chunk-note">No bytes yet.</li>}
-      {shown.map((c) => (
-        <ChunkItem key={c.id} chunk={c} />
-      ))}
-    </ol>
+    <div className="raw-chunks-box">
+      <ol
+        className="raw-chunks"
+        ref={list}
+        aria-label={label}
+        // biome-ignore lint/a11y/noNoninteractiveTabindex: the list scrolls; keyboard users must reach it to scroll
+        tabIndex={0}
+        onScroll={onScroll}
+      >
+        {hidden > 0 && <li className="raw-chunk-note">{hidden} older chunks not shown</li>}
+        {shown.length === 0 && <li className="raw-chunk-note">No bytes yet.</li>}
+        {shown.map((c) => (
+          <ChunkItem key={c.id} chunk={c} />
+        ))}
+      </ol>
+      {!following && (
+        <button type="button" className="jump-newest" onClick={jump}>
+          ↓ newest chunk
+        </button>
+      )}
+    </div>
   );
 });
 
