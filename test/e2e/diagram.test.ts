@@ -154,6 +154,20 @@ describe('the diagram on a 1366×768 screen', () => {
     await expect.poll(fromBottom).toBeLessThan(2);
     const newest = page.locator('.diagram-body [data-row]').last();
     await expect.poll(() => newest.textContent()).toMatch(/→ \('127\.0\.0\.1', \d+\)/);
+
+    // From the keyboard: Home goes to the first event, End back to the newest, which it follows.
+    await page.keyboard.press('Alt+D');
+    await page.keyboard.press('Home');
+    await expect.poll(() => scroller.evaluate((el) => el.scrollTop)).toBe(0);
+    await expect.poll(() => page.locator('.diagram-body .row.selected').getAttribute('data-row')).toBe('0');
+    await expect.poll(() => jump.count()).toBe(1);
+    await page.keyboard.press('End');
+    await expect.poll(() => jump.count()).toBe(0);
+    expect(await fromBottom()).toBeLessThan(2);
+    expect(Number(await page.locator('.diagram-body .row.selected').getAttribute('data-row'))).toBe(
+      (await events()) - 1,
+    );
+    await page.keyboard.press('Escape');
     expect(errors).toEqual([]);
   });
 });

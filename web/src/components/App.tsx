@@ -41,7 +41,7 @@ const SHORTCUTS: [string, string][] = [
   ],
   ['Alt + R', 'open a raw session (bytes by hand, like nc or telnet)'],
   ['Alt + 1 … 9', 'focus program terminal 1 … 9'],
-  ['Alt + D', 'focus the diagram (↑ ↓ walk its events, Esc deselects)'],
+  ['Alt + D', 'focus the diagram (↑ ↓ walk its events, Home / End the first / newest, Esc deselects)'],
   ['Alt + S', 'export the diagram as SVG'],
   ['Alt + P', 'export the diagram as PNG'],
   ['Ctrl + C', 'in a terminal: stop waiting (cancel the blocked call)'],

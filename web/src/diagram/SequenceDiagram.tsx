@@ -97,6 +97,15 @@ export const SequenceDiagram = forwardRef<DiagramHandle, Props>(function Sequenc
         else if (y + m.rowHeight > el.scrollTop + el.clientHeight)
           el.scrollTop = y + m.rowHeight - el.clientHeight;
       }
+    } else if (e.key === 'End') {
+      // The newest event, and the view follows new ones again.
+      e.preventDefault();
+      onSelect(model.rows.length - 1);
+      follow.jump();
+    } else if (e.key === 'Home') {
+      e.preventDefault();
+      onSelect(0);
+      if (scroller.current) scroller.current.scrollTop = 0;
     } else if (e.key === 'Escape') onSelect(null);
   };
 
@@ -115,7 +124,7 @@ export const SequenceDiagram = forwardRef<DiagramHandle, Props>(function Sequenc
           height={height}
           role="application"
           aria-roledescription="call-flow diagram"
-          aria-label={`Call-flow diagram: ${model.lanes.length} lifelines, ${model.rows.length} events. Up and down arrows select events; the event log below lists them as text.`}
+          aria-label={`Call-flow diagram: ${model.lanes.length} lifelines, ${model.rows.length} events. Up and down arrows select events, Home and End the first and the newest; the event log below lists them as text.`}
           // biome-ignore lint/a11y/noNoninteractiveTabindex: a keyboard widget (application role): arrows select its events
           tabIndex={0}
           onKeyDown={onKeyDown}
