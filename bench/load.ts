@@ -123,72 +123,87 @@ export interface PacedOptions {
 }
 
 /**
- * Each session sends one message every intervalMs, starting at a random moment in the first interval.
+ * Each session sends one message every intervalMs, at its own moment of the interval, chosen at random.
  * Messages sent in the first warmupMs are not counted; durationMs is measured after them.
+ *
+ * One timer walks the sessions in the order of their moments. A timer per session and tick lived a
+ * whole interval, long enough to be promoted out of the young generation: at 5000 sessions every
+ * young-generation collection of this process moved ~0.8 MB to the old one and paused it 2.7–7 ms
+ * (1.6–3.3 ms now, with nothing moved), and those pauses delay the echoes of every path it measures.
  */
 export function paced(clients: readonly EchoClient[], o: PacedOptions): Promise<LoadResult> {
   const tally = new Tally();
   const t0 = performance.now();
   const start = t0 + o.warmupMs;
   const end = start + o.durationMs;
-  const inFlight = new Set<EchoClient>();
-  const timers = new Set<ReturnType<typeof setTimeout>>();
+  const n = clients.length;
+  const moment = Float64Array.from(clients, () => Math.random() * o.intervalMs);
+  const order = Uint32Array.from(clients.keys()).sort((a, b) => moment[a]! - moment[b]!);
+  const inFlight = new Uint8Array(n);
+  let outstanding = 0;
+  let cycle = 0;
+  let next = 0;
   return new Promise((resolve) => {
     let finished = false;
     const finish = () => {
       if (finished) return;
       finished = true;
-      for (const t of timers) clearTimeout(t);
-      resolve(tally.result(o.durationMs / 1000, clients, inFlight.size));
+      resolve(tally.result(o.durationMs / 1000, clients, outstanding));
     };
-    const tick = (c: EchoClient, due: number) => {
-      if (finished || due >= end || !c.alive) return;
-      if (inFlight.has(c)) tally.skipped++;
-      else {
-        inFlight.add(c);
-        const sent = performance.now();
-        const counted = sent >= start;
-        c.exchange((err) => {
-          inFlight.delete(c);
-          if (err) {
-            tally.fail(c, err);
-            return;
-          }
-          // Every round trip, warm-up included, as its frames are (frames per message).
-          tally.completed++;
-          if (counted) {
-            tally.messages++;
-            tally.samples.add(performance.now() - sent);
-          }
-        });
+    const send = (i: number) => {
+      const c = clients[i]!;
+      if (!c.alive) return;
+      if (inFlight[i]) {
+        tally.skipped++;
+        return;
       }
-      const t = setTimeout(
-        () => {
-          timers.delete(t);
-          tick(c, due + o.intervalMs);
-        },
-        Math.max(0, due + o.intervalMs - performance.now()),
-      );
-      timers.add(t);
+      inFlight[i] = 1;
+      outstanding++;
+      const sent = performance.now();
+      c.exchange((err) => {
+        inFlight[i] = 0;
+        outstanding--;
+        if (err) {
+          tally.fail(c, err);
+          return;
+        }
+        // Every round trip, warm-up included, as its frames are (frames per message).
+        tally.completed++;
+        if (sent >= start) {
+          tally.messages++;
+          tally.samples.add(performance.now() - sent);
+        }
+      });
     };
-    for (const c of clients) {
-      const first = t0 + Math.random() * o.intervalMs;
-      const t = setTimeout(() => {
-        timers.delete(t);
-        tick(c, first);
-      }, first - t0);
-      timers.add(t);
-    }
     // After the last tick: wait for the stragglers, polling, at most drainMs.
-    const stop = setTimeout(() => {
+    const drain = () => {
       const waitUntil = performance.now() + o.drainMs;
       const poll = setInterval(() => {
-        if (inFlight.size === 0 || performance.now() >= waitUntil) {
+        if (outstanding === 0 || performance.now() >= waitUntil) {
           clearInterval(poll);
           finish();
         }
       }, 20);
-    }, o.warmupMs + o.durationMs);
-    timers.add(stop);
+    };
+    const walk = () => {
+      const now = performance.now();
+      for (;;) {
+        if (n === 0) return drain();
+        if (next === n) {
+          cycle++;
+          next = 0;
+        }
+        const i = order[next]!;
+        const due = t0 + cycle * o.intervalMs + moment[i]!;
+        if (due >= end) return drain();
+        if (due > now) {
+          setTimeout(walk, due - now);
+          return;
+        }
+        next++;
+        send(i);
+      }
+    };
+    walk();
   });
 }

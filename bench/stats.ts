@@ -1,16 +1,17 @@
 // Latency samples and the few statistics the bench prints: percentiles, medians and ratios.
 // Pure arithmetic: no I/O, no timers.
 
-/** Round-trip times in milliseconds; keeps at most `capacity` of them (a uniform reservoir beyond). */
+/**
+ * Round-trip times in milliseconds; keeps at most `capacity` of them (a uniform reservoir beyond). Its
+ * store grows as values come rather than taking 8 MB up front for every set.
+ */
 export class Samples {
-  private readonly values: Float64Array;
+  private values = new Float64Array(1024);
   private kept = 0;
   private seen = 0;
   private sorted: Float64Array | null = null;
 
-  constructor(private readonly capacity = 1 << 20) {
-    this.values = new Float64Array(capacity);
-  }
+  constructor(private readonly capacity = 1 << 20) {}
 
   get count(): number {
     return this.seen;
@@ -20,6 +21,11 @@ export class Samples {
     this.seen++;
     this.sorted = null;
     if (this.kept < this.capacity) {
+      if (this.kept === this.values.length) {
+        const more = new Float64Array(Math.min(this.capacity, 2 * this.values.length));
+        more.set(this.values);
+        this.values = more;
+      }
       this.values[this.kept++] = ms;
       return;
     }

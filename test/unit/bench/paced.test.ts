@@ -6,6 +6,7 @@ import { createServer, type Server } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type EchoClient, openTcp } from '../../../bench/clients.js';
 import { paced } from '../../../bench/load.js';
+import { Samples } from '../../../bench/stats.js';
 
 let server: Server;
 let port = 0;
@@ -70,5 +71,45 @@ describe('paced load', () => {
     expect(result.failedSessions).toBe(1);
     expect(result.reasons).toEqual([['the peer closed the connection', 1]]);
     expect(result.messages).toBeGreaterThanOrEqual(2);
+  });
+
+  it('sends each session once an interval, at a moment of its own', async () => {
+    const sends = new Map<number, number[]>();
+    const sessions: EchoClient[] = Array.from({ length: 50 }, (_, i) => ({
+      alive: true,
+      extraFrames: 0,
+      close() {},
+      exchange(done) {
+        const times = sends.get(i) ?? [];
+        times.push(performance.now());
+        sends.set(i, times);
+        done(null);
+      },
+    }));
+    await paced(sessions, { intervalMs: 200, warmupMs: 0, durationMs: 1000, drainMs: 500 });
+    expect(sends.size).toBe(50);
+    for (const times of sends.values()) {
+      expect(times.length).toBe(5);
+      // One interval apart, give or take a late timer on a busy machine.
+      for (let k = 1; k < times.length; k++) expect(times[k]! - times[k - 1]!).toBeGreaterThan(150);
+    }
+    // The moments are spread over the interval, not one burst: the first sends span most of it.
+    const firsts = [...sends.values()].map((t) => t[0]!);
+    expect(Math.max(...firsts) - Math.min(...firsts)).toBeGreaterThan(100);
+  });
+});
+
+describe('latency samples', () => {
+  it('keeps every value up to its capacity, then a sample of them', () => {
+    const samples = new Samples(10_000);
+    for (let i = 1; i <= 5000; i++) samples.add(i);
+    expect(samples.count).toBe(5000);
+    expect(samples.percentile(50)).toBe(2500);
+    expect(samples.percentile(99)).toBe(4950);
+    expect(samples.percentile(100)).toBe(5000);
+    for (let i = 5001; i <= 40_000; i++) samples.add(i);
+    expect(samples.count).toBe(40_000);
+    // 10,000 kept of 40,000 seen: the median of a uniform sample is near the middle.
+    expect(Math.abs(samples.percentile(50) - 20_000)).toBeLessThan(2000);
   });
 });
