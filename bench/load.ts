@@ -188,7 +188,6 @@ export function paced(clients: readonly EchoClient[], o: PacedOptions): Promise<
     const walk = () => {
       const now = performance.now();
       for (;;) {
-        if (n === 0) return drain();
         if (next === n) {
           cycle++;
           next = 0;
@@ -204,6 +203,7 @@ export function paced(clients: readonly EchoClient[], o: PacedOptions): Promise<
         send(i);
       }
     };
-    walk();
+    if (n === 0) drain();
+    else walk();
   });
 }

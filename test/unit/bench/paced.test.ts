@@ -99,6 +99,15 @@ describe('paced load', () => {
   });
 });
 
+describe('paced load with no sessions', () => {
+  it('ends at once with nothing counted', async () => {
+    const result = await paced([], { intervalMs: 100, warmupMs: 100, durationMs: 300, drainMs: 500 });
+    expect(result.messages).toBe(0);
+    expect(result.errors).toBe(0);
+    expect(result.failedSessions).toBe(0);
+  });
+});
+
 describe('latency samples', () => {
   it('keeps every value up to its capacity, then a sample of them', () => {
     const samples = new Samples(10_000);
