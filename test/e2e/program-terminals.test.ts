@@ -147,9 +147,10 @@ describe('program terminals', () => {
     );
     await page.getByRole('textbox', { name: 'client terminal: type Python socket calls' }).focus();
     await page.keyboard.press('Control+C');
-    // KeyboardInterrupt, and why the socket is closed anyway (the terminal wraps: read it unwrapped).
+    // KeyboardInterrupt, and why the socket is closed anyway (broken between words into indented
+    // rows: read it as one line).
     await until(
-      async () => (await terminalText(page, 'client')).replace(/\n/g, ''),
+      async () => (await terminalText(page, 'client')).replace(/\n +/g, ' '),
       (x) => /KeyboardInterrupt.*The socket is closed all the same/.test(x),
       'Ctrl-C to end the wait, and its explanation',
     );

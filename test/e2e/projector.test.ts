@@ -155,6 +155,33 @@ describe('at the projector', () => {
     expect(overflow).toEqual([]);
   });
 
+  it('breaks an error and its explanation between words in a narrow terminal', async () => {
+    // Large text makes a terminal of few columns: the explanation needs several rows.
+    for (let i = 0; i < 4; i++) await page.keyboard.press('Alt+Equal');
+    try {
+      await typeLine(page, 'server', 'r = socket.socket()');
+      await typeLine(page, 'server', 'r.connect(("127.0.0.1", 1))');
+      await expect
+        .poll(() => terminalText(page, 'server'))
+        .toMatch(/r\.connect\(\("127\.0\.0\.1", 1\)\)\n[\s\S]*↳[\s\S]*\n>>>/);
+      const rows = (await terminalText(page, 'server')).split('\n');
+      const last = (re: RegExp) => rows.map((r) => re.test(r)).lastIndexOf(true);
+      const error = last(/^\w+Error: /);
+      const arrow = last(/^ {2}↳ /);
+      expect(error).toBeGreaterThanOrEqual(0);
+      expect(arrow).toBeGreaterThan(error);
+      const prompt = rows.findIndex((r, i) => i > arrow && r.startsWith('>>>'));
+      const explanation = rows.slice(arrow, prompt);
+      expect(explanation.length).toBeGreaterThan(1);
+      // Its rows go on under its text, each starting with a whole word (a row the terminal wrapped
+      // itself would start mid-word at the left edge); the error's own rows too.
+      for (const row of explanation.slice(1)) expect(row).toMatch(/^ {4}\S/);
+      for (const row of rows.slice(error + 1, arrow)) expect(row).toMatch(/^ {2}\S/);
+    } finally {
+      for (let i = 0; i < 4; i++) await page.keyboard.press('Alt+Minus');
+    }
+  });
+
   it('exports what a terminal ran as a Python 3 script that python3 runs', async () => {
     await typeLine(page, 'server', 'print(socket.gethostbyname("localhost"))');
     await expect.poll(() => terminalText(page, 'server')).toContain('127.0.0.1');

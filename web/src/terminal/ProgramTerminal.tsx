@@ -6,6 +6,7 @@ import '@xterm/xterm/css/xterm.css';
 import { useEffect, useRef } from 'react';
 import { Interpreter, type Keyboard, type SocketBackend } from '../interpreter/index.js';
 import { commonPrefix, LineEditor, safeTerminalText } from './line-editor.js';
+import { wrapWords } from './wrap.js';
 import {
   fitTerminal,
   swallowDangerousOsc,
@@ -137,6 +138,15 @@ export function ProgramTerminal({ program, backend, fontSize, theme, onReady, on
     const write = (s: string) => t.write(s);
     const println = (s: string, color = '') =>
       write(`${color}${safeTerminalText(s).replace(/\n/g, '\r\n')}${color ? RESET : ''}\r\n`);
+    /** The playground's own words (not the program's output): broken between words at this width. */
+    const sayln = (s: string, color: string) =>
+      println(
+        safeTerminalText(s)
+          .split('\n')
+          .map((line) => wrapWords(line, t.cols))
+          .join('\n'),
+        color,
+      );
     const prompt = () => write(editor.render());
 
     const fitToHost = () => {
@@ -148,7 +158,9 @@ export function ProgramTerminal({ program, backend, fontSize, theme, onReady, on
     el.addEventListener('refit', fitToHost);
     fitToHost();
 
-    println(`${program}: Python socket calls run for real on the gateway. Try: help()`, DIM);
+    // Short enough for one row in most layouts, and left to the terminal to wrap: a banner broken
+    // between words at the first width would keep its break when the layout settles wider.
+    println(`${program}: real socket calls, in Python. Try: help()`, DIM);
     prompt();
 
     const run = async (text: string) => {
@@ -159,12 +171,14 @@ export function ProgramTerminal({ program, backend, fontSize, theme, onReady, on
         // Lines stream as they are printed (a loop's print shows at once); errors in red, and their
         // name first, so colour is never the only signal.
         const out = await interp.run(text, running.signal, (line) => {
-          println(line, ERROR_LINE.test(line) ? RED : '');
+          // An error and its explanation are the lines a class reads off the projector.
+          if (ERROR_LINE.test(line)) sayln(line, RED);
+          else println(line);
           output.current?.(line);
         });
         input.current?.(text, out.error);
       } catch (err) {
-        println(`the gateway could not run this: ${(err as Error).message}`, RED);
+        sayln(`the gateway could not run this: ${(err as Error).message}`, RED);
       } finally {
         running = null;
         reading = null;
