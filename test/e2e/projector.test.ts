@@ -155,7 +155,7 @@ describe('at the projector', () => {
     expect(overflow).toEqual([]);
   });
 
-  it('breaks an error and its explanation between words in a narrow terminal', async () => {
+  it('breaks an error, its explanation and help() between words in a narrow terminal', async () => {
     // Large text makes a terminal of few columns: the explanation needs several rows.
     for (let i = 0; i < 4; i++) await page.keyboard.press('Alt+Equal');
     try {
@@ -177,6 +177,12 @@ describe('at the projector', () => {
       // itself would start mid-word at the left edge); the error's own rows too.
       for (const row of explanation.slice(1)) expect(row).toMatch(/^ {4}\S/);
       for (const row of rows.slice(error + 1, arrow)) expect(row).toMatch(/^ {2}\S/);
+      // help()'s text, the first thing the banner offers, too.
+      await typeLine(page, 'server', 'help()');
+      await expect.poll(() => terminalText(page, 'server')).toMatch(/Ctrl-C stops a call[\s\S]*\n>>>/);
+      const help = (await terminalText(page, 'server')).split('\n');
+      const first = help.findIndex((r) => r.startsWith('This prompt runs Python socket code'));
+      expect(help[first + 1]).toMatch(/^ {2}\S/);
     } finally {
       for (let i = 0; i < 4; i++) await page.keyboard.press('Alt+Minus');
     }

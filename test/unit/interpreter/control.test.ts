@@ -369,4 +369,27 @@ describe('help', () => {
     );
     expect(lines).toContain('Ctrl-C stops a call that is waiting, or a loop.');
   });
+
+  it("streams help's lines as the prompt's own words, a program's prints as its output", async () => {
+    const { py } = prompt();
+    const streamed: [string, boolean][] = [];
+    const onLine = (line: string, prose: boolean) => streamed.push([line, prose]);
+    await py.run(
+      'import select\nprint("see help(s.recv)")\nhelp(socket.gethostbyname)\nhelp(select.select)\nprint(1, end="")',
+      undefined,
+      onLine,
+    );
+    // A terminal breaks the prompt's own words to fit; a program's output stays as it was printed.
+    expect(streamed[0]).toEqual(['see help(s.recv)', false]);
+    expect(streamed.slice(1, -1).length).toBeGreaterThan(0);
+    for (const [line, prose] of streamed.slice(1, -1)) expect([line, prose]).toEqual([line, true]);
+    expect(streamed.at(-1)).toEqual(['1', false]);
+    // help() of a value that has no doc: its repr is the value's, the hint is the prompt's.
+    streamed.length = 0;
+    await py.run('help(42)', undefined, onLine);
+    expect(streamed).toEqual([
+      ['42', false],
+      ['Type help() for what this prompt offers.', true],
+    ]);
+  });
 });

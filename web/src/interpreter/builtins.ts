@@ -359,15 +359,16 @@ function help(ctx: Ctx, args: PyValue[], kwargs: Kwargs): PyValue {
       ? SOCKET_FUNCTION_DOCS[name]!
       : null;
   if (o.kind === 'builtin' && o.self?.kind === 'socket') {
-    ctx.write(`${socketMethodDoc(o.name) ?? o.name}\n`);
+    ctx.say(`${socketMethodDoc(o.name) ?? o.name}\n`);
   } else if ((o.kind === 'builtin' || o.kind === 'type') && moduleDoc(o.name)) {
-    ctx.write(`${moduleDoc(o.name)}\n`);
+    ctx.say(`${moduleDoc(o.name)}\n`);
   } else if (o === SELECT_MODULE.attrs.get('select')) {
-    ctx.write(`${SELECT_DOC}\n`);
+    ctx.say(`${SELECT_DOC}\n`);
   } else if (o.kind === 'none') {
-    ctx.write(`${HELP_TEXT.join('\n')}\n`);
+    ctx.say(`${HELP_TEXT.join('\n')}\n`);
   } else {
-    ctx.write(`${repr(o)}\nType help() for what this prompt offers.\n`);
+    ctx.write(`${repr(o)}\n`);
+    ctx.say('Type help() for what this prompt offers.\n');
   }
   return NONE;
 }

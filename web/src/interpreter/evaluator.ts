@@ -116,22 +116,31 @@ const MAX_DEPTH = 200;
 const LOOPS_AFTER_INTERRUPT = 1000;
 const YIELD_EVERY = 1000;
 
-/** Collects what the program prints, line by line; optionally streams each line as it completes. */
+/**
+ * Collects what the program prints, line by line; optionally streams each line as it completes, saying
+ * whether it is the prompt's own words (help) rather than the program's output.
+ */
 export class Output {
   readonly lines: string[] = [];
   private partial = '';
+  private partialProse = false;
 
-  constructor(private readonly onLine?: (line: string) => void) {}
+  constructor(private readonly onLine?: (line: string, prose: boolean) => void) {}
 
-  write(text: string): void {
+  write(text: string, prose = false): void {
     const parts = (this.partial + text).split('\n');
     this.partial = parts.pop()!;
-    for (const line of parts) this.emit(line);
+    for (const line of parts) {
+      this.emit(line, prose || this.partialProse);
+      this.partialProse = false;
+    }
+    if (this.partial !== '') this.partialProse ||= prose;
   }
 
   flush(): void {
-    if (this.partial !== '') this.emit(this.partial);
+    if (this.partial !== '') this.emit(this.partial, this.partialProse);
     this.partial = '';
+    this.partialProse = false;
   }
 
   /**
@@ -142,6 +151,7 @@ export class Output {
     this.write(text);
     const shown = this.partial;
     this.partial = '';
+    this.partialProse = false;
     return shown;
   }
 
@@ -150,9 +160,9 @@ export class Output {
     this.lines.push(line);
   }
 
-  emit(line: string): void {
+  emit(line: string, prose = false): void {
     this.lines.push(line);
-    this.onLine?.(line);
+    this.onLine?.(line, prose);
   }
 }
 
@@ -239,6 +249,10 @@ export class Evaluator implements Ctx {
 
   write(text: string): void {
     this.run.out.write(text);
+  }
+
+  say(text: string): void {
+    this.run.out.write(text, true);
   }
 
   async gateway<Op extends CallOp>(call: Extract<Call, { op: Op }>): Promise<ResultOf<Op>> {

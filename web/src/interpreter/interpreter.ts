@@ -38,6 +38,8 @@ export interface InterpreterOptions {
 /** Longest repr variables() returns; longer ones end with '…'. */
 const MAX_VARIABLE_REPR = 200;
 
+type OnLine = (line: string, prose: boolean) => void;
+
 export class Interpreter {
   readonly program: string | undefined;
   private readonly evaluator: Evaluator;
@@ -51,16 +53,17 @@ export class Interpreter {
   /**
    * Runs one input (one line, or a complete block). Cancelling the signal (Ctrl-C) stops a waiting
    * call or a loop with `KeyboardInterrupt`. `onLine` receives each printed line as soon as it is
-   * complete (a server loop prints while it runs); the same lines are in the result.
+   * complete (a server loop prints while it runs), and whether it is the prompt's own words (help's
+   * text) rather than the program's output; the same lines are in the result.
    * Inputs run one after another, never interleaved.
    */
-  run(source: string, signal?: AbortSignal, onLine?: (line: string) => void): Promise<RunOutput> {
+  run(source: string, signal?: AbortSignal, onLine?: OnLine): Promise<RunOutput> {
     const result = this.queue.then(() => this.runNow(source, signal, onLine));
     this.queue = result.catch(() => undefined);
     return result;
   }
 
-  private async runNow(source: string, signal: AbortSignal | undefined, onLine?: (line: string) => void) {
+  private async runNow(source: string, signal: AbortSignal | undefined, onLine?: OnLine) {
     const out = new Output(onLine);
     let stmts: ReturnType<typeof parse>;
     try {

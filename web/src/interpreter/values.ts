@@ -80,6 +80,8 @@ export interface Ctx {
   gateway<Op extends CallOp>(call: Extract<Call, { op: Op }>): Promise<ResultOf<Op>>;
   /** Text for the terminal; newlines split lines. */
   write(text: string): void;
+  /** The prompt's own words (help), which a terminal may break between words to fit its width. */
+  say(text: string): void;
   /** Calls any callable value (a user function, a builtin, a type). */
   invoke(fn: PyValue, args: PyValue[], kwargs: Kwargs): Promise<PyValue>;
   /**

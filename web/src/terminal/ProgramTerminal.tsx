@@ -160,7 +160,7 @@ export function ProgramTerminal({ program, backend, fontSize, theme, onReady, on
 
     // Short enough for one row in most layouts, and left to the terminal to wrap: a banner broken
     // between words at the first width would keep its break when the layout settles wider.
-    println(`${program}: real socket calls, in Python. Try: help()`, DIM);
+    println(`${program}: real sockets, in Python. Try: help()`, DIM);
     prompt();
 
     const run = async (text: string) => {
@@ -170,9 +170,10 @@ export function ProgramTerminal({ program, backend, fontSize, theme, onReady, on
       try {
         // Lines stream as they are printed (a loop's print shows at once); errors in red, and their
         // name first, so colour is never the only signal.
-        const out = await interp.run(text, running.signal, (line) => {
+        const out = await interp.run(text, running.signal, (line, prose) => {
           // An error and its explanation are the lines a class reads off the projector.
           if (ERROR_LINE.test(line)) sayln(line, RED);
+          else if (prose) sayln(line, '');
           else println(line);
           output.current?.(line);
         });

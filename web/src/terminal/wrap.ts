@@ -1,7 +1,7 @@
-// An error in a terminal and the plain explanation under it, broken between words. xterm wraps a long
-// line at the last column whatever is there, so at projector sizes a pane of 50 columns showed
-// "Connection re" on one row and "fused" on the next. What a program prints is left as a terminal
-// shows it.
+// The prompt's own words in a terminal (an error, the plain explanation under it, help()'s text),
+// broken between words. xterm wraps a long line at the last column whatever is there, so at projector
+// sizes a pane of 50 columns showed "Connection re" on one row and "fused" on the next. What a program
+// prints is left as a terminal shows it.
 
 /** Where the text of a line starts: after its indent, and after an explanation's arrow. */
 const LEAD = /^\s*(↳ )?/;
