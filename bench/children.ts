@@ -59,6 +59,8 @@ export async function startChild(o: StartOptions): Promise<Child> {
   proc.stderr?.on('data', (c: Buffer) => keep(c, 'err'));
   proc.stdin?.on('error', () => {});
   const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
+  // 'exit' may come before the last of its output: a failure waits for the pipes to close to quote it.
+  const closed = new Promise<void>((resolve) => proc.once('close', () => resolve()));
   proc.once('exit', () => live.delete(entry));
 
   const timeoutMs = o.timeoutMs ?? 20_000;
@@ -72,7 +74,10 @@ export async function startChild(o: StartOptions): Promise<Child> {
     new Error(`${o.name} ${why}${lines.length ? `:\n  ${lines.join('\n  ')}` : ''}`);
   if (proc.pid === undefined) throw failure('could not be started');
   while (port === 0) {
-    if (gone) throw failure(`exited before it was ready (code ${proc.exitCode ?? proc.signalCode})`);
+    if (gone) {
+      await Promise.race([closed, sleep(1000)]);
+      throw failure(`exited before it was ready (code ${proc.exitCode ?? proc.signalCode})`);
+    }
     if (performance.now() - started > timeoutMs) {
       await kill(entry, exited);
       throw failure(`was not ready within ${timeoutMs} ms`);
