@@ -16,26 +16,20 @@ export const CLASS_INSTEAD =
 const SERVER_LOOP =
   'Write the server with socket itself: bind, listen, then accept() in a while True: loop, one client at a time (select.select() serves several at once).';
 
+/**
+ * help()'s text: one line per topic, which the terminal breaks between words at its own width (rows
+ * laid out here by hand broke again, a word or two at a time, in a narrower pane).
+ */
 export const HELP_TEXT: readonly string[] = [
   'This prompt runs Python socket code for real: every socket call goes to the kernel on the gateway.',
   '',
-  'Socket module:  socket.socket(family=AF_INET, type=SOCK_STREAM), create_connection((host, port)),',
-  '  gethostname(), gethostbyname(name), gethostbyaddr(ip), getaddrinfo(host, port),',
-  '  getservbyname(name, proto), getservbyport(port, proto), setdefaulttimeout(t), getdefaulttimeout()',
-  '  constants: AF_INET AF_INET6 SOCK_STREAM SOCK_DGRAM SOL_SOCKET IPPROTO_TCP SO_* TCP_NODELAY SHUT_* MSG_*',
-  'Socket methods: bind listen accept connect connect_ex send sendall sendto recv recvfrom shutdown close',
-  '  getsockname getpeername setsockopt getsockopt settimeout gettimeout setblocking fileno',
-  '  (type help(s.recv) for one of them)',
-  'Values:  int, float, True/False/None, str and bytes literals (b"..", r"..", f"{x}", """..."""),',
-  '  tuples, lists, dicts; indexing, slicing, + * % and comparisons, and/or/not, in, is',
-  'Built-ins:  print input len repr str int float bool bytes list tuple dict range type isinstance',
-  '  hex ord chr min max sum abs sorted enumerate zip help; time.sleep after import time;',
-  '  struct.pack, struct.unpack, struct.calcsize after import struct;',
-  '  select.select(rlist, wlist, xlist[, timeout]) after import select',
-  'Methods:  str: encode upper lower strip split join replace startswith endswith find format ...',
-  '  bytes: decode upper lower strip split hex startswith endswith find replace ...',
-  'Statements:  x = ..., a, b = ..., +=, if/elif/else, while, for, break, continue, pass,',
-  '  try/except/else/finally, raise, def/return, with ... as ..., import socket, from socket import *',
+  'Socket module: socket.socket(family=AF_INET, type=SOCK_STREAM), create_connection((host, port)), gethostname(), gethostbyname(name), gethostbyaddr(ip), getaddrinfo(host, port), getservbyname(name, proto), getservbyport(port, proto), setdefaulttimeout(t), getdefaulttimeout()',
+  'Constants: AF_INET AF_INET6 SOCK_STREAM SOCK_DGRAM SOL_SOCKET IPPROTO_TCP SO_* TCP_NODELAY SHUT_* MSG_*',
+  'Socket methods: bind listen accept connect connect_ex send sendall sendto recv recvfrom shutdown close getsockname getpeername setsockopt getsockopt settimeout gettimeout setblocking fileno (type help(s.recv) for one of them)',
+  'Values: int, float, True/False/None, str and bytes literals (b"..", r"..", f"{x}", """..."""), tuples, lists, dicts; indexing, slicing, + * % and comparisons, and/or/not, in, is',
+  'Built-ins: print input len repr str int float bool bytes list tuple dict range type isinstance hex ord chr min max sum abs sorted enumerate zip help; time.sleep after import time; struct.pack, struct.unpack, struct.calcsize after import struct; select.select(rlist, wlist, xlist[, timeout]) after import select',
+  'Methods: str: encode upper lower strip split join replace startswith endswith find format ...; bytes: decode upper lower strip split hex startswith endswith find replace ...',
+  'Statements: x = ..., a, b = ..., +=, if/elif/else, while, for, break, continue, pass, try/except/else/finally, raise, def/return, with ... as ..., import socket, from socket import *',
   'Ctrl-C stops a call that is waiting, or a loop.',
 ];
 
