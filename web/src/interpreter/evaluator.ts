@@ -118,29 +118,23 @@ const YIELD_EVERY = 1000;
 
 /**
  * Collects what the program prints, line by line; optionally streams each line as it completes, saying
- * whether it is the prompt's own words (help) rather than the program's output.
+ * whether the write that completed it was the prompt's own words (help) rather than the program's output.
  */
 export class Output {
   readonly lines: string[] = [];
   private partial = '';
-  private partialProse = false;
 
   constructor(private readonly onLine?: (line: string, prose: boolean) => void) {}
 
   write(text: string, prose = false): void {
     const parts = (this.partial + text).split('\n');
     this.partial = parts.pop()!;
-    for (const line of parts) {
-      this.emit(line, prose || this.partialProse);
-      this.partialProse = false;
-    }
-    if (this.partial !== '') this.partialProse ||= prose;
+    for (const line of parts) this.emit(line, prose);
   }
 
   flush(): void {
-    if (this.partial !== '') this.emit(this.partial, this.partialProse);
+    if (this.partial !== '') this.emit(this.partial);
     this.partial = '';
-    this.partialProse = false;
   }
 
   /**
@@ -151,7 +145,6 @@ export class Output {
     this.write(text);
     const shown = this.partial;
     this.partial = '';
-    this.partialProse = false;
     return shown;
   }
 

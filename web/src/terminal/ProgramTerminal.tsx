@@ -136,11 +136,13 @@ export function ProgramTerminal({ program, backend, fontSize, theme, onReady, on
     );
 
     const write = (s: string) => t.write(s);
-    const println = (s: string, color = '') =>
-      write(`${color}${safeTerminalText(s).replace(/\n/g, '\r\n')}${color ? RESET : ''}\r\n`);
+    /** Text already made safe (safeTerminalText), its lines ended as the terminal wants them. */
+    const put = (safe: string, color: string) =>
+      write(`${color}${safe.replace(/\n/g, '\r\n')}${color ? RESET : ''}\r\n`);
+    const println = (s: string, color = '') => put(safeTerminalText(s), color);
     /** The playground's own words (not the program's output): broken between words at this width. */
     const sayln = (s: string, color: string) =>
-      println(
+      put(
         safeTerminalText(s)
           .split('\n')
           .map((line) => wrapWords(line, t.cols))
