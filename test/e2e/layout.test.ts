@@ -114,11 +114,8 @@ describe('on a classroom projector', () => {
         const button = await box(page.locator('.toolbar').getByRole('button', { name: 'Lessons' }));
         expect(bar.top).toBe(0);
         expect(bar.bottom - bar.top).toBeLessThan(2 * (button.bottom - button.top));
-        const facts = page.locator('.session-facts');
-        expect(await facts.textContent()).toMatch(/your ports \d+–\d+/);
-        expect((await box(facts.locator('strong').first())).right).toBeLessThanOrEqual(
-          (await box(facts)).right,
-        );
+        expect(await page.locator('.session-facts').textContent()).toMatch(/your ports \d+–\d+/);
+        expect(await portsCut(page)).toBe(false);
         // The line to send, its Send button too, in view.
         for (const l of [line, raw.getByRole('button', { name: 'Send', exact: true })]) {
           expect((await box(l)).bottom).toBeLessThanOrEqual(height);
@@ -194,6 +191,17 @@ describe('on a classroom projector', () => {
  * name (`socket.AF_I` / `NET`), and each piece of code that runs past the panel's edge with no way
  * to scroll to it.
  */
+/**
+ * Whether the toolbar cuts the session's ports (an ellipsis for their last digits, or past the room
+ * it has for them): a student reads them off the toolbar to bind.
+ */
+function portsCut(page: Page): Promise<boolean> {
+  return page.locator('.session-facts .ports').evaluate((el) => {
+    const room = el.parentElement!.getBoundingClientRect();
+    return el.scrollWidth > el.clientWidth || el.getBoundingClientRect().right > room.right + 0.5;
+  });
+}
+
 function codeFaults(lesson: Element): string[] {
   const faults: string[] = [];
   for (const code of Array.from(lesson.querySelectorAll('code'))) {
@@ -267,10 +275,7 @@ describe('the toolbar on a projector, at any text size', () => {
         expect(bar.bottom - bar.top).toBeLessThan(2 * (lessons.bottom - lessons.top));
         for (const name of ['Raw session', 'Diagram only (full screen)', 'Keyboard shortcuts'])
           expect(await seen(page.locator('.toolbar').getByRole('button', { name }))).toBe(true);
-        const facts = page.locator('.session-facts');
-        expect((await box(facts.locator('strong').first())).right).toBeLessThanOrEqual(
-          (await box(facts)).right,
-        );
+        expect(await portsCut(page)).toBe(false);
         // Never smaller than it was at the default size.
         expect(
           await page.locator('.toolbar').evaluate((el) => Number.parseFloat(getComputedStyle(el).fontSize)),

@@ -268,13 +268,18 @@ export function App() {
       <header className="toolbar">
         <h1>Socket playground</h1>
         <ConnectionBadge status={state.connection} note={state.connectionNote} />
-        {/* Takes the room the buttons leave, and gives it up first (its end cut, shown whole on
-            hover): the ports come first, as a student needs them to connect. */}
+        {/* Takes the room the buttons leave, and gives it up first (shown whole on hover): the engine's
+            name goes before any of the ports, as a student needs them to connect. */}
         <span className="session-facts" title={sessionFacts(state.session)}>
           {state.session && (
             <>
-              your ports <strong>{portRange(state.session.ports)}</strong> ·{' '}
-              <strong>{engineName(state.session)}</strong>
+              <span className="ports">
+                your ports <strong>{portRange(state.session.ports)}</strong>
+              </span>
+              <span className="engine">
+                {'\u00a0·\u00a0'}
+                <strong>{engineName(state.session)}</strong>
+              </span>
             </>
           )}
         </span>
