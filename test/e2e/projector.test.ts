@@ -64,6 +64,57 @@ describe('at the projector', () => {
     await page.screenshot({ path: `${ARTIFACTS}/projector-light-large.png` });
   });
 
+  it('keeps the text size and theme across a reload, and fits the greeting and the inspector to narrow panes', async () => {
+    const own = await openPage(browser, `${pg.url}#/lesson/01-first-client`);
+    try {
+      const root = () =>
+        own.page.evaluate(() => getComputedStyle(document.documentElement).getPropertyValue('--font-size'));
+      const theme = () => own.page.evaluate(() => document.documentElement.dataset.theme);
+      const before = Number.parseInt(await root(), 10);
+      const wasTheme = await theme();
+      for (let i = 0; i < 3; i++) await own.page.keyboard.press('Alt+Equal');
+      await own.page.keyboard.press('Alt+t');
+      await expect.poll(root).toBe(`${before + 3}px`);
+      await own.page.reload();
+      await expect.poll(() => own.page.getByRole('status').first().textContent()).toContain('connected');
+      expect(await root()).toBe(`${before + 3}px`);
+      expect(await theme()).not.toBe(wasTheme);
+      // Beside a lesson at this size a terminal is under 45 columns: its greeting breaks after the
+      // first sentence, never inside a word ("Try: h" / "elp()").
+      await expect.poll(() => terminalText(own.page, 'server')).toContain('>>>');
+      const rows = (await terminalText(own.page, 'server')).split('\n');
+      expect(rows.slice(0, 3)).toEqual(['server: real sockets, in Python.', 'Try: help()', '>>>']);
+
+      // The inspector beside it keeps every queue column on screen, the backlog too (lesson 4's),
+      // the addresses moved under each row.
+      const run = own.page.locator('.lesson-bar').getByRole('button', { name: /Run step/ });
+      await run.click();
+      await expect.poll(() => run.textContent()).toBe('▶ Run step 2');
+      await run.click();
+      const inspector = own.page.getByRole('region', { name: 'Socket inspector' });
+      await expect.poll(() => inspector.textContent()).toContain('ESTABLISHED');
+      const box = (await inspector.boundingBox())!;
+      for (const column of ['fd', 'state', 'recv-Q', 'send-Q', 'backlog']) {
+        const th = (await inspector.getByRole('columnheader', { name: column, exact: true }).boundingBox())!;
+        expect(th.x + th.width, column).toBeLessThanOrEqual(box.x + box.width);
+      }
+      expect(await inspector.locator('tr.addresses:visible').textContent()).toMatch(
+        /TCP\s+local 127\.0\.0\.1:\d+\s+remote 127\.0\.0\.1:\d+/,
+      );
+
+      // A greeting drawn before the text grew is drawn again for the new width, until the first key.
+      await own.page.keyboard.press('Alt+n');
+      await expect.poll(() => terminalText(own.page, 'client2')).toContain('>>>');
+      for (let i = 0; i < 3; i++) await own.page.keyboard.press('Alt+Minus');
+      await expect
+        .poll(async () => (await terminalText(own.page, 'client2')).split('\n').slice(0, 2))
+        .toEqual(['client2: real sockets, in Python. Try: help()', '>>>']);
+      expect(own.errors).toEqual([]);
+    } finally {
+      await own.page.close();
+    }
+  });
+
   it('draws the underscore at every text size, so create_connection never reads as two words', {
     timeout: 90_000,
   }, async () => {

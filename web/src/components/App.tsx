@@ -14,6 +14,7 @@ import { downloadText, LessonPanel, type PublicLesson } from '../lessons/LessonP
 import type { Driver } from '../lessons/lesson-run.js';
 import { RawSessions, type RawSessionsHandle } from '../raw/RawSessions.js';
 import type { Welcome } from '../store/actions.js';
+import { loadDisplay, saveDisplay } from '../store/display.js';
 import { initialState, pageEvents, reducer } from '../store/state.js';
 import { ProgramTerminal, type SourcedBackend, type TerminalApi } from '../terminal/ProgramTerminal.js';
 import { BlankScreen } from './BlankScreen.js';
@@ -62,7 +63,10 @@ declare global {
 }
 
 export function App() {
-  const [state, dispatch] = useReducer(reducer, initialState);
+  const [state, dispatch] = useReducer(reducer, initialState, (s) => ({
+    ...s,
+    ...loadDisplay(localStorage),
+  }));
   const conn = useMemo(() => new GatewayConnection(gatewayUrl(window.location), dispatch), []);
   const terminals = useRef(new Map<string, TerminalApi>());
   const diagram = useRef<DiagramHandle>(null);
@@ -154,6 +158,7 @@ export function App() {
   useEffect(() => {
     document.documentElement.dataset.theme = state.theme;
     document.documentElement.style.setProperty('--font-size', `${state.fontSize}px`);
+    saveDisplay(localStorage, { fontSize: state.fontSize, theme: state.theme });
   }, [state.theme, state.fontSize]);
 
   const backends = useMemo(() => new Map<string, SourcedBackend>(), []);

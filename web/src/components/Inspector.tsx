@@ -2,8 +2,9 @@
 // Sockets the program closed but the kernel still keeps (TIME_WAIT) stay, greyed, until it forgets them.
 // Columns in `ss`'s order: the state and the queues the lessons point at come before the addresses.
 // Where the table is too narrow for all of them (a lesson open beside it on a projector, or the text
-// made bigger), each socket's addresses move to a line of their own under its row rather than off
-// the side: lesson 5's point is that every accepted socket shows the server's port.
+// made bigger), each socket's type and addresses move to a line of their own under its row rather than
+// off the side: lesson 5's point is that every accepted socket shows the server's port, lesson 4's the
+// backlog column.
 
 import { Fragment } from 'react';
 import { shortAddr } from '../diagram/format.js';
@@ -31,7 +32,9 @@ export function Inspector({
           <tr>
             <th scope="col">program</th>
             <th scope="col">fd</th>
-            <th scope="col">type</th>
+            <th scope="col" className="wide-only">
+              type
+            </th>
             <th scope="col">state</th>
             <th scope="col" title="bytes received by the kernel, not yet read by the program">
               recv-Q
@@ -65,7 +68,7 @@ export function Inspector({
                 <td>
                   {s.fd ?? <abbr title="no file descriptor: only the kernel holds this socket">none</abbr>}
                 </td>
-                <td>{s.proto.toUpperCase()}</td>
+                <td className="wide-only">{s.proto.toUpperCase()}</td>
                 <td>
                   <span className={`state state-${s.state}`}>{s.state}</span>
                   {s.fd === null && <span className="note"> (kernel only)</span>}
@@ -77,9 +80,15 @@ export function Inspector({
                 <td className="wide-only">{shortAddr(s.remote)}</td>
               </tr>
               <tr className={`addresses narrow-only${s.fd === null ? ' kernel-only' : ''}`}>
-                <td colSpan={7}>
-                  <span className="note">local</span> {shortAddr(s.local)}{' '}
-                  <span className="note">remote</span> {shortAddr(s.remote)}
+                <td colSpan={6}>
+                  {/* Each label stays with its address when the line wraps. */}
+                  {s.proto.toUpperCase()}{' '}
+                  <span className="pair">
+                    <span className="note">local</span> {shortAddr(s.local)}
+                  </span>{' '}
+                  <span className="pair">
+                    <span className="note">remote</span> {shortAddr(s.remote)}
+                  </span>
                 </td>
               </tr>
             </Fragment>

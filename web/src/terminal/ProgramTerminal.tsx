@@ -151,19 +151,35 @@ export function ProgramTerminal({ program, backend, fontSize, theme, onReady, on
       );
     const prompt = () => write(editor.render());
 
+    // One row where it fits; where it does not (large text beside a lesson), broken after its first
+    // sentence, which reads as well when the layout later grows wider.
+    const greet = () => {
+      const banner = `${program}: real sockets, in Python.`;
+      const invite = 'Try: help()';
+      if (banner.length + 1 + invite.length <= t.cols) println(`${banner} ${invite}`, DIM);
+      else sayln(`${banner}\n${invite}`, DIM);
+      prompt();
+    };
+    /** Until the first key, the screen holds only the greeting: it is drawn again for a new width. */
+    let pristine = false;
     const fitToHost = () => {
+      const cols = t.cols;
       fitTerminal(t, el);
       editor.cols = t.cols;
+      // The text made bigger for the projector after the page opened: a greeting drawn for the old
+      // width would be cut mid-word ("Try: h" / "elp()").
+      if (pristine && t.cols !== cols) {
+        write('\x1b[H\x1b[2J');
+        editor.detach();
+        greet();
+      }
     };
     const ro = new ResizeObserver(fitToHost);
     ro.observe(el);
     el.addEventListener('refit', fitToHost);
     fitToHost();
-
-    // Short enough for one row in most layouts, and left to the terminal to wrap: a banner broken
-    // between words at the first width would keep its break when the layout settles wider.
-    println(`${program}: real sockets, in Python. Try: help()`, DIM);
-    prompt();
+    greet();
+    pristine = true;
 
     const run = async (text: string) => {
       source = text;
@@ -228,6 +244,7 @@ export function ProgramTerminal({ program, backend, fontSize, theme, onReady, on
     };
 
     const handle = (data: string) => {
+      pristine = false;
       if (running && !reading) {
         // While a call runs, Ctrl-C interrupts it and drops what was typed ahead; other keys wait.
         if (data.includes('\x03')) {
@@ -286,6 +303,7 @@ export function ProgramTerminal({ program, backend, fontSize, theme, onReady, on
 
     onReady?.({
       async type(input: string, { wait = true, delayMs = 0 }: TypeOptions = {}) {
+        pristine = false;
         await wantsLine;
         const lines = input.replace(/\n+$/, '').split('\n');
         // A compound statement (while, if, def...) is closed by an empty line, as a student would;
