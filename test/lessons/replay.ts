@@ -104,17 +104,14 @@ class Session {
       call: (call: Call, signal: AbortSignal) =>
         new Promise<Answer>((resolve) => {
           const id = `${program}-${++this.n}`;
+          const cancel = () => this.ws.send(JSON.stringify({ type: 'cancel', id: `x${id}`, call: id }));
           this.replies.set(id, (a) => {
             this.replies.delete(id);
+            // A run's signal outlives its calls: a listener left behind per call piles up in a loop.
+            signal.removeEventListener('abort', cancel);
             resolve(a);
           });
-          signal.addEventListener(
-            'abort',
-            () => this.ws.send(JSON.stringify({ type: 'cancel', id: `x${id}`, call: id })),
-            {
-              once: true,
-            },
-          );
+          signal.addEventListener('abort', cancel, { once: true });
           this.ws.send(JSON.stringify({ type: 'call', id, program, call }));
         }),
     };
