@@ -73,6 +73,28 @@ describe('the diagram on a 1366×768 screen', () => {
     expect(headers.some((h) => h.includes(`↔ 127.0.0.1:${clientPort}`) && h.includes(`:${port}`))).toBe(true);
     expect(headers.every((h) => !h.includes('…'))).toBe(true);
     await page.screenshot({ path: `${ARTIFACTS}/diagram-1366.png` });
+
+    // Scrolled so that a socket's header box is cut at the left edge, its name moves into the part
+    // still in view: it reads whole, not "lient: fd 7".
+    const cut = await page.evaluate(() => {
+      const el = document.querySelector<HTMLElement>('.diagram-scroller')!;
+      const most = el.scrollWidth - el.clientWidth;
+      const heads = Array.from(document.querySelectorAll('.lane-head.lane-socket'));
+      const left = (h: Element) => h.querySelector('rect')!.x.baseVal.value;
+      const i = heads.map((h) => left(h) + 30 <= most).lastIndexOf(true);
+      el.scrollLeft = left(heads[i]!) + 30;
+      return { i, by: el.scrollLeft - heads[i]!.querySelector('rect')!.x.baseVal.value };
+    });
+    expect(cut.by).toBe(30);
+    const nameShown = () =>
+      page.evaluate((i) => {
+        const view = document.querySelector('.diagram-scroller')!.getBoundingClientRect();
+        const head = document.querySelectorAll('.lane-head.lane-socket')[i]!;
+        const name = head.querySelector('text')!;
+        const r = name.getBoundingClientRect();
+        return { name: name.textContent, whole: r.left >= view.left && r.right <= view.right };
+      }, cut.i);
+    await expect.poll(nameShown).toMatchObject({ name: expect.stringMatching(/^\w+: fd \d+$/), whole: true });
   });
 
   it('keeps the inspector’s state and queue columns on screen, with the text made bigger', async () => {

@@ -39,7 +39,7 @@ export const SequenceDiagram = forwardRef<DiagramHandle, Props>(function Sequenc
 ) {
   const m = metrics(fontSize);
   const scroller = useRef<HTMLDivElement>(null);
-  const [view, setView] = useState({ top: 0, height: 600 });
+  const [view, setView] = useState<View>({ top: 0, height: 600, left: 0, width: 800 });
   const { x: laneX, width: lanesWidth } = useMemo(
     () => geometry(model.lanes, metrics(fontSize)),
     [model.lanes, fontSize],
@@ -56,19 +56,19 @@ export const SequenceDiagram = forwardRef<DiagramHandle, Props>(function Sequenc
   const follow = useFollowNewest(scroller, height, m.rowHeight * 2, (el) => {
     const newest = model.rows.at(-1);
     if (newest) el.scrollLeft = sidewaysTo(rowExtent(newest, laneX, m), el.scrollLeft, el.clientWidth);
-    setView({ top: el.scrollTop, height: el.clientHeight });
+    setView(viewOf(el));
   });
   const onScroll = useCallback(() => {
     const el = scroller.current;
     if (!el) return;
-    setView({ top: el.scrollTop, height: el.clientHeight });
+    setView(viewOf(el));
     follow.onScroll();
   }, [follow.onScroll]);
 
   useEffect(() => {
     const el = scroller.current;
     if (!el) return;
-    const ro = new ResizeObserver(() => setView({ top: el.scrollTop, height: el.clientHeight }));
+    const ro = new ResizeObserver(() => setView(viewOf(el)));
     ro.observe(el);
     return () => ro.disconnect();
   }, []);
@@ -113,7 +113,7 @@ export const SequenceDiagram = forwardRef<DiagramHandle, Props>(function Sequenc
     <div className="diagram">
       <div className="diagram-scroller" ref={scroller} onScroll={onScroll}>
         <svg className="diagram-header" width={width} height={m.headerHeight} aria-hidden="true">
-          <LaneHeaders lanes={model.lanes} laneX={laneX} m={m} />
+          <LaneHeaders lanes={model.lanes} laneX={laneX} m={m} view={view} />
         </svg>
         {/* Scrolled back to the top of a long session: it does not start here, and says so. */}
         {note && <p className="diagram-dropped">{note}</p>}
@@ -228,7 +228,53 @@ function geometry(
   return { x, w, width: Math.max(1, at) };
 }
 
-function LaneHeaders({ lanes, laneX, m }: { lanes: Lane[]; laneX: Map<string, number>; m: M }) {
+/** The part of the drawing in view. */
+interface View {
+  top: number;
+  height: number;
+  left: number;
+  width: number;
+}
+
+const viewOf = (el: HTMLElement): View => ({
+  top: el.scrollTop,
+  height: el.clientHeight,
+  left: el.scrollLeft,
+  width: el.clientWidth,
+});
+
+/**
+ * Where the middle of a header's line goes: over its lifeline (x), or, when the view cuts the header's
+ * box (lw wide) at one side, in the middle of the part still in view, never out of the box. Following
+ * a row scrolls just enough to show the row, which can leave its lifeline's header half off the left
+ * edge: its name stays whole ("client3: fd 29", not "lient3: fd 29").
+ */
+export function headerTextX(
+  x: number,
+  lw: number,
+  textWidth: number,
+  view: Pick<View, 'left' | 'width'>,
+): number {
+  const box0 = x - lw / 2 + 7;
+  const box1 = x + lw / 2 - 7;
+  const seen0 = Math.max(box0, view.left);
+  const seen1 = Math.min(box1, view.left + view.width);
+  if (seen1 <= seen0) return x;
+  const half = Math.min(textWidth, box1 - box0) / 2;
+  return Math.min(Math.max((seen0 + seen1) / 2, box0 + half), box1 - half);
+}
+
+function LaneHeaders({
+  lanes,
+  laneX,
+  m,
+  view,
+}: {
+  lanes: Lane[];
+  laneX: Map<string, number>;
+  m: M;
+  view: View;
+}) {
   return (
     <>
       {lanes.map((l) => {
@@ -238,31 +284,36 @@ function LaneHeaders({ lanes, laneX, m }: { lanes: Lane[]; laneX: Map<string, nu
         // A closed socket's header is dimmed: the kernel may give its fd number to the next socket.
         const closed = l.kind === 'socket' && l.to !== null;
         const fits = (t: string, size: number) => clip(t, (lw - 8) / (size * CHAR_EM));
+        const at = (t: string, size: number) => headerTextX(x, lw, t.length * size * CHAR_EM, view);
+        const name = fits(title, m.font * 1.05);
         return (
           <g key={l.id} className={`lane-head lane-${l.kind}${closed ? ' lane-closed' : ''}`}>
             <title>{`${title}${closed ? ' (closed)' : ''}\n${[local, peer].filter(Boolean).join(' ')}`}</title>
             <rect x={x - lw / 2 + 3} y={2} width={lw - 6} height={m.headerHeight - 4} rx={6} />
             <text
-              x={x}
+              x={at(name, m.font * 1.05)}
               y={m.headerHeight * 0.3}
               textAnchor="middle"
               fontSize={m.font * 1.05}
               fontWeight={600}
             >
-              {fits(title, m.font * 1.05)}
+              {name}
             </text>
-            {[local, peer].map((line, i) => (
-              <text
-                // biome-ignore lint/suspicious/noArrayIndexKey: the header's two address lines, fixed
-                key={i}
-                x={x}
-                y={m.headerHeight * (0.56 + i * 0.24)}
-                textAnchor="middle"
-                fontSize={m.font * 0.85}
-              >
-                {fits(line, m.font * 0.85)}
-              </text>
-            ))}
+            {[local, peer].map((line, i) => {
+              const shown = fits(line, m.font * 0.85);
+              return (
+                <text
+                  // biome-ignore lint/suspicious/noArrayIndexKey: the header's two address lines, fixed
+                  key={i}
+                  x={at(shown, m.font * 0.85)}
+                  y={m.headerHeight * (0.56 + i * 0.24)}
+                  textAnchor="middle"
+                  fontSize={m.font * 0.85}
+                >
+                  {shown}
+                </text>
+              );
+            })}
           </g>
         );
       })}

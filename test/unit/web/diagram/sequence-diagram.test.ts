@@ -4,6 +4,7 @@ import {
   DrawnWidth,
   droppedNote,
   headerLines,
+  headerTextX,
   sidewaysTo,
   standaloneSvg,
 } from '../../../../web/src/diagram/SequenceDiagram.js';
@@ -29,6 +30,24 @@ describe('following the newest event sideways', () => {
   });
   it('shows a row wider than the view from its lifeline', () => {
     expect(sidewaysTo([700, 1500], 0, 500)).toBe(700);
+  });
+});
+
+describe('a lane header the view cuts at one side', () => {
+  // A box 200 wide around the lifeline at 500 (its text may use 407–593), a line 80 wide.
+  it('stays over its lifeline while its box is in view', () => {
+    expect(headerTextX(500, 200, 80, { left: 0, width: 1000 })).toBe(500);
+    expect(headerTextX(500, 200, 80, { left: 400, width: 1000 })).toBe(500);
+  });
+  it('moves into the part of its box still in view, its text whole', () => {
+    // Cut 43 px at the left: the middle of 450–593.
+    expect(headerTextX(500, 200, 80, { left: 450, width: 600 })).toBe(521.5);
+    // Cut at the right as well (a view narrower than the box).
+    expect(headerTextX(500, 200, 80, { left: 420, width: 120 })).toBe(480);
+  });
+  it('goes no further than its box: with too little of it in view, its end shows', () => {
+    expect(headerTextX(500, 200, 80, { left: 570, width: 600 })).toBe(553);
+    expect(headerTextX(500, 200, 80, { left: 0, width: 430 })).toBe(447);
   });
 });
 
