@@ -207,6 +207,10 @@ export function sidewaysTo([from, to]: [number, number], left: number, width: nu
  */
 export function headerLines(l: Lane): [string, string, string] {
   const title = l.kind === 'socket' ? `${l.program}: ${l.title}` : l.title;
+  // A lesson server's address on a line of its own, so its port is never cut: it is what a student
+  // connects to.
+  const lesson = /^lesson server (.+)$/.exec(l.subtitle);
+  if (lesson) return [title, 'lesson server', lesson[1]!];
   const [local = '', peer] = l.subtitle.split(' ↔ ');
   return [title, local, peer === undefined ? '' : `↔ ${peer}`];
 }

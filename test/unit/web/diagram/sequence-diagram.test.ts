@@ -60,7 +60,7 @@ describe('lane headers', () => {
     ]);
     expect(
       headerLines(lane({ kind: 'lesson', title: 'echo', subtitle: 'lesson server 127.0.0.1:7007' })),
-    ).toEqual(['echo', 'lesson server 127.0.0.1:7007', '']);
+    ).toEqual(['echo', 'lesson server', '127.0.0.1:7007']);
   });
   it('are exported whole', () => {
     const svg = standaloneSvg(
