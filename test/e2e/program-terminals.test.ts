@@ -51,6 +51,20 @@ const log = async () =>
   (await page.getByRole('log', { name: 'Event log' }).locator('li').allTextContents()).join('\n');
 
 describe('program terminals', () => {
+  it('tell a page with no sockets yet from one whose sockets are all closed, in the inspector', async () => {
+    const inspector = page.getByRole('region', { name: 'Socket inspector' });
+    await expect.poll(() => inspector.textContent()).toContain('No sockets yet');
+    await typeLine(page, 'server', 'u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)');
+    await expect.poll(() => inspector.textContent()).toContain('UNCONN');
+    await typeLine(page, 'server', 'u.close()');
+    // A UDP socket leaves nothing behind in the kernel: the table is empty again, and says why.
+    await expect
+      .poll(() => inspector.textContent())
+      .toContain('No open sockets: every socket of this page is closed');
+    expect(await inspector.textContent()).not.toContain('No sockets yet');
+    expect(errors).toEqual([]);
+  });
+
   it('run the capitalize server and a client for real: the reply is HELLO and the diagram shows every step', async () => {
     const port = ports[0]!;
     for (const line of [

@@ -460,6 +460,7 @@ export function App() {
           )}
           <Inspector
             sockets={state.sockets}
+            hadSockets={model.lanes.some((l) => l.kind === 'socket')}
             lanHosts={(state.session?.bindHosts ?? []).filter(
               (h) => !/^(127\.|::1$|0\.0\.0\.0$|::$)/.test(h),
             )}

@@ -12,13 +12,18 @@ import type { SocketRow } from '../store/state.js';
 
 const ANY = new Set(['0.0.0.0', '::']);
 
-/** lanHosts: this machine's addresses classmates can reach (LAN mode), empty otherwise. */
+/**
+ * lanHosts: this machine's addresses classmates can reach (LAN mode), empty otherwise. hadSockets:
+ * this page made sockets before (all closed now, and forgotten by the kernel).
+ */
 export function Inspector({
   sockets,
   lanHosts = [],
+  hadSockets = false,
 }: {
   sockets: Record<string, SocketRow>;
   lanHosts?: readonly string[];
+  hadSockets?: boolean;
 }) {
   const rows = Object.values(sockets).sort((a, b) => (a.fd ?? 1e9) - (b.fd ?? 1e9) || a.seq - b.seq);
   const reachable = rows.filter(
@@ -57,7 +62,13 @@ export function Inspector({
           {rows.length === 0 && (
             <tr>
               <td colSpan={9} className="empty">
-                No sockets yet: create one with <code>socket.socket()</code> in a terminal.
+                {hadSockets ? (
+                  'No open sockets: every socket of this page is closed, and the kernel has forgotten them.'
+                ) : (
+                  <>
+                    No sockets yet: create one with <code>socket.socket()</code> in a terminal.
+                  </>
+                )}
               </td>
             </tr>
           )}
