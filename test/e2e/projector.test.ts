@@ -101,6 +101,17 @@ describe('at the projector', () => {
       expect(await inspector.locator('tr.addresses:visible').textContent()).toMatch(
         /TCP\s+local 127\.0\.0\.1:\d+\s+remote 127\.0\.0\.1:\d+/,
       );
+      // A raw session opened beside them narrows the inspector further: the program's name joins the
+      // line under the row, and the queue columns still fit.
+      await own.page.keyboard.press('Alt+r');
+      await expect.poll(() => own.page.locator('.raw-panel').count()).toBe(1);
+      await expect.poll(() => inspector.locator('th', { hasText: 'program' }).isVisible()).toBe(false);
+      const narrower = (await inspector.boundingBox())!;
+      for (const column of ['fd', 'state', 'recv-Q', 'send-Q', 'backlog']) {
+        const th = (await inspector.getByRole('columnheader', { name: column, exact: true }).boundingBox())!;
+        expect(th.x + th.width, column).toBeLessThanOrEqual(narrower.x + narrower.width);
+      }
+      expect(await inspector.locator('tr.addresses:visible').textContent()).toMatch(/^client TCP\s+local /);
 
       // A greeting drawn before the text grew is drawn again for the new width, until the first key.
       await own.page.keyboard.press('Alt+n');

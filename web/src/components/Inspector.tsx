@@ -3,8 +3,8 @@
 // Columns in `ss`'s order: the state and the queues the lessons point at come before the addresses.
 // Where the table is too narrow for all of them (a lesson open beside it on a projector, or the text
 // made bigger), each socket's type and addresses move to a line of their own under its row rather than
-// off the side: lesson 5's point is that every accepted socket shows the server's port, lesson 4's the
-// backlog column.
+// off the side, and narrower still its program too: lesson 5's point is that every accepted socket
+// shows the server's port, lesson 4's the backlog column.
 
 import { Fragment } from 'react';
 import { shortAddr } from '../diagram/format.js';
@@ -35,7 +35,9 @@ export function Inspector({
       <table>
         <thead>
           <tr>
-            <th scope="col">program</th>
+            <th scope="col" className="program-col">
+              program
+            </th>
             <th scope="col">fd</th>
             <th scope="col" className="wide-only">
               type
@@ -75,7 +77,7 @@ export function Inspector({
           {rows.map((s) => (
             <Fragment key={s.socket}>
               <tr className={s.fd === null ? 'kernel-only' : undefined}>
-                <td>{s.program ?? '–'}</td>
+                <td className="program-col">{s.program ?? '–'}</td>
                 <td>
                   {s.fd ?? <abbr title="no file descriptor: only the kernel holds this socket">none</abbr>}
                 </td>
@@ -93,6 +95,7 @@ export function Inspector({
               <tr className={`addresses narrow-only${s.fd === null ? ' kernel-only' : ''}`}>
                 <td colSpan={6}>
                   {/* Each label stays with its address when the line wraps. */}
+                  <span className="narrowest-only">{s.program ?? '–'} </span>
                   {s.proto.toUpperCase()}{' '}
                   <span className="pair">
                     <span className="note">local</span> {shortAddr(s.local)}
