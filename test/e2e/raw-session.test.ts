@@ -125,10 +125,14 @@ async function connectTo(panel: Locator, host: string, port: number): Promise<vo
   await panel.getByRole('button', { name: 'Connect' }).click();
 }
 
-/** What the raw terminal shows, as text, its rows joined (long lines wrap; \n shows as a mark). */
+/**
+ * What the raw terminal shows, as text, its rows joined (long lines wrap; \n shows as a mark). A row
+ * the view broke before a mark that did not fit starts with two spaces, under the text: dropped here.
+ */
 const screen = async (panel: Locator) =>
   (await panel.locator('.raw-terminal .xterm-rows > div').allInnerTexts())
     .map((row) => row.replace(/\u00a0/g, ' ').trimEnd())
+    .map((row) => row.replace(/^ {2}(?=\\|<)/, ''))
     .join('');
 
 const hexView = (panel: Locator) => panel.getByRole('list', { name: /hex view/ }).textContent();
@@ -199,6 +203,47 @@ describe('a raw session', () => {
     await page.screenshot({ path: `${ARTIFACTS}/raw-echo.png` });
     await page.getByRole('button', { name: 'Light theme' }).click();
     await page.screenshot({ path: `${ARTIFACTS}/raw-echo-light.png` });
+    expect(errors).toEqual([]);
+  });
+
+  it('keeps \\r and \\n whole in a narrow raw view, whatever the line length, and lays them out again on resize', async () => {
+    await load('#/raw/echo');
+    const panel = page.getByRole('region', { name: 'raw: raw session' });
+    await expect.poll(() => status(panel)).toContain('connected');
+    const view = panel.locator('.raw-terminal');
+    const cols = async () => Number(await view.getAttribute('data-cols'));
+    const rows = async () =>
+      (await view.locator('.xterm-rows > div').allInnerTexts()).map((r) =>
+        r.replace(/\u00a0/g, ' ').trimEnd(),
+      );
+    // A row that ends in a lone backslash, or a row starting with the rest of a mark: a mark cut in two.
+    const split = (r: string[]) => r.filter((row) => /(^|[^\\])\\$/.test(row) || /^ *[rn](\\|$)/.test(row));
+    // A row broken before a mark that would have fitted on the row above: a layout for another width.
+    const stale = (r: string[], width: number) =>
+      r.filter((row, i) => /^ {2}\\[rn]/.test(row) && i > 0 && r[i - 1]!.length + 2 <= width);
+
+    // Large text makes a view of a few dozen columns. Each line is echoed as "← xxx\r\n": lengths
+    // around the width put its \r, then its \n, on the last columns of the row.
+    for (let i = 0; i < 6; i++) await page.keyboard.press('Alt+Equal');
+    await expect.poll(cols).toBeLessThan(40);
+    const narrow = await cols();
+    let broken = 0;
+    for (let n = narrow - 8; n <= narrow - 1; n++) {
+      const line = `${n}`.padEnd(n, 'x');
+      await sendLine(panel, line);
+      await expect.poll(() => screen(panel)).toContain(`← ${line}\\r\\n`);
+      expect(split(await rows()), `${n} of ${narrow} columns`).toEqual([]);
+      if ((await rows()).some((r) => /^ {2}\\[rn]/.test(r))) broken++;
+    }
+    // Some of those lines were broken before a mark: the case this is about did come up.
+    expect(broken).toBeGreaterThan(0);
+
+    // Wider: laid out again, so no row keeps a break the new width does not need.
+    for (let i = 0; i < 6; i++) await page.keyboard.press('Alt+Minus');
+    await expect.poll(cols).toBeGreaterThan(narrow + 8);
+    const wide = await cols();
+    await expect.poll(async () => stale(await rows(), wide)).toEqual([]);
+    expect(split(await rows())).toEqual([]);
     expect(errors).toEqual([]);
   });
 

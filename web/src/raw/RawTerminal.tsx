@@ -5,7 +5,7 @@
 
 import { Terminal } from '@xterm/xterm';
 import '@xterm/xterm/css/xterm.css';
-import { memo, useEffect, useRef } from 'react';
+import { memo, useEffect, useRef, useState } from 'react';
 import {
   fitTerminal,
   swallowDangerousOsc,
@@ -33,6 +33,8 @@ const RESET = '\x1b[0m';
 interface Written {
   stream: number | null;
   interpret: boolean;
+  /** The width the safe view was laid out for: its marks are kept whole on their rows. */
+  cols: number;
   lastChunk: number;
   ended: boolean;
   writer: SafeTerminalWriter;
@@ -49,6 +51,7 @@ export const RawTerminal = memo(function RawTerminal({
   const host = useRef<HTMLDivElement>(null);
   const term = useRef<Terminal | null>(null);
   const written = useRef<Written | null>(null);
+  const [cols, setCols] = useState(0);
 
   // biome-ignore lint/correctness/useExhaustiveDependencies: font and theme are applied below without rebuilding
   useEffect(() => {
@@ -75,7 +78,10 @@ export const RawTerminal = memo(function RawTerminal({
     }
     term.current = t;
     written.current = null;
-    const fitToHost = () => fitTerminal(t, el, { cols: 10, rows: 3 });
+    const fitToHost = () => {
+      fitTerminal(t, el, { cols: 10, rows: 3 });
+      setCols(t.cols);
+    };
     const ro = new ResizeObserver(fitToHost);
     ro.observe(el);
     el.addEventListener('refit', fitToHost);
@@ -101,10 +107,11 @@ export const RawTerminal = memo(function RawTerminal({
     if (!t) return;
     let w = written.current;
     const id = stream?.id ?? null;
-    if (!w || w.stream !== id || w.interpret !== interpret) {
-      // Another stream, or another way of showing it: start over from the bytes kept.
+    if (!w || w.stream !== id || w.interpret !== interpret || (!interpret && w.cols !== cols)) {
+      // Another stream, another way of showing it, or another width: start over from the bytes kept.
       t.reset();
-      w = { stream: id, interpret, lastChunk: 0, ended: false, writer: new SafeTerminalWriter() };
+      const writer = new SafeTerminalWriter(cols > 0 ? cols : undefined);
+      w = { stream: id, interpret, cols, lastChunk: 0, ended: false, writer };
       written.current = w;
       if (stream && stream.dropped > 0)
         t.write(`${DIM}(${stream.dropped} older chunks were not kept)${RESET}\r\n`);
@@ -132,10 +139,10 @@ export const RawTerminal = memo(function RawTerminal({
       w.ended = true;
       t.write(w.writer.end('in'));
     }
-  }, [stream, interpret, peerName]);
+  }, [stream, interpret, peerName, cols]);
 
   return (
-    <section className="raw-terminal" aria-label={label}>
+    <section className="raw-terminal" aria-label={label} data-cols={cols}>
       <div className="raw-terminal-host" ref={host} />
     </section>
   );

@@ -135,6 +135,22 @@ const SGR = {
 } as const;
 
 export const GUTTER: Readonly<Record<Direction, string>> = { in: '← ', out: '→ ' };
+/** Where a line's text starts: after its gutter. A row the view breaks starts there too. */
+const INDENT = 2;
+
+/** One mark of a run (\r\x00 is two): a row may end between marks, never inside one. */
+const ONE_MARK = /\\x[0-9a-f]{2}|\\u[0-9a-f]{4}|<[0-9a-f]{2}>|\\[rtn]/g;
+
+/** East Asian wide characters: two columns each in xterm. */
+const WIDE =
+  /[\u1100-\u115f\u2e80-\u303e\u3041-\u33ff\u3400-\u4dbf\u4e00-\u9fff\ua000-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6\u{20000}-\u{3fffd}]/gu;
+
+/** How many terminal columns text takes. */
+function columns(text: string): number {
+  let n = 0;
+  for (const _ of text) n++;
+  return n + (text.match(WIDE)?.length ?? 0);
+}
 
 /**
  * The safe terminal view of a conversation: bytes in both directions, each line starting with ← (the
@@ -142,6 +158,15 @@ export const GUTTER: Readonly<Record<Direction, string>> = { in: '← ', out: '�
  * UTF-8 character cut off at the end of a chunk until the next chunk in the same direction.
  */
 export class SafeTerminalWriter {
+  /**
+   * The terminal's width. The terminal wraps a long row at its last column whatever is there, so a
+   * mark would read "\r\" at the end of one row and "n" at the start of the next: a mark that does
+   * not fit where it is starts the next row instead, under the line's text.
+   */
+  constructor(private readonly cols = Number.POSITIVE_INFINITY) {}
+
+  /** The column the next character goes to, counted as the terminal does (cols: the row is full). */
+  private col = 0;
   private atLineStart = true;
   private last: Direction | null = null;
   private readonly rest: Record<Direction, Uint8Array> = { in: new Uint8Array(0), out: new Uint8Array(0) };
@@ -165,6 +190,7 @@ export class SafeTerminalWriter {
   note(text: string): string {
     const out = `${this.atLineStart ? '' : '\r\n'}\x1b[2m${text}${SGR.reset}\r\n`;
     this.atLineStart = true;
+    this.col = 0;
     this.last = null;
     return out;
   }
@@ -176,25 +202,48 @@ export class SafeTerminalWriter {
     if (this.last !== null && this.last !== dir && !this.atLineStart) {
       out += '\r\n';
       this.atLineStart = true;
+      this.col = 0;
     }
     this.last = dir;
     const colour = SGR[dir];
     const gutter = () => {
       if (!this.atLineStart) return '';
       this.atLineStart = false;
+      this.advance(INDENT);
       return `${dir === 'in' ? SGR.gutterIn : SGR.gutterOut}${GUTTER[dir]}${SGR.reset}`;
     };
     for (const p of pieces) {
       if (p.kind === 'newline') {
-        out += `${gutter()}${SGR.mark}\\n${SGR.reset}\r\n`;
+        out += `${gutter()}${SGR.mark}${this.marks('\\n')}${SGR.reset}\r\n`;
         this.atLineStart = true;
+        this.col = 0;
       } else if (p.kind === 'mark') {
-        out += `${gutter()}${SGR.mark}${p.text}${SGR.reset}`;
+        out += `${gutter()}${SGR.mark}${this.marks(p.text)}${SGR.reset}`;
       } else {
         out += `${gutter()}${colour}${p.text}${colour ? SGR.reset : ''}`;
+        this.advance(columns(p.text));
       }
     }
     return out;
+  }
+
+  /** A run of marks, each whole on its row. */
+  private marks(run: string): string {
+    let out = '';
+    for (const m of run.match(ONE_MARK) ?? [run]) {
+      if (this.col > INDENT && this.col + m.length > this.cols) {
+        out += `\r\n${' '.repeat(INDENT)}`;
+        this.col = INDENT;
+      }
+      out += m;
+      this.advance(m.length);
+    }
+    return out;
+  }
+
+  private advance(width: number): void {
+    const at = this.col + width;
+    this.col = at <= this.cols ? at : ((at - 1) % this.cols) + 1;
   }
 }
 

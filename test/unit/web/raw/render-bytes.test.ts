@@ -94,6 +94,24 @@ describe('SafeTerminalWriter', () => {
     expect(w.end('in')).toBe('');
   });
 
+  it('keeps every mark whole in a narrow terminal: one that does not fit starts the next row', () => {
+    // 12 columns: "→ GET / HT" fills 10, "\r" still fits (12), "\n" goes to the next row, under the text.
+    const w = new SafeTerminalWriter(12);
+    const plain = (s: string) => s.replace(OUR_SGR, '');
+    expect(plain(w.write('out', enc('GET / HT\r\n')))).toBe('→ GET / HT\\r\r\n  \\n\r\n');
+    // Text the terminal wraps itself is counted on: "← 0123456789" fills the row, "abcdef" wraps to the
+    // next, "\x00" (4 columns) still fits after it, "\x01" does not.
+    expect(plain(w.write('in', enc('0123456789abcdef\x00\x01')))).toBe('← 0123456789abcdef\\x00\r\n  \\x01');
+  });
+
+  it('counts a wide character as two columns, and breaks nothing in a terminal wide enough', () => {
+    const w = new SafeTerminalWriter(8);
+    // "← 日本" is 6 columns: "\r" fits (8), "\n" does not.
+    expect(w.write('in', enc('日本\r\n')).replace(OUR_SGR, '')).toBe('← 日本\\r\r\n  \\n\r\n');
+    const wide = new SafeTerminalWriter();
+    expect(wide.write('in', enc('日本\r\n')).replace(OUR_SGR, '')).toBe('← 日本\\r\\n\r\n');
+  });
+
   it('writes its own notes on a line of their own', () => {
     const w = new SafeTerminalWriter();
     const out = w.write('in', enc('partial')) + w.note('── FIN ──');
