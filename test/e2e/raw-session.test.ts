@@ -15,6 +15,7 @@ import {
   until,
   watchErrors,
 } from '../support/browser.js';
+import { contrast } from '../support/contrast.js';
 
 /** A loopback TCP server that keeps what each connection sent and can say things first. */
 interface TestServer {
@@ -70,21 +71,27 @@ let page: Page;
 let errors: string[];
 let recorder: TestServer;
 let hostile: TestServer;
+/** Writes in xterm's own blue (#2472c8): 3.9:1 on the dark terminal's background. */
+let blue: TestServer;
 let canary: TestServer;
 
 beforeAll(async () => {
   recorder = await testServer();
   hostile = await testServer(HOSTILE);
+  blue = await testServer(Buffer.from('\x1b[34mBLUE-ON-DARK\x1b[0m plain\r\n'));
   // Never allowed: a connection to it would prove a packet left when it should not have.
   canary = await testServer();
-  pg = await startPlayground(['--allow', `127.0.0.1:${recorder.port},127.0.0.1:${hostile.port}`]);
+  pg = await startPlayground([
+    '--allow',
+    [recorder, hostile, blue].map((t) => `127.0.0.1:${t.port}`).join(','),
+  ]);
   browser = await launchBrowser();
 }, 60_000);
 
 afterAll(async () => {
   await browser?.close();
   await pg?.stop();
-  await Promise.all([recorder?.close(), hostile?.close(), canary?.close()]);
+  await Promise.all([recorder?.close(), hostile?.close(), blue?.close(), canary?.close()]);
 });
 
 beforeEach(async () => {
@@ -411,6 +418,23 @@ describe('a raw session', () => {
     expect(dialogs).toEqual([]);
     expect(popups).toEqual([]);
     await page.screenshot({ path: `${ARTIFACTS}/raw-hostile.png` });
+    expect(errors).toEqual([]);
+  });
+
+  it("interprets a peer's colours at a readable contrast: dark blue on the dark theme is lightened", async () => {
+    await load();
+    const panel = await openRaw();
+    await connectTo(panel, '127.0.0.1', blue.port);
+    await panel.getByRole('checkbox', { name: 'Interpret as terminal' }).check();
+    const word = panel.locator('.raw-terminal .xterm-rows span', { hasText: 'BLUE-ON-DARK' });
+    await expect.poll(() => word.count()).toBe(1);
+    const [fg, bg] = await word.evaluate((el) => {
+      const rgb = (c: string) => c.match(/\d+/g)!.slice(0, 3).map(Number);
+      const screenEl = el.closest('.xterm')!.querySelector('.xterm-viewport')!;
+      return [rgb(getComputedStyle(el).color), rgb(getComputedStyle(screenEl).backgroundColor)];
+    });
+    const hex = (c: number[]) => `#${c.map((v) => v.toString(16).padStart(2, '0')).join('')}`;
+    expect(contrast(hex(fg!), hex(bg!))).toBeGreaterThanOrEqual(4.5);
     expect(errors).toEqual([]);
   });
 

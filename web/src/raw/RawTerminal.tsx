@@ -11,6 +11,7 @@ import {
   swallowDangerousOsc,
   TERMINAL_FONT,
   TERMINAL_LINE_HEIGHT,
+  TERMINAL_MIN_CONTRAST,
   TERMINAL_THEMES,
 } from '../terminal/xterm-setup.js';
 import type { CloseEvent, RawStream } from './raw-session.js';
@@ -26,9 +27,6 @@ interface Props {
   /** How the peer is called in the close notes: "echo", "the client"... */
   peerName: string;
 }
-
-const DIM = '\x1b[2m';
-const RESET = '\x1b[0m';
 
 interface Written {
   stream: number | null;
@@ -62,6 +60,7 @@ export const RawTerminal = memo(function RawTerminal({
       fontFamily: TERMINAL_FONT,
       lineHeight: TERMINAL_LINE_HEIGHT,
       theme: TERMINAL_THEMES[theme],
+      minimumContrastRatio: TERMINAL_MIN_CONTRAST,
       // Keys never go through xterm: the input line below is the only way bytes leave.
       disableStdin: true,
       cursorBlink: false,
@@ -114,10 +113,12 @@ export const RawTerminal = memo(function RawTerminal({
       w = { stream: id, interpret, cols, lastChunk: 0, ended: false, writer };
       written.current = w;
       if (stream && stream.dropped > 0)
-        t.write(`${DIM}(${stream.dropped} older chunks were not kept)${RESET}\r\n`);
+        t.write(writer.note(`(${stream.dropped} older chunks were not kept)`));
       if (interpret)
         t.write(
-          `${DIM}Interpreting the peer's bytes: colours and cursor moves apply; titles, clipboard and replies are blocked; your own bytes are not shown.${RESET}\r\n`,
+          writer.note(
+            "Interpreting the peer's bytes: colours and cursor moves apply; titles, clipboard and replies are blocked; your own bytes are not shown.",
+          ),
         );
     }
     if (!stream) return;

@@ -4,6 +4,7 @@
 // student's terminal. Pure: bytes in, text out; knows nothing of xterm beyond the few SGR codes it adds.
 
 import { concatBytes } from '../../../gateway/protocol/messages.js';
+import { wrapWords } from '../terminal/wrap.js';
 
 export type Direction = 'in' | 'out';
 
@@ -186,9 +187,13 @@ export class SafeTerminalWriter {
     return pending.length ? this.emit(dir, renderPieces(pending, true).pieces) : '';
   }
 
-  /** A line of the page's own (a FIN, an RST), on a line of its own, dim. `text` must be trusted. */
+  /**
+   * A line of the page's own (a FIN, an RST), on a line of its own, dim, broken between words where
+   * the view is narrow. `text` must be trusted.
+   */
   note(text: string): string {
-    const out = `${this.atLineStart ? '' : '\r\n'}\x1b[2m${text}${SGR.reset}\r\n`;
+    const lines = Number.isFinite(this.cols) ? wrapWords(text, this.cols) : text;
+    const out = `${this.atLineStart ? '' : '\r\n'}\x1b[2m${lines.replace(/\n/g, '\r\n')}${SGR.reset}\r\n`;
     this.atLineStart = true;
     this.col = 0;
     this.last = null;

@@ -12,6 +12,7 @@ import {
   swallowDangerousOsc,
   TERMINAL_FONT,
   TERMINAL_LINE_HEIGHT,
+  TERMINAL_MIN_CONTRAST,
   TERMINAL_THEMES,
 } from './xterm-setup.js';
 
@@ -81,6 +82,7 @@ export function ProgramTerminal({ program, backend, fontSize, theme, onReady, on
       fontFamily: TERMINAL_FONT,
       lineHeight: TERMINAL_LINE_HEIGHT,
       theme: TERMINAL_THEMES[theme],
+      minimumContrastRatio: TERMINAL_MIN_CONTRAST,
       cursorBlink: true,
       convertEol: false,
       scrollback: 5000,

@@ -12,13 +12,17 @@ export const TERMINAL_FONT = 'ui-monospace, "DejaVu Sans Mono", Menlo, monospace
  */
 export const TERMINAL_LINE_HEIGHT = 1.1;
 
-/** Colours readable on a projector in both themes (cyan, yellow, magenta mark raw sessions' arrows). */
+/**
+ * Colours readable on a projector in both themes: cyan, yellow, magenta mark raw sessions' arrows and
+ * escapes, red the errors (the page's own --error: xterm's default red is 3.6:1 on the dark background).
+ */
 export const TERMINAL_THEMES = {
   dark: {
     background: '#111418',
     foreground: '#e8eaed',
     cursor: '#ffd166',
     selectionBackground: '#3a4a63',
+    red: '#ff7b7b',
     cyan: '#5fd7e8',
     yellow: '#ffd166',
     magenta: '#f0a6ff',
@@ -28,11 +32,18 @@ export const TERMINAL_THEMES = {
     foreground: '#111111',
     cursor: '#0044cc',
     selectionBackground: '#b3d4ff',
+    red: '#b00020',
     cyan: '#005f73',
     yellow: '#7a5200',
     magenta: '#7b1fa2',
   },
 };
+
+/**
+ * WCAG AA for text: xterm moves any colour nearer to the foreground's until it reaches this against
+ * its background, so a peer's own colours shown with "Interpret as terminal" (blue on black) read too.
+ */
+export const TERMINAL_MIN_CONTRAST = 4.5;
 
 /** OSC numbers text could use to reach outside the terminal: titles (0-2), hyperlinks (8), clipboard (52). */
 const SWALLOWED_OSC = [0, 1, 2, 8, 52];

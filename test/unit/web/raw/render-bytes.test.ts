@@ -112,6 +112,13 @@ describe('SafeTerminalWriter', () => {
     expect(wide.write('in', enc('日本\r\n')).replace(OUR_SGR, '')).toBe('← 日本\\r\\n\r\n');
   });
 
+  it('breaks its own notes between words in a narrow terminal', () => {
+    const w = new SafeTerminalWriter(20);
+    expect(w.note('── echo closed: FIN (recv → 0 bytes) ──').replace(OUR_SGR, '')).toBe(
+      '── echo closed: FIN\r\n  (recv → 0 bytes)\r\n  ──\r\n',
+    );
+  });
+
   it('writes its own notes on a line of their own', () => {
     const w = new SafeTerminalWriter();
     const out = w.write('in', enc('partial')) + w.note('── FIN ──');
