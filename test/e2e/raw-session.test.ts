@@ -482,7 +482,11 @@ describe('a raw session', () => {
 
     // Client one closes normally (FIN): recv returns 0 bytes. Client two resets (RST).
     one.s.end();
-    await expect.poll(() => status(panel)).toContain('the client closed first (FIN: recv returned 0 bytes)');
+    await expect
+      .poll(() => status(panel))
+      .toContain('half-closed: the client sent FIN (recv returned 0 bytes); you can still send');
+    // Said once: while only one side has closed, the state says who did.
+    expect(await status(panel)).not.toContain('closed first');
     two.s.resetAndDestroy();
     await tabs.nth(1).click();
     await expect.poll(() => status(panel)).toContain('the client reset the connection (RST');

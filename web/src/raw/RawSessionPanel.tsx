@@ -659,7 +659,9 @@ function StreamLine({
   peerName: string;
   listening: boolean;
 }) {
-  const story = closeStory(stream, peerName);
+  // One FIN on an open stream is what its state says already ("half-closed: echo sent FIN"): the
+  // story adds who came first once there is more than one close, or the stream has ended.
+  const story = stream.status === 'open' && stream.closes.length < 2 ? null : closeStory(stream, peerName);
   return (
     <span>
       {listening ? `${stream.title}: ` : ''}

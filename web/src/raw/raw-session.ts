@@ -777,8 +777,9 @@ export function streamStatusText(s: RawStream, proto: 'tcp' | 'udp', peerName = 
       if (proto === 'udp') return 'ready (UDP: datagrams, no connection)';
       const you = s.closes.some((c) => c.what === 'you-fin');
       const peer = s.closes.some((c) => c.what === 'peer-fin');
-      if (peer && !you) return `half-closed: ${peerName} sent FIN; you can still send`;
-      if (you && !peer) return 'half-closed: you sent FIN (EOF); still receiving';
+      if (peer && you) return 'closed both ways: a FIN each way';
+      if (peer) return `half-closed: ${peerName} sent FIN (recv returned 0 bytes); you can still send`;
+      if (you) return 'half-closed: you sent FIN (EOF); still receiving';
       return 'connected';
     }
     default: {

@@ -254,7 +254,9 @@ describe('a raw session that connects', () => {
     await until(() => (raw.stream(id)?.closes.length ?? 0) > 0);
     const s = raw.stream(id)!;
     expect(s.status).toBe('open');
-    expect(streamStatusText(s, 'tcp', 'echo')).toBe('half-closed: echo sent FIN; you can still send');
+    expect(streamStatusText(s, 'tcp', 'echo')).toBe(
+      'half-closed: echo sent FIN (recv returned 0 bytes); you can still send',
+    );
     expect(closeStory(s, 'echo')).toBe('echo closed first (FIN: recv returned 0 bytes)');
     expect(await raw.send(id, enc('still here'), 'test')).toBe(true);
     expect(gw.written()).toEqual(['still here']);
@@ -576,7 +578,7 @@ describe('a raw session that listens', () => {
     gw.ended('c1', 'eof');
     await until(() => raw.stream(streams[0]!.id)?.closes.length === 1);
     expect(streamStatusText(raw.stream(streams[0]!.id)!, 'tcp', 'the client')).toBe(
-      'half-closed: the client sent FIN; you can still send',
+      'half-closed: the client sent FIN (recv returned 0 bytes); you can still send',
     );
     expect(raw.stream(streams[1]!.id)?.closes).toEqual([]);
   });
