@@ -280,6 +280,8 @@ describe('a raw session that connects', () => {
     expect(raw.stream(id)?.notice).toContain('you already sent EOF');
     gw.received('s1', 'reply');
     gw.ended('s1', 'eof');
+    // A FIN each way, while its close() is on its way: not "connected", as it read before.
+    expect(streamStatusText(raw.stream(id)!, 'tcp')).toBe('closed both ways: a FIN each way');
     await until(() => raw.stream(id)?.status === 'closed');
     expect(gw.ops().at(-1)).toBe('close');
     expect(shown(raw.stream(id))).toEqual([['in', 'reply']]);
