@@ -644,7 +644,7 @@ export class Engine {
             code: 'EGW_BIND_DENIED',
             message:
               'listen() on an unbound socket would bind it to all interfaces; bind() it to a loopback address first',
-            option: '--lan',
+            // No option allows it: with --lan too, the kernel's pick would be a port outside the session's.
           });
         }
         sys.listen(rec.fd, call.backlog);
@@ -1597,7 +1597,7 @@ export class Engine {
         errno: null,
         syscall,
         message: err.refusal.message,
-        explain: explainError(err.refusal.code, ctx),
+        explain: explainError(err.refusal.code, { ...ctx, option: err.refusal.option }),
         ...(address ? { address } : {}),
         ...(err.refusal.option ? { option: err.refusal.option } : {}),
       };

@@ -5,6 +5,8 @@ export interface ExplainContext {
   syscall: string;
   host?: string;
   port?: number;
+  /** For a rule of the playground: the option that would allow it, which also says which rule it was. */
+  option?: string;
 }
 
 const where = (c: ExplainContext) => (c.port !== undefined ? `port ${c.port}` : 'that port');
@@ -66,7 +68,14 @@ const EXPLAIN: Record<string, (c: ExplainContext) => string> = {
     'Something went wrong inside the gateway (not in the kernel); it was logged. Try again.',
   EGW_DENIED: () =>
     "The playground only lets programs connect to its lesson servers and this session's own listeners.",
-  EGW_BIND_DENIED: () => 'The playground gives each session its own ports on loopback; bind one of those.',
+  EGW_BIND_DENIED: (c) =>
+    c.syscall === 'listen'
+      ? 'A server binds before it listens: bind(("127.0.0.1", port)) with one of your ports (the toolbar lists them), then listen().'
+      : c.option === '--lan'
+        ? c.host === '0.0.0.0' || c.host === '' || c.host === '::'
+          ? `${c.host || '""'} (INADDR_ANY) means every interface, the network's included: anyone who can reach this machine could connect.`
+          : 'Only loopback addresses (127.0.0.1 or ::1) are allowed here: every other address faces the network.'
+        : 'Each session has ports of its own (the toolbar lists them, "your ports"): bind one of those, or port 0 for one the kernel picks.',
   EGW_LIMIT: () => 'This session has reached a limit the instructor set: close something first.',
   EGW_TOO_BIG: () =>
     'This call carries more than the page may send to the gateway in one message: send the bytes in smaller pieces.',

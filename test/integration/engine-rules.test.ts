@@ -143,7 +143,14 @@ describe('bind rules', () => {
       const err = await h.fails('server', { op: 'bind', socket: s, address: [host, h.ports[0]!] });
       expect(err.code).toBe('EGW_BIND_DENIED');
       expect(err.option).toBe('--lan');
+      // What to do about this rule, the address: not the ports, which were fine.
+      expect(err.explain).toMatch(/INADDR_ANY\) means every interface/);
+      expect(err.explain).not.toMatch(/ports/);
     }
+    const lanAddress = await h.fails('server', { op: 'bind', socket: s, address: ['10.0.0.1', h.ports[0]!] });
+    expect(lanAddress.code).toBe('EGW_BIND_DENIED');
+    expect(lanAddress.option).toBe('--lan');
+    expect(lanAddress.explain).toMatch(/Only loopback addresses .* face?s the network/);
   });
 
   it("refuses ports outside this session's block, naming --ports", async () => {
@@ -153,12 +160,17 @@ describe('bind rules', () => {
     expect(err.code).toBe('EGW_BIND_DENIED');
     expect(err.option).toBe('--ports');
     expect(err.message).toContain(String(h.ports[0]));
+    expect(err.explain).toMatch(/your ports.*port 0 for one the kernel picks/);
   });
 
   it('refuses listen on an unbound socket (the kernel would bind every interface)', async () => {
     const h = harness();
     const s = (await h.call<Sock>('server', { op: 'socket', family: 'AF_INET', type: 'SOCK_STREAM' })).socket;
-    expect((await h.fails('server', { op: 'listen', socket: s, backlog: 1 })).code).toBe('EGW_BIND_DENIED');
+    const err = await h.fails('server', { op: 'listen', socket: s, backlog: 1 });
+    expect(err.code).toBe('EGW_BIND_DENIED');
+    expect(err.explain).toMatch(/binds before it listens.*then listen\(\)/);
+    // No option of the gateway allows it, so none is named.
+    expect(err.option).toBeUndefined();
   });
 });
 

@@ -153,8 +153,24 @@ describe('a failed call prints as Python prints it, then one plain line', () => 
     );
     expect(lines).toEqual([
       'PermissionError: [Errno 13] [playground] this session may bind ports 40000-40009 on 127.0.0.1',
-      '  ↳ The playground gives each session its own ports on loopback; bind one of those.',
+      '  ↳ The playground gives each session its own ports on loopback; bind one of those. An instructor can change this with --ports.',
     ]);
+  });
+
+  it('names the option of a rule even when the gateway sent no explanation', async () => {
+    const lines = await failing(
+      'connect',
+      {
+        code: 'EGW_DENIED',
+        errno: null,
+        syscall: 'connect',
+        message: '10.0.0.1:80 is not an allowed target',
+        explain: '',
+        option: '--allow',
+      },
+      's.connect(("10.0.0.1", 80))',
+    );
+    expect(lines.at(-1)).toBe('  ↳ An instructor can change this with --allow.');
   });
 
   it("a rule of the playground has the errno and strerror that seed 004's handler prints", async () => {

@@ -228,7 +228,9 @@ export function excFromCallError(err: CallError): PyExc {
     // A rule of the playground, not the kernel's answer: say so plainly.
     if (err.code === 'EGW_INTERNAL')
       return makeExc(excType('OSError'), [pyStr(`[playground] ${err.message}`)], explain);
-    return playgroundExc(err.message, explain);
+    // Which option would allow it: the student learns it is a rule of this classroom, the instructor what to change.
+    const rule = err.option ? `An instructor can change this with ${err.option}.` : null;
+    return playgroundExc(err.message, explain && rule ? `${explain} ${rule}` : (explain ?? rule));
   }
   if (err.errno === null) return makeExc(excType('OSError'), [pyStr(err.message)], explain);
   const name = ERRNO_CLASS[err.code] ?? 'OSError';
