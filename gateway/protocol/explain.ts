@@ -66,8 +66,10 @@ const EXPLAIN: Record<string, (c: ExplainContext) => string> = {
     "The gateway's protocol does not take this value, so the call never reached the kernel (a limit of the playground).",
   EGW_INTERNAL: () =>
     'Something went wrong inside the gateway (not in the kernel); it was logged. Try again.',
-  EGW_DENIED: () =>
-    "The playground only lets programs connect to its lesson servers and this session's own listeners.",
+  EGW_DENIED: (c) =>
+    c.syscall === 'sendto'
+      ? "Datagrams go only to the lesson servers (udp-echo sends each one back) and to this session's own ports."
+      : 'To watch the kernel refuse a connection (ECONNREFUSED), connect to one of your own ports where nothing listens: the toolbar lists them.',
   EGW_BIND_DENIED: (c) =>
     c.syscall === 'listen'
       ? 'A server binds before it listens: bind(("127.0.0.1", port)) with one of your ports (the toolbar lists them), then listen().'

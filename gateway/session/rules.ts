@@ -111,7 +111,12 @@ export class SessionRules implements Policy {
       message: `${host}:${port} is not an allowed target: programs here may reach the lesson servers and this session's own ports`,
       option: '--allow',
     };
-    if (NEVER.check(h, kind(h))) return denied;
+    // Link-local, metadata and multicast addresses: no option allows them, so none is named.
+    if (NEVER.check(h, kind(h)))
+      return {
+        code: 'EGW_DENIED',
+        message: `${host} is never a target here: link-local, cloud metadata, multicast and "any" (0.0.0.0, ::) addresses are not`,
+      };
     const allowed = this.cfg.targets.some(
       (t) => t.proto === proto && t.port === port && (t.host === h || (isLoopback(t.host) && isLoopback(h))),
     );

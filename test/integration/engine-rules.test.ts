@@ -78,6 +78,17 @@ describe('connect rules', () => {
     expect(err.code).toBe('EGW_DENIED');
     expect(err.option).toBe('--allow');
     expect(err.message).toContain('127.0.0.1:22');
+    // A student who wanted to see a refusal learns how to get the kernel's own.
+    expect(err.explain).toMatch(/ECONNREFUSED.*your own ports where nothing listens/);
+  });
+
+  it('names no option for the addresses no option allows, and says why', async () => {
+    const h = harness();
+    const s = (await h.call<Sock>('client', { op: 'socket', family: 'AF_INET', type: 'SOCK_STREAM' })).socket;
+    const err = await h.fails('client', { op: 'connect', socket: s, address: ['169.254.169.254', 80] });
+    expect(err.code).toBe('EGW_DENIED');
+    expect(err.option).toBeUndefined();
+    expect(err.message).toMatch(/never a target here: link-local, cloud metadata/);
   });
 
   it('allows an allowed target', async () => {
