@@ -15,7 +15,7 @@ import {
   type StreamRecord,
   writtenRecord,
 } from '../protocol/encode.js';
-import { explainError } from '../protocol/explain.js';
+import { type ExplainContext, explainError } from '../protocol/explain.js';
 import {
   type Address,
   type Call,
@@ -630,7 +630,7 @@ export class Engine {
         const host = await this.resolve(call.address[0], rec.family, 'bind');
         const refused = this.o.policy.checkBind(host, call.address[1], proto(rec));
         if (refused) throw new RefusedError(refused);
-        sys.bind(rec.fd, [host, call.address[1]]);
+        await this.orWhatHoldsThePort(rec, call.address[1], () => sys.bind(rec.fd, [host, call.address[1]]));
         rec.bound = true;
         this.setLocal(rec, sys.getsockname(rec.fd));
         return { op: 'bind' };
@@ -647,7 +647,7 @@ export class Engine {
             // No option allows it: with --lan too, the kernel's pick would be a port outside the session's.
           });
         }
-        sys.listen(rec.fd, call.backlog);
+        await this.orWhatHoldsThePort(rec, rec.local?.[1] ?? 0, () => sys.listen(rec.fd, call.backlog));
         rec.listening = true;
         this.setLocal(rec, sys.getsockname(rec.fd));
         return { op: 'listen' };
@@ -1573,13 +1573,33 @@ export class Engine {
   // -------------------------------------------------------------------------------------------
   // Errors
 
+  /**
+   * Runs a bind() or listen(); on EADDRINUSE for a TCP port, reads the kernel's table for what holds
+   * it (a listener, TIME_WAIT, a connection), so the explanation says which rather than listing all.
+   */
+  private async orWhatHoldsThePort(rec: SocketRecord, port: number, call: () => void): Promise<void> {
+    try {
+      call();
+    } catch (err) {
+      if (!(err instanceof SyscallError) || err.code !== 'EADDRINUSE' || proto(rec) !== 'tcp' || port === 0)
+        throw err;
+      const { rows } = await this.o.kernelTable.read(this.o.clock());
+      const heldBy = (rows ?? []).filter((r) => r.local[1] === port).map((r) => r.state);
+      throw heldBy.length > 0 ? new PortHeldError(err, heldBy, port) : err;
+    }
+  }
+
   private toCallError(err: unknown, call: Call): CallError {
     const address = 'address' in call && Array.isArray(call.address) ? (call.address as Address) : undefined;
     return this.errorOf(err, call.op, address);
   }
 
   private errorOf(err: unknown, syscall: string, address?: Address): CallError {
-    const ctx = { syscall, host: address?.[0], port: address?.[1] };
+    const ctx: ExplainContext = { syscall, host: address?.[0], port: address?.[1] };
+    if (err instanceof PortHeldError) {
+      ctx.port = err.port;
+      ctx.heldBy = err.heldBy;
+    }
     if (err instanceof SyscallError) {
       const errno = err.errno || this.o.sys.errnoNumber(err.code);
       return {
@@ -1626,6 +1646,17 @@ export class Engine {
 }
 
 /** A failure decided by the gateway, not the kernel (cancelled, timed out, unknown handle). */
+/** EADDRINUSE, with the states of the sockets the kernel's table showed on the port at that moment. */
+class PortHeldError extends SyscallError {
+  constructor(
+    err: SyscallError,
+    readonly heldBy: readonly string[],
+    readonly port: number,
+  ) {
+    super(err.syscall, err.code, err.errno, err.message);
+  }
+}
+
 export class GatewayFailure extends Error {
   constructor(
     readonly code: string,

@@ -7,6 +7,8 @@ export interface ExplainContext {
   port?: number;
   /** For a rule of the playground: the option that would allow it, which also says which rule it was. */
   option?: string;
+  /** EADDRINUSE: the TCP states of the sockets the kernel's table showed on that port. */
+  heldBy?: readonly string[];
 }
 
 const where = (c: ExplainContext) => (c.port !== undefined ? `port ${c.port}` : 'that port');
@@ -16,10 +18,18 @@ const target = (c: ExplainContext) =>
 const EXPLAIN: Record<string, (c: ExplainContext) => string> = {
   ECONNREFUSED: (c) =>
     `Nothing is listening on ${target(c)}: the kernel answered the SYN with RST. A socket that is only bound, not listening, refuses too.`,
-  EADDRINUSE: (c) =>
-    c.syscall === 'connect'
-      ? 'No local port was free for this connection.'
-      : `${where(c)} is still held by another socket. A listener (a server still running) holds it until it is closed; a connection in TIME_WAIT holds it for a minute, unless both the old and the new socket set SO_REUSEADDR before bind.`,
+  EADDRINUSE: (c) => {
+    if (c.syscall === 'connect') return 'No local port was free for this connection.';
+    const held = c.heldBy ?? [];
+    const Where = c.port !== undefined ? `Port ${c.port}` : 'That port';
+    if (held.includes('LISTEN'))
+      return `${Where} is held by a socket listening on it (a server still running): close that socket, or bind another port.`;
+    if (held.length > 0 && held.every((s) => s === 'TIME_WAIT'))
+      return `${Where} is held by a connection in TIME_WAIT: the side that closed first keeps its port about a minute, so that stray packets of the old connection cannot reach a new one. A new socket may bind it if both it and the old one set SO_REUSEADDR before bind.`;
+    if (held.length > 0)
+      return `${Where} is still used by a connection (${[...new Set(held)].join(', ')}: a socket accept() returned keeps its listener's port). Once it is closed, the side that closed first keeps the port in TIME_WAIT about a minute.`;
+    return `${Where} is still held by another socket. A listener (a server still running) holds it until it is closed; a connection in TIME_WAIT holds it for a minute, unless both the old and the new socket set SO_REUSEADDR before bind.`;
+  },
   EADDRNOTAVAIL: (c) =>
     `${c.host ?? 'That address'} does not belong to this machine, so nothing can be bound to it.`,
   EACCES: (c) => `Ports below 1024 are privileged: binding ${where(c)} needs root or CAP_NET_BIND_SERVICE.`,

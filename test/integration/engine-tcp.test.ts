@@ -81,7 +81,22 @@ describe('bind', () => {
     const s2 = await tcp(h, 'server2');
     const err = await h.fails('server2', { op: 'bind', socket: s2, address: ['127.0.0.1', h.ports[0]!] });
     expect(err.code).toBe('EADDRINUSE');
-    expect(err.explain).toContain(`port ${h.ports[0]}`);
+    // What holds it, as the kernel's table shows it: not a list of everything that could.
+    expect(err.explain).toMatch(new RegExp(`^Port ${h.ports[0]} is held by a socket listening on it`));
+    expect(err.explain).not.toMatch(/TIME_WAIT/);
+  });
+
+  it('says that a connection accept() returned still holds the port once its listener is closed', async () => {
+    const h = harness();
+    const { s, port } = await listener(h);
+    const c = await tcp(h, 'client');
+    await h.call('client', { op: 'connect', socket: c, address: ['127.0.0.1', port] });
+    await h.call<Accepted>('server', { op: 'accept', socket: s });
+    await h.call('server', { op: 'close', socket: s });
+    const s2 = await tcp(h, 'server2');
+    const err = await h.fails('server2', { op: 'bind', socket: s2, address: ['127.0.0.1', port] });
+    expect(err.code).toBe('EADDRINUSE');
+    expect(err.explain).toMatch(/still used by a connection \(ESTABLISHED: a socket accept\(\) returned/);
   });
 });
 
@@ -425,6 +440,7 @@ describe('close', () => {
     const plain = await tcp(h, 'server');
     const err = await h.fails('server', { op: 'bind', socket: plain, address: ['127.0.0.1', port] });
     expect(err.code).toBe('EADDRINUSE');
+    expect(err.explain).toMatch(new RegExp(`^Port ${port} is held by a connection in TIME_WAIT`));
 
     const reused = await tcp(h, 'server');
     await h.call('server', { op: 'setsockopt', socket: reused, option: 'SO_REUSEADDR', value: 1 });
