@@ -133,6 +133,8 @@ interface SocketRecord {
   settleAskedAt: number;
   /** Closed, or its engine disposed: no longer in `sockets`. */
   gone: boolean;
+  /** shutdown(SHUT_WR or SHUT_RDWR) succeeded: its FIN is sent, and no byte may follow. */
+  shutWr: boolean;
 }
 
 interface StreamLoop {
@@ -695,8 +697,14 @@ export class Engine {
         // A blocking send on Linux TCP waits until every byte is queued, as sendall does; with a
         // timeout (or non-blocking) one send may take only part: that is when sendall matters.
         const all = call.op === 'sendall' || rec.timeout === null;
-        const bytes = await this.sendBytes(p, rec, data, all);
-        return { op: call.op, bytes };
+        try {
+          return { op: call.op, bytes: await this.sendBytes(p, rec, data, all) };
+        } catch (err) {
+          // Linux answers EPIPE for three different mistakes: say which one this was.
+          if (!(err instanceof SyscallError) || err.code !== 'EPIPE') throw err;
+          const pipe = rec.remote === null ? 'never-connected' : rec.shutWr ? 'shut-down' : 'peer-gone';
+          throw new ExplainedError(err, { pipe });
+        }
       }
       case 'sendto': {
         const rec = this.get(call.socket);
@@ -766,7 +774,10 @@ export class Engine {
         };
       }
       case 'shutdown':
-        this.on(call.socket, (r) => sys.shutdown(r.fd, call.how));
+        this.on(call.socket, (r) => {
+          sys.shutdown(r.fd, call.how);
+          if (call.how !== 'SHUT_RD') r.shutWr = true;
+        });
         return { op: 'shutdown' };
       case 'close': {
         const rec = this.get(call.socket);
@@ -1170,6 +1181,7 @@ export class Engine {
       moving: false,
       settleAskedAt: Number.NEGATIVE_INFINITY,
       gone: false,
+      shutWr: false,
     };
     this.sockets.set(rec.handle, rec);
     return rec;
@@ -1585,7 +1597,7 @@ export class Engine {
         throw err;
       const { rows } = await this.o.kernelTable.read(this.o.clock());
       const heldBy = (rows ?? []).filter((r) => r.local[1] === port).map((r) => r.state);
-      throw heldBy.length > 0 ? new PortHeldError(err, heldBy, port) : err;
+      throw heldBy.length > 0 ? new ExplainedError(err, { heldBy, port }) : err;
     }
   }
 
@@ -1596,10 +1608,7 @@ export class Engine {
 
   private errorOf(err: unknown, syscall: string, address?: Address): CallError {
     const ctx: ExplainContext = { syscall, host: address?.[0], port: address?.[1] };
-    if (err instanceof PortHeldError) {
-      ctx.port = err.port;
-      ctx.heldBy = err.heldBy;
-    }
+    if (err instanceof ExplainedError) Object.assign(ctx, err.detail);
     if (err instanceof SyscallError) {
       const errno = err.errno || this.o.sys.errnoNumber(err.code);
       return {
@@ -1646,12 +1655,11 @@ export class Engine {
 }
 
 /** A failure decided by the gateway, not the kernel (cancelled, timed out, unknown handle). */
-/** EADDRINUSE, with the states of the sockets the kernel's table showed on the port at that moment. */
-class PortHeldError extends SyscallError {
+/** The kernel's error, with what the engine knew at that moment to explain it (see ExplainContext). */
+class ExplainedError extends SyscallError {
   constructor(
     err: SyscallError,
-    readonly heldBy: readonly string[],
-    readonly port: number,
+    readonly detail: Partial<ExplainContext>,
   ) {
     super(err.syscall, err.code, err.errno, err.message);
   }

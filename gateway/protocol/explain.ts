@@ -9,6 +9,8 @@ export interface ExplainContext {
   option?: string;
   /** EADDRINUSE: the TCP states of the sockets the kernel's table showed on that port. */
   heldBy?: readonly string[];
+  /** EPIPE on send: which of the three ways to get it this was. */
+  pipe?: 'never-connected' | 'shut-down' | 'peer-gone';
 }
 
 const where = (c: ExplainContext) => (c.port !== undefined ? `port ${c.port}` : 'that port');
@@ -42,8 +44,14 @@ const EXPLAIN: Record<string, (c: ExplainContext) => string> = {
   EISCONN: () => 'This socket is already connected: connect() can succeed only once per TCP socket.',
   ENOTCONN: () =>
     'This socket is not connected: connect() it first (or for a server, use the socket accept() returned).',
-  EPIPE: () =>
-    'This socket cannot send: it was never connected, you shut down writing, or the connection is gone. The kernel refused the bytes.',
+  EPIPE: (c) =>
+    c.pipe === 'never-connected'
+      ? 'This socket was never connected, so there is no one to send to: connect() it first (a server sends on the socket accept() returned).'
+      : c.pipe === 'shut-down'
+        ? 'You shut down writing on this socket: its FIN has gone, and no byte may follow it. You can still recv() what the peer sends.'
+        : c.pipe === 'peer-gone'
+          ? 'The connection is gone: the peer closed it (a send after its close is answered with a reset, RST), and the kernel now refuses any more bytes. recv() returning 0 bytes was the sign to stop sending.'
+          : 'This socket cannot send: it was never connected, you shut down writing, or the connection is gone. The kernel refused the bytes.',
   ECONNRESET: () => 'The peer reset the connection (RST): it closed with data unread, or crashed.',
   ECONNABORTED: () => 'The connection was aborted before accept() could return it.',
   EAGAIN: (c) =>

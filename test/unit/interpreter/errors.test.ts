@@ -61,7 +61,7 @@ describe('a failed call prints as Python prints it, then one plain line', () => 
     );
     expect(lines).toEqual([
       'OSError: [Errno 98] Address already in use',
-      '  ↳ port 40001 is still held by another socket. A listener (a server still running) holds it until it is closed; a connection in TIME_WAIT holds it for a minute, unless both the old and the new socket set SO_REUSEADDR before bind.',
+      '  ↳ Port 40001 is still held by another socket. A listener (a server still running) holds it until it is closed; a connection in TIME_WAIT holds it for a minute, unless both the old and the new socket set SO_REUSEADDR before bind.',
     ]);
   });
 
